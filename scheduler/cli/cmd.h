@@ -1,0 +1,47 @@
+/* cli: the command table and what every command is given */
+#ifndef OFFPEAK_CMD_H
+#define OFFPEAK_CMD_H
+
+#include <stdint.h>
+
+/* Global options, parsed by main() before the command. */
+struct ctx {
+	const char *repo_path;	/* -C; NULL means the current directory */
+	int64_t	 now;		/* the clock: --now, OFFPEAK_NOW or time() */
+	int	 simulated;	/* the clock came from --now or OFFPEAK_NOW */
+	int	 json;		/* --json: machine-readable output on stdout */
+	const char *argv0;	/* path of the running binary */
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *usage;	/* arguments after the name */
+	const char *summary;	/* one line for "offpeak --help" */
+	const char *help;	/* further lines for "offpeak CMD --help", or NULL */
+	int	(*exec)(struct ctx *, int, char **);
+};
+
+/* The command whose name is, or uniquely starts with, name; NULL if none. */
+const struct cmd_entry *cmd_find(const char *name, int *ambiguous);
+/* All commands, NULL-terminated. */
+extern const struct cmd_entry *cmd_table[];
+
+/* Print "offpeak: " and the message to stderr. */
+void	 cmd_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Print usage of a command to stderr and return EXIT_USAGE. */
+int	 cmd_usage(const struct cmd_entry *);
+/* Print full help of a command to stdout and return EXIT_DONE. */
+int	 cmd_help(const struct cmd_entry *);
+/*
+ * Parse a command's options with getopt_long; handles --help. Returns the
+ * option, -1 at the end, or '?' after printing usage.
+ */
+struct option;
+int	 cmd_getopt(const struct cmd_entry *, int, char **, const char *,
+	     const struct option *);
+
+extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_init_entry;
+extern const struct cmd_entry cmd_demo_entry;
+
+#endif

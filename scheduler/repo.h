@@ -1,0 +1,88 @@
+/* repo: the plan repository through libgit2 (the only module with git2.h) */
+#ifndef OFFPEAK_REPO_H
+#define OFFPEAK_REPO_H
+
+#include <stddef.h>
+
+struct repo;
+struct repo_tree;
+
+/* One entry of a directory in a tree. */
+struct repo_entry {
+	char	*name;		/* file name, no directory */
+	unsigned mode;		/* git mode: 0100644, 0100755, 0120000, 040000 */
+	char	 oid[41];	/* object id, hex */
+};
+
+/* A file to write into a new repository. */
+struct repo_file {
+	const char *path;	/* relative, '/'-separated */
+	int	 mode;		/* 0644 or 0755 */
+	const void *data;
+	size_t	 size;
+};
+
+/* Results of repo_tree_resolve. */
+enum repo_path {
+	REPO_PATH_OK,		/* a regular file; *mode is its mode */
+	REPO_PATH_MISSING,	/* no such path at this tree */
+	REPO_PATH_ESCAPES,	/* a symlink points outside the tree */
+	REPO_PATH_LOOP,		/* too many symlinks */
+	REPO_PATH_NOTFILE	/* a directory or a submodule */
+};
+
+/*
+ * Open the repository at path (NULL: the current directory, searching
+ * upwards), bare or not. With from_env, honour GIT_DIR, GIT_OBJECT_DIRECTORY
+ * and GIT_ALTERNATE_OBJECT_DIRECTORIES (a pre-receive hook's quarantine).
+ */
+struct repo *repo_open(const char *path, int from_env, char **cause);
+void	 repo_free(struct repo *);
+
+/* The tree of the commit a revision names ("HEAD", a branch, an id). */
+struct repo_tree *repo_tree_at(struct repo *, const char *rev, char **cause);
+void	 repo_tree_free(struct repo_tree *);
+/* Hex id of the commit the tree belongs to. */
+const char *repo_tree_commit(const struct repo_tree *);
+
+/*
+ * List a directory of the tree, sorted by name. Returns 0, 1 when the
+ * directory does not exist (*out NULL, *n 0), or -1 with *cause.
+ */
+int	 repo_tree_list(struct repo_tree *, const char *dir,
+	     struct repo_entry **out, size_t *n, char **cause);
+void	 repo_entries_free(struct repo_entry *, size_t);
+
+/*
+ * Read a file of the tree. Returns 0 with *data (allocated, NUL-terminated,
+ * the caller frees), *size and oid (41 bytes, may be NULL); 1 when absent;
+ * 2 when larger than max (*size set, nothing read); -1 with *cause.
+ */
+int	 repo_tree_read(struct repo_tree *, const char *path, size_t max,
+	     char **data, size_t *size, char *oid, char **cause);
+/* Read a blob by hex id, with the same results as repo_tree_read. */
+int	 repo_blob_read(struct repo *, const char *oid, size_t max,
+	     char **data, size_t *size, char **cause);
+
+/*
+ * Follow path through the tree, resolving symlinks inside the tree (a
+ * link's target is relative to its directory). *mode gets the final mode.
+ */
+enum repo_path repo_tree_resolve(struct repo_tree *, const char *path,
+	     unsigned *mode);
+
+/*
+ * The plans branch as a full ref name: git config offpeak.branch, else
+ * the branch HEAD points to ("refs/heads/main").
+ */
+char	*repo_plans_branch(struct repo *, char **cause);
+
+/*
+ * Create a repository with a work tree at dir (created if missing, must be
+ * empty), write files into it and make the first commit on "main" with the
+ * caller's git identity or "offpeak <offpeak@localhost>".
+ */
+int	 repo_create(const char *dir, const struct repo_file *, size_t,
+	     const char *message, char **cause);
+
+#endif

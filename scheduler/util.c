@@ -1,0 +1,310 @@
+/* util: allocation, growable buffers, strings, UTF-8 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static void
+die_oom(void)
+{
+	fputs("offpeak: out of memory\n", stderr);
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void	*p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		die_oom();
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void	*p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		die_oom();
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+		die_oom();
+	return p;
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size)
+		die_oom();
+	return xrealloc(p, n * size);
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char	*p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char	*s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		die_oom();
+	return s;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static char buf_empty[1];
+
+void
+buf_init(struct buf *b)
+{
+	b->data = buf_empty;
+	b->len = 0;
+	b->alloc = 0;
+}
+
+void
+buf_release(struct buf *b)
+{
+	if (b->alloc != 0)
+		free(b->data);
+	buf_init(b);
+}
+
+void
+buf_grow(struct buf *b, size_t extra)
+{
+	size_t	 want;
+
+	if (b->alloc == 0 && b->data != buf_empty)
+		buf_init(b);	/* zero-initialised with BUF_INIT */
+	if (extra >= SIZE_MAX - b->len - 1)
+		die_oom();
+	want = b->len + extra + 1;
+	if (want <= b->alloc)
+		return;
+	if (want < b->alloc * 2)
+		want = b->alloc * 2;
+	if (want < 64)
+		want = 64;
+	if (b->alloc == 0) {
+		b->data = xmalloc(want);
+		b->data[0] = '\0';
+	} else
+		b->data = xrealloc(b->data, want);
+	b->alloc = want;
+}
+
+void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	buf_grow(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void
+buf_addc(struct buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+void
+buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	buf_grow(b, 64);
+	va_start(ap, fmt);
+	n = vsnprintf(b->data + b->len, b->alloc - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= b->alloc - b->len) {
+		buf_grow(b, n);
+		va_start(ap, fmt);
+		vsnprintf(b->data + b->len, b->alloc - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += n;
+}
+
+void
+buf_reset(struct buf *b)
+{
+	if (b->alloc == 0) {
+		buf_init(b);
+		return;
+	}
+	b->len = 0;
+	b->data[0] = '\0';
+}
+
+char *
+buf_detach(struct buf *b, size_t *len)
+{
+	char	*s;
+
+	if (b->alloc == 0)
+		s = xstrdup("");
+	else
+		s = b->data;
+	if (len != NULL)
+		*len = b->len;
+	buf_init(b);
+	return s;
+}
+
+const char *
+buf_str(const struct buf *b)
+{
+	return b->data != NULL ? b->data : buf_empty;
+}
+
+size_t
+utf8_valid_prefix(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t	 i = 0, n, k;
+	uint32_t cp;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
+			n = 1; cp = p[i] & 0x1f;
+		} else if (p[i] >= 0xe0 && p[i] <= 0xef) {
+			n = 2; cp = p[i] & 0x0f;
+		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
+			n = 3; cp = p[i] & 0x07;
+		} else
+			return i;
+		if (i + n >= len)
+			return i;
+		for (k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+const char *
+str_find_control(const char *s, int nl)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n' && nl)
+			continue;
+		if (c < 0x20 || c == 0x7f)
+			return s;
+	}
+	return NULL;
+}
+
+int
+str_endswith(const char *s, const char *suffix)
+{
+	size_t	 a = strlen(s), b = strlen(suffix);
+
+	return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+int
+name_valid(const char *s)
+{
+	size_t	 i;
+
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return 0;
+	for (i = 1; s[i] != '\0'; i++) {
+		char c = s[i];
+		if (i > 63)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+url_valid(const char *s)
+{
+	const char *host, *p;
+
+	if (strncmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else if (strncmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else
+		return 0;
+	if (*host == '\0' || *host == '/' || *host == '?' || *host == '#')
+		return 0;
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}

@@ -1,0 +1,69 @@
+/* util: allocation, growable buffers, strings, UTF-8 */
+#ifndef OFFPEAK_UTIL_H
+#define OFFPEAK_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes of the offpeak command (DESIGN.md). */
+enum exit_code {
+	EXIT_DONE = 0,		/* done */
+	EXIT_INVALID = 1,	/* invalid input or refused by a gate */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_FAILED = 3,	/* the change ran and failed */
+	EXIT_RACE = 4,		/* lost a race: state moved, lock held elsewhere */
+	EXIT_ENV = 5		/* repository, file system, network */
+};
+
+#define nitems(a) (sizeof (a) / sizeof (a)[0])
+
+/* Allocation failure is fatal: these never return NULL. */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+char	*xvasprintf(const char *, va_list) __attribute__((format(printf, 1, 0)));
+
+/*
+ * A growable string: never NULL, always NUL-terminated; buf_detach() is the
+ * only way to take the memory.
+ */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 alloc;
+};
+#define BUF_INIT { NULL, 0, 0 }
+
+void	 buf_init(struct buf *);
+void	 buf_release(struct buf *);
+void	 buf_grow(struct buf *, size_t);
+void	 buf_add(struct buf *, const void *, size_t);
+void	 buf_adds(struct buf *, const char *);
+void	 buf_addc(struct buf *, char);
+void	 buf_addf(struct buf *, const char *, ...) __attribute__((format(printf, 2, 3)));
+void	 buf_reset(struct buf *);
+/* Hand the string to the caller, who frees it; the buffer is left empty. */
+char	*buf_detach(struct buf *, size_t *);
+/* The buffer's string; valid until the next change to the buffer. */
+const char *buf_str(const struct buf *);
+
+/* Length of the valid UTF-8 prefix of s[0..len); equals len when valid. */
+size_t	 utf8_valid_prefix(const char *, size_t);
+/* First control character (C0 or DEL) in s, or NULL; newline allowed if nl. */
+const char *str_find_control(const char *, int nl);
+/* Does s end with suffix? */
+int	 str_endswith(const char *, const char *);
+/* Does a match ^[a-z0-9][a-z0-9._-]{0,63}$ (plan ids, system and group names)? */
+int	 name_valid(const char *);
+/* Is s an http:// or https:// URL with a host and no whitespace? */
+int	 url_valid(const char *);
+
+/* Stable 64-bit FNV-1a hash, for hash tables. */
+uint64_t hash_str(const char *);
+
+#endif
