@@ -1,0 +1,2 @@
+# The example plans embedded for `offpeak demo`.
+EXAMPLE_PLANS =

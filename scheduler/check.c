@@ -1,0 +1,2 @@
+/* check: stub */
+#include "check.h"

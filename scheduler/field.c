@@ -1,0 +1,2 @@
+/* field: stub */
+#include "field.h"

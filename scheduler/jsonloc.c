@@ -1,0 +1,2 @@
+/* jsonloc: stub */
+#include "jsonloc.h"

@@ -1,0 +1,2 @@
+/* plan: stub */
+#include "plan.h"

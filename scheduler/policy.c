@@ -1,0 +1,2 @@
+/* policy: stub */
+#include "policy.h"

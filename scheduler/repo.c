@@ -1,0 +1,2 @@
+/* repo: stub */
+#include "repo.h"

@@ -1,0 +1,2 @@
+/* window: stub */
+#include "window.h"
