@@ -1,2 +1,478 @@
-/* check: stub */
+/* check: validate the policy and every plan of a tree */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "check.h"
+#include "field.h"
+#include "plan.h"
+#include "policy.h"
+#include "repo.h"
+#include "util.h"
+
+/* Cached result of resolving one hook path in the tree. */
+struct hook_seen {
+	char	*path;
+	enum repo_path res;
+	unsigned mode;
+	struct hook_seen *next;
+};
+
+struct checker {
+	struct repo *repo;
+	struct repo_tree *tree;
+	struct check_result *res;
+	struct diags *diags;
+	struct hook_seen *hooks[1024];
+};
+
+static int
+read_policy(struct checker *c, char **cause)
+{
+	char	*text;
+	size_t	 size;
+	int	 rc;
+
+	rc = repo_tree_read(c->tree, POLICY_FILE, CHECK_MAX_FILE, &text, &size,
+	    NULL, cause);
+	if (rc == -1)
+		return -1;
+	if (rc == 1)
+		diags_add(c->diags, POLICY_FILE, 0, 0, "missing: a plan "
+		    "repository needs a policy file at its top level");
+	else if (rc == 2)
+		diags_add(c->diags, POLICY_FILE, 0, 0, "file is %zu bytes; "
+		    "at most %d are allowed", size, CHECK_MAX_FILE);
+	else {
+		c->res->policy = policy_parse(POLICY_FILE, text, size, c->diags);
+		free(text);
+	}
+	return 0;
+}
+
+/* Read one entry of plans/; NULL when it is not a readable plan. */
+static struct plan *
+read_plan(struct checker *c, const struct repo_entry *e, char **cause)
+{
+	char	*path, *text, *stem;
+	size_t	 size;
+	struct plan *p = NULL;
+	int	 rc;
+
+	path = xasprintf(PLAN_DIR "/%s", e->name);
+	if (!str_endswith(e->name, ".json") || e->mode == 040000) {
+		diags_add(c->diags, path, 0, 0, "not a plan: plans/ holds only "
+		    "<id>.json files");
+		goto out;
+	}
+	if (e->mode != 0100644 && e->mode != 0100755) {
+		diags_add(c->diags, path, 0, 0, "not a regular file "
+		    "(plans may not be symlinks or submodules)");
+		goto out;
+	}
+	stem = xstrndup(e->name, strlen(e->name) - 5);
+	rc = repo_blob_read(c->repo, e->oid, CHECK_MAX_FILE, &text, &size, cause);
+	if (rc == -1) {
+		free(stem);
+		free(path);
+		return (struct plan *)-1;
+	}
+	if (rc == 2)
+		diags_add(c->diags, path, 0, 0, "file is %zu bytes; at most %d "
+		    "are allowed", size, CHECK_MAX_FILE);
+	else if (!name_valid(stem))
+		diags_add(c->diags, path, 0, 0, "file name '%s' is not a valid "
+		    "plan id (^[a-z0-9][a-z0-9._-]{0,63}$)", stem);
+	if (rc == 0 && (p = plan_parse_take(path, text, size, c->diags)) != NULL) {
+		memcpy(p->blob, e->oid, sizeof p->blob);
+		if (p->id != NULL && strcmp(p->id, stem) != 0) {
+			struct jseg id = { "id", 0 };
+			int line = 0, col = 0;
+			jsonloc_find(p->text, p->len, &id, 1, 0, &line, &col);
+			diags_add(c->diags, path, line, col, "id: '%s' differs "
+			    "from the file name (want '%s')", p->id, stem);
+		}
+	}
+	free(stem);
+out:
+	free(path);
+	return p;
+}
+
+static int
+plan_cmp(const void *a, const void *b)
+{
+	const struct plan *pa = *(struct plan *const *)a;
+	const struct plan *pb = *(struct plan *const *)b;
+
+	return strcmp(pa->id != NULL ? pa->id : "", pb->id != NULL ? pb->id : "");
+}
+
+static int
+read_plans(struct checker *c, char **cause)
+{
+	struct repo_entry *ents;
+	struct plan *p;
+	size_t	 n, i;
+	int	 rc;
+
+	rc = repo_tree_list(c->tree, PLAN_DIR, &ents, &n, cause);
+	if (rc == -1)
+		return -1;
+	c->res->plans = xcalloc(n + 1, sizeof *c->res->plans);
+	for (i = 0; i < n; i++) {
+		p = read_plan(c, &ents[i], cause);
+		if (p == (struct plan *)-1) {
+			repo_entries_free(ents, n);
+			return -1;
+		}
+		if (p != NULL)
+			c->res->plans[c->res->nplans++] = p;
+	}
+	repo_entries_free(ents, n);
+	qsort(c->res->plans, c->res->nplans, sizeof *c->res->plans, plan_cmp);
+	return 0;
+}
+
+/* Report a problem at a place in a plan's text. */
+static void
+plan_error(struct checker *c, const struct plan *p, const struct jseg *path,
+    size_t depth, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+plan_error(struct checker *c, const struct plan *p, const struct jseg *path,
+    size_t depth, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 line = 0, col = 0;
+
+	if (jsonloc_find(p->text, p->len, path, depth, 0, &line, &col) != 0)
+		line = col = 0;
+	va_start(ap, fmt);
+	diags_add_take(c->diags, p->file, line, col, xvasprintf(fmt, ap));
+	va_end(ap);
+}
+
+static struct plan *
+find_plan(struct check_result *r, const char *id)
+{
+	struct plan key, *kp = &key, **found;
+
+	key.id = (char *)id;
+	found = bsearch(&kp, r->plans, r->nplans, sizeof *r->plans, plan_cmp);
+	return found != NULL ? *found : NULL;
+}
+
+static size_t
+plan_index(struct check_result *r, const char *id)
+{
+	struct plan key, *kp = &key, **found;
+
+	key.id = (char *)id;
+	found = bsearch(&kp, r->plans, r->nplans, sizeof *r->plans, plan_cmp);
+	return found != NULL ? (size_t)(found - r->plans) : (size_t)-1;
+}
+
+static void
+check_duplicate_ids(struct checker *c)
+{
+	struct check_result *r = c->res;
+	static const struct jseg id = { "id", 0 };
+	size_t	 i;
+
+	for (i = 1; i < r->nplans; i++) {
+		if (r->plans[i]->id != NULL && r->plans[i - 1]->id != NULL &&
+		    strcmp(r->plans[i]->id, r->plans[i - 1]->id) == 0)
+			plan_error(c, r->plans[i], &id, 1, "id: '%s' is also "
+			    "the id of %s", r->plans[i]->id, r->plans[i - 1]->file);
+	}
+}
+
+/* The distinct groups of a plan's known systems, NULL-terminated. */
+static char **
+plan_groups(const struct policy *pol, const struct plan *p)
+{
+	const struct system *s;
+	size_t	 i, j, n = 0;
+	char	**g = xcalloc(strv_len(p->systems) + 1, sizeof *g);
+
+	for (i = 0; p->systems[i] != NULL; i++) {
+		if ((s = policy_system(pol, p->systems[i])) == NULL ||
+		    s->group == NULL)
+			continue;
+		for (j = 0; j < n && strcmp(g[j], s->group) != 0; j++)
+			;
+		if (j == n)
+			g[n++] = s->group;
+	}
+	return g;
+}
+
+static void
+check_systems_and_windows(struct checker *c, struct plan *p)
+{
+	const struct policy *pol = c->res->policy;
+	const struct window_def *best = NULL;
+	struct jseg at[2] = { { "systems", 0 }, { NULL, 0 } };
+	char	**groups, *want, *have;
+	size_t	 i;
+	int	 unknown = 0;
+
+	for (i = 0; p->systems[i] != NULL; i++) {
+		if (policy_system(pol, p->systems[i]) == NULL) {
+			at[1].index = i;
+			plan_error(c, p, at, 2, "systems[%zu]: '%s' is not in "
+			    "the policy's inventory", i, p->systems[i]);
+			unknown = 1;
+		}
+	}
+	if (unknown || p->systems[0] == NULL || p->duration <= 0)
+		return;
+	groups = plan_groups(pol, p);
+	for (i = 0; i < pol->nwindows; i++) {
+		const struct window_def *w = &pol->windows[i];
+		if (w->name != NULL && window_covers(w, groups) &&
+		    (best == NULL || w->duration > best->duration))
+			best = w;
+	}
+	at[0].key = "duration";
+	if (best == NULL)
+		plan_error(c, p, at, 1, "systems: no off-peak window is open "
+		    "to all of the plan's groups (%s)", groups[0]);
+	else if (best->duration < p->duration) {
+		want = dur_human(p->duration);
+		have = dur_human(best->duration);
+		plan_error(c, p, at, 1, "duration: %s is longer than every "
+		    "window open to its systems (longest: '%s', %s)", want,
+		    best->name, have);
+		free(want);
+		free(have);
+	}
+	free(groups);
+}
+
+static void
+check_depends(struct checker *c, struct plan *p)
+{
+	struct jseg at[2] = { { "depends_on", 0 }, { NULL, 0 } };
+	size_t	 i;
+
+	for (i = 0; p->depends_on[i] != NULL; i++) {
+		at[1].index = i;
+		if (p->id != NULL && strcmp(p->depends_on[i], p->id) == 0)
+			plan_error(c, p, at, 2, "depends_on[%zu]: a plan cannot "
+			    "depend on itself", i);
+		else if (find_plan(c->res, p->depends_on[i]) == NULL)
+			plan_error(c, p, at, 2, "depends_on[%zu]: no plan has "
+			    "the id '%s'", i, p->depends_on[i]);
+	}
+}
+
+/* Report the cycle stack[from..top] closed by an edge back to stack[from]. */
+static void
+report_cycle(struct checker *c, const size_t *stack, size_t from, size_t top)
+{
+	struct buf b = BUF_INIT;
+	struct plan *first = c->res->plans[stack[from]];
+	struct jseg at = { "depends_on", 0 };
+	size_t	 i;
+
+	for (i = from; i <= top; i++)
+		buf_addf(&b, "%s -> ", c->res->plans[stack[i]]->id);
+	buf_adds(&b, first->id);
+	plan_error(c, first, &at, 1, "depends_on: dependency cycle: %s",
+	    buf_str(&b));
+	buf_release(&b);
+}
+
+/* Depth-first search without recursion: chains may be thousands long. */
+static void
+check_cycles(struct checker *c)
+{
+	struct check_result *r = c->res;
+	size_t	 n = r->nplans, top, root, dep, *stack, *edge, *pos;
+	unsigned char *color;
+	struct plan *p;
+
+	stack = xcalloc(n + 1, sizeof *stack);
+	edge = xcalloc(n + 1, sizeof *edge);
+	pos = xcalloc(n + 1, sizeof *pos);
+	color = xcalloc(n + 1, 1);
+	for (root = 0; root < n; root++) {
+		if (color[root] != 0 || r->plans[root]->id == NULL)
+			continue;
+		top = 0;
+		stack[0] = root;
+		edge[0] = 0;
+		pos[root] = 0;
+		color[root] = 1;
+		for (;;) {
+			p = r->plans[stack[top]];
+			if (p->depends_on[edge[top]] == NULL) {
+				color[stack[top]] = 2;
+				if (top-- == 0)
+					break;
+				continue;
+			}
+			dep = plan_index(r, p->depends_on[edge[top]++]);
+			if (dep == (size_t)-1 || dep == stack[top])
+				continue;
+			if (color[dep] == 1)
+				report_cycle(c, stack, pos[dep], top);
+			else if (color[dep] == 0) {
+				stack[++top] = dep;
+				edge[top] = 0;
+				pos[dep] = top;
+				color[dep] = 1;
+			}
+		}
+	}
+	free(stack);
+	free(edge);
+	free(pos);
+	free(color);
+}
+
+/* Syntax of a hook path: relative, no "..", no empty components. */
+static const char *
+hook_path_problem(const char *path)
+{
+	const char *s;
+
+	if (*path == '/')
+		return "is absolute; a hook is a path inside the repository";
+	for (s = path; *s != '\0'; ) {
+		size_t n = strcspn(s, "/");
+		if (n == 2 && s[0] == '.' && s[1] == '.')
+			return "contains '..'; a hook is a path inside the repository";
+		if (n == 0)
+			return "has an empty component";
+		s += n;
+		if (*s == '/')
+			s++;
+	}
+	return NULL;
+}
+
+static struct hook_seen *
+resolve_hook(struct checker *c, const char *path)
+{
+	uint64_t h = hash_str(path) % nitems(c->hooks);
+	struct hook_seen *s;
+
+	for (s = c->hooks[h]; s != NULL; s = s->next) {
+		if (strcmp(s->path, path) == 0)
+			return s;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->path = xstrdup(path);
+	s->res = repo_tree_resolve(c->tree, path, &s->mode);
+	s->next = c->hooks[h];
+	c->hooks[h] = s;
+	return s;
+}
+
+static void
+check_hook(struct plan *p, struct hook *h, void *arg)
+{
+	struct checker *c = arg;
+	const char *path = h->argv[0], *why;
+	struct hook_seen *s;
+	char	*where, modebuf[64];
+
+	where = jseg_format(h->where, h->depth);
+	if ((why = hook_path_problem(path)) == NULL) {
+		s = resolve_hook(c, path);
+		switch (s->res) {
+		case REPO_PATH_OK:
+			if (s->mode != 0100755) {
+				snprintf(modebuf, sizeof modebuf, "is not "
+				    "executable (mode %o; want 100755)", s->mode);
+				why = modebuf;
+			}
+			break;
+		case REPO_PATH_MISSING:
+			why = "does not exist at this revision";
+			break;
+		case REPO_PATH_ESCAPES:
+			why = "points outside the repository through a symlink";
+			break;
+		case REPO_PATH_LOOP:
+			why = "is a symlink loop";
+			break;
+		case REPO_PATH_NOTFILE:
+			why = "is not a file";
+			break;
+		}
+	}
+	if (why != NULL)
+		plan_error(c, p, h->where, h->depth, "%s: hook '%s' %s", where,
+		    path, why);
+	free(where);
+}
+
+static void
+check_plan(struct checker *c, struct plan *p)
+{
+	if (c->res->policy != NULL)
+		check_systems_and_windows(c, p);
+	check_depends(c, p);
+	plan_foreach_hook(p, check_hook, c);
+}
+
+static void
+free_hook_cache(struct checker *c)
+{
+	struct hook_seen *s, *next;
+	size_t	 i;
+
+	for (i = 0; i < nitems(c->hooks); i++) {
+		for (s = c->hooks[i]; s != NULL; s = next) {
+			next = s->next;
+			free(s->path);
+			free(s);
+		}
+	}
+}
+
+int
+check_tree(struct repo *repo, struct repo_tree *tree, struct check_result *r,
+    char **cause)
+{
+	struct checker c;
+	size_t	 i;
+	int	 rc = -1;
+
+	memset(r, 0, sizeof *r);
+	diags_init(&r->diags);
+	memset(&c, 0, sizeof c);
+	c.repo = repo;
+	c.tree = tree;
+	c.res = r;
+	c.diags = &r->diags;
+	if (read_policy(&c, cause) != 0 || read_plans(&c, cause) != 0)
+		goto out;
+	check_duplicate_ids(&c);
+	for (i = 0; i < r->nplans; i++)
+		check_plan(&c, r->plans[i]);
+	check_cycles(&c);
+	diags_sort(&r->diags);
+	rc = 0;
+out:
+	free_hook_cache(&c);
+	return rc;
+}
+
+void
+check_result_release(struct check_result *r)
+{
+	size_t	 i;
+
+	policy_free(r->policy);
+	for (i = 0; i < r->nplans; i++)
+		plan_free(r->plans[i]);
+	free(r->plans);
+	diags_release(&r->diags);
+	memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,83 @@
+/* plan: upgrade plans plans/<id>.json — model and validation */
+#ifndef OFFPEAK_PLAN_H
+#define OFFPEAK_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "jsonloc.h"
+
+#define PLAN_DIR "plans"
+
+enum plan_type { PLAN_STANDARD, PLAN_NORMAL, PLAN_EMERGENCY };
+enum impact { IMPACT_NONE, IMPACT_REDUCED, IMPACT_DEGRADED, IMPACT_OUTAGE };
+enum rollback_kind { ROLLBACK_TESTED, ROLLBACK_UNTESTED, ROLLBACK_NONE };
+
+extern const char *const plan_type_names[];
+extern const char *const impact_names[];
+extern const char *const rollback_names[];
+
+/* A hook: an argv vector whose first element is a path in the tree. */
+struct hook {
+	char	**argv;		/* NULL-terminated; NULL when absent */
+	int64_t	 timeout;	/* seconds */
+	struct jseg where[4];	/* path of argv[0] in the document */
+	size_t	 depth;
+};
+
+struct step {
+	char	*name;
+	struct hook hook;
+};
+
+struct http_check {
+	char	*url;
+	int	 status;
+	int	 max_ms;	/* 0: no limit */
+	char	*contains;	/* NULL: none */
+	int64_t	 within;	/* retry for this long; 0: one attempt */
+};
+
+struct plan {
+	char	*file;		/* plans/<id>.json */
+	char	*id;
+	char	*title;
+	char	*description;
+	char	*owner;
+	enum plan_type type;
+	char	**systems;	/* NULL-terminated */
+	enum impact impact;
+	int64_t	 duration;
+	int	 has_not_before, has_not_after;
+	int64_t	 not_before, not_after;
+	char	**depends_on;	/* NULL-terminated, may be empty */
+	enum rollback_kind rollback_kind;
+	int	 data_migration;
+	int	 tested_in_staging;
+	struct hook backup;
+	struct step *steps;
+	size_t	 nsteps;
+	struct hook *verify_run;
+	size_t	 nverify_run;
+	struct http_check *http;
+	size_t	 nhttp;
+	struct hook rollback;
+	char	 blob[41];	/* git blob id of the file */
+	char	*text;		/* the file, kept for line and column */
+	size_t	 len;
+};
+
+/*
+ * Read and validate a plan; problems go to diags under file. Takes text
+ * (allocated). Returns the plan (possibly with problems), or NULL when the
+ * text is not a JSON object (text freed).
+ */
+struct plan *plan_parse_take(const char *file, char *text, size_t len,
+	     struct diags *);
+void	 plan_free(struct plan *);
+/* Call fn for every hook of the plan: backup, steps, verify, rollback. */
+void	 plan_foreach_hook(struct plan *, void (*)(struct plan *,
+	     struct hook *, void *), void *);
+
+#endif

@@ -1,0 +1,122 @@
+/* policy: the policy file offpeak.json — model and validation */
+#ifndef OFFPEAK_POLICY_H
+#define OFFPEAK_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "datetime.h"
+#include "diag.h"
+
+#define POLICY_FILE	"offpeak.json"
+#define WINDOW_MAX_DURATION (7 * 86400)
+
+enum criticality { CRIT_LOW, CRIT_MEDIUM, CRIT_HIGH };
+
+/* Risk factors with a policy weight; the order matches risk_factor_names. */
+enum risk_factor {
+	F_IMPACT_NONE, F_IMPACT_REDUCED, F_IMPACT_DEGRADED, F_IMPACT_OUTAGE,
+	F_CRIT_LOW, F_CRIT_MEDIUM, F_CRIT_HIGH,
+	F_ROLLBACK_TESTED, F_ROLLBACK_UNTESTED, F_ROLLBACK_NONE,
+	F_DATA_MIGRATION, F_UNTESTED_IN_STAGING, F_SYSTEMS_OVER_3,
+	F_TYPE_STANDARD, F_TYPE_NORMAL, F_TYPE_EMERGENCY,
+	F_COUNT
+};
+extern const char *const risk_factor_names[F_COUNT + 1];
+
+struct system {
+	char	*name;
+	char	*group;
+	enum criticality criticality;
+	char	*description;
+};
+
+struct window_def {
+	char	*name;
+	char	**groups;		/* NULL-terminated */
+	struct civil start;		/* local time in timezone */
+	char	*timezone;
+	int64_t	 duration;		/* seconds */
+	char	*rrule;
+	struct civil *exdates;
+	size_t	 nexdates;
+};
+
+enum freeze_kind { FREEZE_ABSOLUTE, FREEZE_RECURRING, FREEZE_URL };
+
+struct freeze_def {
+	char	*name;
+	enum freeze_kind kind;
+	int64_t	 start, end;		/* FREEZE_ABSOLUTE */
+	struct civil local_start;	/* FREEZE_RECURRING */
+	char	*timezone;
+	int64_t	 duration;
+	char	*rrule;
+	struct civil *exdates;
+	size_t	 nexdates;
+	char	*url;			/* FREEZE_URL */
+	char	**groups;		/* NULL-terminated; NULL: every group */
+};
+
+struct risk_level {
+	char	*name;
+	int	 has_max;
+	long long max_score;
+	int64_t	 notice;
+	int	 approvals;
+};
+
+struct subscriber {
+	char	*name;
+	char	*token_sha256;
+	char	**systems;		/* NULL-terminated, may be NULL */
+	char	**groups;		/* NULL-terminated, may be NULL */
+	char	*email;
+};
+
+struct policy {
+	char	*provider;
+	struct {
+		char	*name, *domain, *organizer, *account, *url;
+		int64_t	 refresh;
+		int64_t	*reminders;
+		size_t	 nreminders;
+		int64_t	 retention;
+	} calendar;
+	char	*timezone;
+	struct system *systems;		/* sorted by name */
+	size_t	 nsystems;
+	char	**groups;		/* distinct groups, sorted, NULL-terminated */
+	struct window_def *windows;
+	size_t	 nwindows;
+	struct freeze_def *freezes;
+	size_t	 nfreezes;
+	long long weights[F_COUNT];
+	struct risk_level *levels;
+	size_t	 nlevels;
+	int	 has_emergency_notice;
+	int64_t	 emergency_notice;
+	char	**approvers;		/* NULL-terminated */
+	int	 signed_approvals;
+	int	 max_concurrent;
+	int	 public_feeds;
+	struct subscriber *subscribers;
+	size_t	 nsubscribers;
+};
+
+/*
+ * Read and validate a policy from text; problems go to diags under the
+ * name file. Returns the policy (possibly with problems reported), or NULL
+ * when the text is not a JSON object at all.
+ */
+struct policy *policy_parse(const char *file, const char *text, size_t len,
+	     struct diags *);
+void	 policy_free(struct policy *);
+/* The system of that name, or NULL. */
+const struct system *policy_system(const struct policy *, const char *);
+/* Is group one of the policy's groups? */
+int	 policy_has_group(const struct policy *, const char *);
+/* Does the window admit every group in the NULL-terminated list? */
+int	 window_covers(const struct window_def *, char *const *groups);
+
+#endif
