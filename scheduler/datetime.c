@@ -15,6 +15,8 @@ days_in_month(int y, int m)
 {
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
+	if (m < 1 || m > 12)
+		return 0;
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
 	return mdays[m - 1];

@@ -166,18 +166,20 @@ jd_known(struct jdoc *d, json_t *obj, const char *const *known)
 	size_t	 dist, bestd;
 
 	json_object_foreach(obj, key, v) {
-		best = NULL;
-		bestd = 3;
 		for (k = known; *k != NULL; k++) {
 			if (strcmp(*k, key) == 0)
 				break;
+		}
+		if (*k != NULL)
+			continue;
+		best = NULL;
+		bestd = 3;
+		for (k = known; *k != NULL; k++) {
 			if ((dist = edit_distance(*k, key)) < bestd) {
 				bestd = dist;
 				best = *k;
 			}
 		}
-		if (*k != NULL)
-			continue;
 		jdoc_push_key(d, key);
 		if (best != NULL)
 			jdoc_error(d, 1, "unknown field '%s' (did you mean '%s'?)",
@@ -473,26 +475,4 @@ jd_strings(struct jdoc *d, json_t *obj, const char *key, enum jd_kind kind,
 	jdoc_pop(d);
 	*out = vec;
 	return (int)n;
-}
-
-void
-strv_free(char **v)
-{
-	size_t	 i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-size_t
-strv_len(char *const *v)
-{
-	size_t	 n = 0;
-
-	while (v != NULL && v[n] != NULL)
-		n++;
-	return n;
 }

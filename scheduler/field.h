@@ -91,9 +91,5 @@ int	 jd_civil(struct jdoc *, json_t *obj, const char *key, int required,
  */
 int	 jd_strings(struct jdoc *, json_t *obj, const char *key, enum jd_kind,
 	     int unique, int min, int required, char ***out);
-/* Free a NULL-terminated string vector. */
-void	 strv_free(char **);
-/* Number of strings in a NULL-terminated vector. */
-size_t	 strv_len(char *const *);
 
 #endif

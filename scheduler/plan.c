@@ -312,9 +312,8 @@ read_plan(struct jdoc *d, json_t *root, struct plan *p)
 		p->impact = k;
 	jd_duration(d, root, "duration", 0, 1, &p->duration);
 	read_times(d, root, p);
-	if (json_object_get(root, "depends_on") != NULL)
-		jd_strings(d, root, "depends_on", JD_NAME, 1, 0, 0, &p->depends_on);
-	else
+	jd_strings(d, root, "depends_on", JD_NAME, 1, 0, 0, &p->depends_on);
+	if (p->depends_on == NULL)
 		p->depends_on = xcalloc(1, sizeof *p->depends_on);
 	read_risk(d, root, p);
 	read_hook(d, root, "backup", 1, DEFAULT_HOOK_TIMEOUT, &p->backup);

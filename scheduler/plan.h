@@ -64,6 +64,7 @@ struct plan {
 	size_t	 nhttp;
 	struct hook rollback;
 	char	 blob[41];	/* git blob id of the file */
+	int64_t	 added_at;	/* commit time the file first appeared; 0 unknown */
 	char	*text;		/* the file, kept for line and column */
 	size_t	 len;
 };

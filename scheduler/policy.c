@@ -566,6 +566,8 @@ read_top(struct jdoc *d, json_t *root, struct policy *p)
 		p->provider = xstrdup(s);
 	p->timezone = read_zone(d, root, "timezone", 1);
 	jd_strings(d, root, "approvers", JD_EMAIL, 1, 1, 1, &p->approvers);
+	if (p->approvers == NULL)
+		p->approvers = xcalloc(1, sizeof *p->approvers);
 	jd_bool(d, root, "signed_approvals", 0, &p->signed_approvals);
 	p->max_concurrent = 1;
 	if (jd_int(d, root, "max_concurrent", 1, 10000, 0, &n) == 0)

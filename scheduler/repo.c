@@ -1,2 +1,1290 @@
-/* repo: stub */
+/* repo: the plan repository through libgit2 (the only module with git2.h) */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <git2.h>
+
 #include "repo.h"
+#include "util.h"
+
+#define REPO_MAX_LINKS	16	/* symlink hops before REPO_PATH_LOOP */
+
+struct repo {
+	git_repository	*git;
+	git_odb		*odb;
+};
+
+/*
+ * A string-keyed hash table (open addressing) for the per-tree caches:
+ * directories by path, and resolved paths.
+ */
+struct cache_slot {
+	char		*key;		/* NULL: empty slot */
+	uint64_t	 hash;
+	git_tree	*tree;		/* directories: the tree, NULL if none */
+	int		 result;	/* resolved paths: enum repo_path */
+	unsigned	 mode;
+};
+
+struct cache {
+	struct cache_slot *slots;
+	size_t		 used;
+	size_t		 size;		/* a power of two, or 0 */
+};
+
+struct repo_tree {
+	struct repo	*repo;
+	git_tree	*root;
+	char		 commit[GIT_OID_HEXSZ + 1];
+	struct cache	 dirs;
+	struct cache	 resolved;
+};
+
+static int	 libgit2_ready;
+
+static void
+repo_library_init(void)
+{
+	if (!libgit2_ready) {
+		git_libgit2_init();
+		libgit2_ready = 1;
+	}
+}
+
+/* Build a cause from a prefix and libgit2's last error. */
+static char *
+git_cause(const char *fmt, ...)
+{
+	const git_error *e = git_error_last();
+	va_list	 ap;
+	char	*prefix, *cause;
+
+	va_start(ap, fmt);
+	prefix = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (e != NULL && e->message != NULL && *e->message != '\0')
+		cause = xasprintf("%s: %s", prefix, e->message);
+	else
+		cause = xstrdup(prefix);
+	free(prefix);
+	return cause;
+}
+
+static void
+set_cause(char **cause, char *message)
+{
+	if (cause != NULL)
+		*cause = message;
+	else
+		free(message);
+}
+
+/* Caches. */
+
+static void
+cache_free(struct cache *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->size; i++) {
+		free(c->slots[i].key);
+		git_tree_free(c->slots[i].tree);
+	}
+	free(c->slots);
+	memset(c, 0, sizeof *c);
+}
+
+static struct cache_slot *
+cache_probe(struct cache_slot *slots, size_t size, const char *key,
+    uint64_t hash)
+{
+	size_t	 i = (size_t)hash & (size - 1);
+
+	while (slots[i].key != NULL) {
+		if (slots[i].hash == hash && strcmp(slots[i].key, key) == 0)
+			break;
+		i = (i + 1) & (size - 1);
+	}
+	return &slots[i];
+}
+
+static struct cache_slot *
+cache_find(struct cache *c, const char *key)
+{
+	struct cache_slot *s;
+
+	if (c->size == 0)
+		return NULL;
+	s = cache_probe(c->slots, c->size, key, hash_str(key));
+	return s->key != NULL ? s : NULL;
+}
+
+static void
+cache_grow(struct cache *c)
+{
+	struct cache_slot *old = c->slots, *s;
+	size_t	 oldsize = c->size, i;
+
+	c->size = oldsize ? oldsize * 2 : 64;
+	c->slots = xcalloc(c->size, sizeof *c->slots);
+	for (i = 0; i < oldsize; i++) {
+		if (old[i].key == NULL)
+			continue;
+		s = cache_probe(c->slots, c->size, old[i].key, old[i].hash);
+		*s = old[i];
+	}
+	free(old);
+}
+
+/* Add key (which must be absent); the slot's values start zeroed. */
+static struct cache_slot *
+cache_add(struct cache *c, const char *key)
+{
+	struct cache_slot *s;
+	uint64_t hash = hash_str(key);
+
+	if ((c->used + 1) * 4 > c->size * 3)
+		cache_grow(c);
+	s = cache_probe(c->slots, c->size, key, hash);
+	s->key = xstrdup(key);
+	s->hash = hash;
+	c->used++;
+	return s;
+}
+
+/* Paths. */
+
+/*
+ * Normalise a '/'-separated path: no empty or "." components. Returns -1
+ * for ".." anywhere, which lists and reads do not follow.
+ */
+static int
+path_normalise(const char *path, struct buf *out)
+{
+	const char *p = path != NULL ? path : "", *end;
+	size_t	 len;
+
+	buf_reset(out);
+	while (*p != '\0') {
+		end = strchr(p, '/');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return -1;
+		if (len != 0 && !(len == 1 && p[0] == '.')) {
+			if (out->len != 0)
+				buf_addc(out, '/');
+			buf_add(out, p, len);
+		}
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+/*
+ * The tree of a normalised directory path ("" is the root): 0 with *tree
+ * (borrowed from the cache), 1 when missing or not a directory, -1 on error.
+ */
+static int
+tree_dir(struct repo_tree *rt, const char *dir, git_tree **tree, char **cause)
+{
+	struct cache_slot *s;
+	const git_tree_entry *te;
+	const char *slash, *name;
+	git_tree *parent, *sub = NULL;
+	char	*up;
+	int	 r;
+
+	if (*dir == '\0') {
+		*tree = rt->root;
+		return 0;
+	}
+	if ((s = cache_find(&rt->dirs, dir)) != NULL) {
+		*tree = s->tree;
+		return s->tree != NULL ? 0 : 1;
+	}
+	slash = strrchr(dir, '/');
+	up = slash != NULL ? xstrndup(dir, slash - dir) : xstrdup("");
+	name = slash != NULL ? slash + 1 : dir;
+	r = tree_dir(rt, up, &parent, cause);
+	free(up);
+	if (r != 0)
+		return r;
+	te = git_tree_entry_byname(parent, name);
+	if (te != NULL && git_tree_entry_type(te) == GIT_OBJECT_TREE &&
+	    git_tree_lookup(&sub, rt->repo->git, git_tree_entry_id(te)) != 0) {
+		set_cause(cause, git_cause("cannot read directory '%s'", dir));
+		return -1;
+	}
+	cache_add(&rt->dirs, dir)->tree = sub;
+	*tree = sub;
+	return sub != NULL ? 0 : 1;
+}
+
+/* Repositories. */
+
+struct repo *
+repo_open(const char *path, int from_env, char **cause)
+{
+	struct repo *r;
+	git_repository *git;
+	unsigned flags = from_env ? GIT_REPOSITORY_OPEN_FROM_ENV : 0;
+	const char *start = path != NULL ? path : ".";
+
+	repo_library_init();
+	/* From the environment, GIT_DIR is only consulted without a path. */
+	if (git_repository_open_ext(&git, from_env ? path : start, flags,
+	    NULL) != 0) {
+		set_cause(cause, git_cause("cannot open repository '%s'",
+		    start));
+		return NULL;
+	}
+	r = xcalloc(1, sizeof *r);
+	r->git = git;
+	if (git_repository_odb(&r->odb, git) != 0) {
+		set_cause(cause, git_cause("cannot open the objects of '%s'",
+		    start));
+		repo_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+repo_free(struct repo *r)
+{
+	if (r == NULL)
+		return;
+	git_odb_free(r->odb);
+	git_repository_free(r->git);
+	free(r);
+}
+
+/* Trees. */
+
+struct repo_tree *
+repo_tree_at(struct repo *r, const char *rev, char **cause)
+{
+	struct repo_tree *rt;
+	git_object *obj = NULL, *peeled = NULL;
+	git_tree *tree = NULL;
+
+	if (git_revparse_single(&obj, r->git, rev) != 0 ||
+	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) != 0) {
+		set_cause(cause, git_cause("cannot resolve '%s'", rev));
+		git_object_free(obj);
+		return NULL;
+	}
+	if (git_commit_tree(&tree, (git_commit *)peeled) != 0) {
+		set_cause(cause, git_cause("cannot read the tree of '%s'",
+		    rev));
+		git_object_free(peeled);
+		git_object_free(obj);
+		return NULL;
+	}
+	rt = xcalloc(1, sizeof *rt);
+	rt->repo = r;
+	rt->root = tree;
+	git_oid_tostr(rt->commit, sizeof rt->commit, git_object_id(peeled));
+	git_object_free(peeled);
+	git_object_free(obj);
+	return rt;
+}
+
+void
+repo_tree_free(struct repo_tree *rt)
+{
+	if (rt == NULL)
+		return;
+	cache_free(&rt->dirs);
+	cache_free(&rt->resolved);
+	git_tree_free(rt->root);
+	free(rt);
+}
+
+const char *
+repo_tree_commit(const struct repo_tree *rt)
+{
+	return rt->commit;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct repo_entry *ea = a, *eb = b;
+
+	return strcmp(ea->name, eb->name);
+}
+
+int
+repo_tree_list(struct repo_tree *rt, const char *dir, struct repo_entry **out,
+    size_t *n, char **cause)
+{
+	struct buf path = BUF_INIT;
+	const git_tree_entry *te;
+	git_tree *tree;
+	size_t	 i, count;
+	int	 r;
+
+	*out = NULL;
+	*n = 0;
+	if (path_normalise(dir, &path) != 0) {
+		buf_release(&path);
+		return 1;
+	}
+	r = tree_dir(rt, buf_str(&path), &tree, cause);
+	buf_release(&path);
+	if (r != 0)
+		return r;
+	count = git_tree_entrycount(tree);
+	*out = xcalloc(count, sizeof **out);
+	for (i = 0; i < count; i++) {
+		te = git_tree_entry_byindex(tree, i);
+		(*out)[i].name = xstrdup(git_tree_entry_name(te));
+		(*out)[i].mode = (unsigned)git_tree_entry_filemode(te);
+		git_oid_tostr((*out)[i].oid, sizeof (*out)[i].oid,
+		    git_tree_entry_id(te));
+	}
+	/* Git orders directories as if their names ended in '/'. */
+	qsort(*out, count, sizeof **out, entry_cmp);
+	*n = count;
+	return 0;
+}
+
+void
+repo_entries_free(struct repo_entry *e, size_t n)
+{
+	size_t	 i;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(e[i].name);
+	free(e);
+}
+
+/* Read a blob by id: 0, 1 when absent, 2 when larger than max, -1. */
+static int
+blob_read_oid(struct repo *r, const git_oid *id, size_t max, char **data,
+    size_t *size, char **cause)
+{
+	git_odb_object *obj;
+	git_object_t type;
+	size_t	 len;
+	int	 e;
+
+	*data = NULL;
+	*size = 0;
+	/* The header first, so a huge blob is never inflated. */
+	if ((e = git_odb_read_header(&len, &type, r->odb, id)) != 0) {
+		if (e == GIT_ENOTFOUND)
+			return 1;
+		set_cause(cause, git_cause("cannot read object %s",
+		    git_oid_tostr_s(id)));
+		return -1;
+	}
+	if (type != GIT_OBJECT_BLOB) {
+		set_cause(cause, xasprintf("object %s is a %s, not a blob",
+		    git_oid_tostr_s(id), git_object_type2string(type)));
+		return -1;
+	}
+	*size = len;
+	if (len > max)
+		return 2;
+	if (git_odb_read(&obj, r->odb, id) != 0) {
+		set_cause(cause, git_cause("cannot read object %s",
+		    git_oid_tostr_s(id)));
+		return -1;
+	}
+	*size = git_odb_object_size(obj);
+	*data = xmalloc(*size + 1);
+	memcpy(*data, git_odb_object_data(obj), *size);
+	(*data)[*size] = '\0';
+	git_odb_object_free(obj);
+	return 0;
+}
+
+int
+repo_tree_read(struct repo_tree *rt, const char *path, size_t max,
+    char **data, size_t *size, char *oid, char **cause)
+{
+	struct buf norm = BUF_INIT;
+	const git_tree_entry *te;
+	const char *slash, *name;
+	git_tree *tree;
+	char	*dir;
+	int	 r;
+
+	*data = NULL;
+	*size = 0;
+	if (path_normalise(path, &norm) != 0 || norm.len == 0) {
+		buf_release(&norm);
+		return 1;
+	}
+	slash = strrchr(buf_str(&norm), '/');
+	dir = slash != NULL ? xstrndup(norm.data, slash - norm.data) :
+	    xstrdup("");
+	name = slash != NULL ? slash + 1 : norm.data;
+	r = tree_dir(rt, dir, &tree, cause);
+	free(dir);
+	te = r == 0 ? git_tree_entry_byname(tree, name) : NULL;
+	buf_release(&norm);
+	if (r != 0 || te == NULL)
+		return r == -1 ? -1 : 1;
+	if (git_tree_entry_type(te) != GIT_OBJECT_BLOB)
+		return 1;
+	if (oid != NULL)
+		git_oid_tostr(oid, GIT_OID_HEXSZ + 1, git_tree_entry_id(te));
+	return blob_read_oid(rt->repo, git_tree_entry_id(te), max, data, size,
+	    cause);
+}
+
+int
+repo_blob_read(struct repo *r, const char *oid, size_t max, char **data,
+    size_t *size, char **cause)
+{
+	git_oid	 id;
+
+	*data = NULL;
+	*size = 0;
+	if (strlen(oid) != GIT_OID_HEXSZ || git_oid_fromstr(&id, oid) != 0) {
+		set_cause(cause, xasprintf("invalid object id '%s'", oid));
+		return -1;
+	}
+	return blob_read_oid(r, &id, max, data, size, cause);
+}
+
+/* Resolving paths through symlinks. */
+
+/* Take the next component of *rest into comp; 0 at the end. */
+static int
+path_next(const char **rest, const char **comp, size_t *len)
+{
+	const char *p = *rest;
+
+	while (*p == '/')
+		p++;
+	if (*p == '\0') {
+		*rest = p;
+		return 0;
+	}
+	*comp = p;
+	while (*p != '\0' && *p != '/')
+		p++;
+	*len = p - *comp;
+	while (*p == '/')
+		p++;
+	*rest = p;
+	return 1;
+}
+
+/* Pop the last component of a directory path; -1 above the root. */
+static int
+path_pop(struct buf *dir)
+{
+	char	*slash;
+
+	if (dir->len == 0)
+		return -1;
+	slash = strrchr(dir->data, '/');
+	dir->len = slash != NULL ? (size_t)(slash - dir->data) : 0;
+	dir->data[dir->len] = '\0';
+	return 0;
+}
+
+/* A walk through the tree for repo_tree_resolve. */
+struct walk {
+	struct buf	 dir;		/* real directories only, no links */
+	const char	*rest;		/* what is left of the path */
+	char		*owned;		/* the memory behind rest after a link */
+	int		 hops;
+	unsigned	 mode;
+};
+
+/* Continue with the link's target followed by what remained. */
+static enum repo_path
+walk_link(struct repo_tree *rt, struct walk *w, const git_tree_entry *te)
+{
+	git_blob *blob;
+	const char *target;
+	size_t	 len;
+	char	*next;
+
+	if (++w->hops > REPO_MAX_LINKS)
+		return REPO_PATH_LOOP;
+	if (git_blob_lookup(&blob, rt->repo->git, git_tree_entry_id(te)) != 0)
+		return REPO_PATH_MISSING;
+	target = git_blob_rawcontent(blob);
+	len = (size_t)git_blob_rawsize(blob);
+	if (len == 0 || target[0] == '/' || memchr(target, '\0', len) != NULL) {
+		git_blob_free(blob);
+		return REPO_PATH_ESCAPES;
+	}
+	next = xasprintf("%.*s/%s", (int)len, target, w->rest);
+	git_blob_free(blob);
+	free(w->owned);
+	w->owned = next;
+	w->rest = next;
+	return REPO_PATH_OK;
+}
+
+/*
+ * Take one component: returns REPO_PATH_OK to go on (the walk moved into a
+ * directory or through a link), or the final result, REPO_PATH_OK included
+ * when *done is set.
+ */
+static enum repo_path
+walk_step(struct repo_tree *rt, struct walk *w, const char *comp, size_t len,
+    int *done)
+{
+	const git_tree_entry *te;
+	git_tree *tree;
+	char	*name;
+
+	*done = 0;
+	if (len == 1 && comp[0] == '.')
+		return REPO_PATH_OK;
+	if (len == 2 && comp[0] == '.' && comp[1] == '.')
+		return path_pop(&w->dir) == 0 ? REPO_PATH_OK : REPO_PATH_ESCAPES;
+	if (tree_dir(rt, buf_str(&w->dir), &tree, NULL) != 0)
+		return REPO_PATH_MISSING;
+	name = xstrndup(comp, len);
+	te = git_tree_entry_byname(tree, name);
+	free(name);
+	if (te == NULL)
+		return REPO_PATH_MISSING;
+	w->mode = (unsigned)git_tree_entry_filemode(te);
+	if (w->mode == GIT_FILEMODE_LINK)
+		return walk_link(rt, w, te);
+	if (w->mode == GIT_FILEMODE_TREE) {
+		if (w->dir.len != 0)
+			buf_addc(&w->dir, '/');
+		buf_add(&w->dir, comp, len);
+		return REPO_PATH_OK;
+	}
+	*done = 1;
+	if (w->mode == GIT_FILEMODE_COMMIT)
+		return REPO_PATH_NOTFILE;
+	if (*w->rest != '\0')
+		return REPO_PATH_MISSING;	/* a file used as a directory */
+	return REPO_PATH_OK;
+}
+
+static enum repo_path
+resolve_walk(struct repo_tree *rt, const char *path, unsigned *mode)
+{
+	struct walk w;
+	enum repo_path result = REPO_PATH_NOTFILE;
+	const char *comp;
+	size_t	 len;
+	int	 done = 0;
+
+	memset(&w, 0, sizeof w);
+	buf_init(&w.dir);
+	w.rest = path;
+	w.mode = GIT_FILEMODE_TREE;
+	while (!done && path_next(&w.rest, &comp, &len)) {
+		result = walk_step(rt, &w, comp, len, &done);
+		if (result != REPO_PATH_OK)
+			break;
+		if (!done)
+			result = REPO_PATH_NOTFILE;	/* ends on a directory */
+	}
+	*mode = w.mode;
+	free(w.owned);
+	buf_release(&w.dir);
+	return result;
+}
+
+enum repo_path
+repo_tree_resolve(struct repo_tree *rt, const char *path, unsigned *mode)
+{
+	struct cache_slot *s;
+	enum repo_path result;
+	unsigned m;
+
+	if ((s = cache_find(&rt->resolved, path)) == NULL) {
+		result = resolve_walk(rt, path, &m);
+		s = cache_add(&rt->resolved, path);
+		s->result = result;
+		s->mode = m;
+	}
+	*mode = s->mode;
+	return (enum repo_path)s->result;
+}
+
+/* The plans branch. */
+
+static char *
+branch_from_config(struct repo *r, int *found, char **cause)
+{
+	git_config *cfg;
+	git_buf	 value = GIT_BUF_INIT;
+	char	*ref;
+	int	 e;
+
+	*found = 0;
+	if (git_repository_config_snapshot(&cfg, r->git) != 0) {
+		set_cause(cause, git_cause("cannot read git config"));
+		return NULL;
+	}
+	e = git_config_get_string_buf(&value, cfg, "offpeak.branch");
+	git_config_free(cfg);
+	if (e == GIT_ENOTFOUND)
+		return NULL;
+	*found = 1;
+	if (e != 0) {
+		set_cause(cause, git_cause("cannot read offpeak.branch"));
+		return NULL;
+	}
+	if (strncmp(value.ptr, "refs/heads/", 11) == 0)
+		ref = xstrdup(value.ptr);
+	else
+		ref = xasprintf("refs/heads/%s", value.ptr);
+	if (!git_reference_is_valid_name(ref) || strcmp(ref, "refs/heads/") == 0) {
+		set_cause(cause, xasprintf("offpeak.branch '%s' is not a valid "
+		    "branch name", value.ptr));
+		free(ref);
+		ref = NULL;
+	}
+	git_buf_dispose(&value);
+	return ref;
+}
+
+char *
+repo_plans_branch(struct repo *r, char **cause)
+{
+	git_reference *head;
+	char	*ref;
+	int	 found;
+
+	ref = branch_from_config(r, &found, cause);
+	if (found)
+		return ref;
+	if (git_reference_lookup(&head, r->git, "HEAD") != 0) {
+		set_cause(cause, git_cause("cannot read HEAD"));
+		return NULL;
+	}
+	if (git_reference_type(head) != GIT_REFERENCE_SYMBOLIC ||
+	    strncmp(git_reference_symbolic_target(head), "refs/heads/",
+	    11) != 0) {
+		set_cause(cause, xstrdup("HEAD is not on a branch; set "
+		    "offpeak.branch in git config"));
+		git_reference_free(head);
+		return NULL;
+	}
+	ref = xstrdup(git_reference_symbolic_target(head));
+	git_reference_free(head);
+	return ref;
+}
+
+/* Creating a repository. */
+
+/* Is dir missing or an empty directory? */
+static int
+create_check_dir(const char *dir, char **cause)
+{
+	struct stat sb;
+	struct dirent *de;
+	DIR	*d;
+	int	 empty = 1;
+
+	if (stat(dir, &sb) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		set_cause(cause, xasprintf("cannot use '%s': %s", dir,
+		    strerror(errno)));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		set_cause(cause, xasprintf("'%s' exists and is not a directory",
+		    dir));
+		return -1;
+	}
+	if ((d = opendir(dir)) == NULL) {
+		set_cause(cause, xasprintf("cannot read '%s': %s", dir,
+		    strerror(errno)));
+		return -1;
+	}
+	while (empty && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			empty = 0;
+	}
+	closedir(d);
+	if (!empty) {
+		set_cause(cause, xasprintf("'%s' is not empty", dir));
+		return -1;
+	}
+	return 0;
+}
+
+/* A relative path without empty, ".", ".." or ".git" components. */
+static int
+create_path_valid(const char *path)
+{
+	const char *p = path, *comp;
+	size_t	 len;
+
+	if (*path == '\0' || *path == '/')
+		return 0;
+	while (*p != '\0') {
+		comp = p;
+		while (*p != '\0' && *p != '/')
+			p++;
+		len = p - comp;
+		if (len == 0 || (len == 1 && comp[0] == '.') ||
+		    (len == 2 && strncmp(comp, "..", 2) == 0) ||
+		    (len == 4 && strncmp(comp, ".git", 4) == 0))
+			return 0;
+		if (*p == '/' && *++p == '\0')
+			return 0;
+	}
+	return 1;
+}
+
+/* Write one file under the work tree, making its directories. */
+static int
+create_write(const char *workdir, const struct repo_file *f, char **cause)
+{
+	char	*full, *p;
+	int	 fd;
+	ssize_t	 n;
+	size_t	 off = 0;
+
+	full = xasprintf("%s/%s", workdir, f->path);
+	for (p = full + strlen(workdir) + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(full, 0777) != 0 && errno != EEXIST) {
+			set_cause(cause, xasprintf("cannot create '%s': %s",
+			    full, strerror(errno)));
+			free(full);
+			return -1;
+		}
+		*p = '/';
+	}
+	fd = open(full, O_WRONLY|O_CREAT|O_EXCL, f->mode & 0111 ? 0777 : 0666);
+	if (fd == -1)
+		goto fail;
+	while (off < f->size) {
+		n = write(fd, (const char *)f->data + off, f->size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += n;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	free(full);
+	return 0;
+fail:
+	set_cause(cause, xasprintf("cannot write '%s': %s", full,
+	    strerror(errno)));
+	if (fd != -1)
+		close(fd);
+	free(full);
+	return -1;
+}
+
+/* Stage a written file with exactly the mode asked for. */
+static int
+create_stage(git_index *index, const struct repo_file *f, char **cause)
+{
+	const git_index_entry *ie;
+	git_index_entry copy;
+	unsigned want;
+
+	want = f->mode & 0111 ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+	if (git_index_add_bypath(index, f->path) != 0 ||
+	    (ie = git_index_get_bypath(index, f->path, 0)) == NULL) {
+		set_cause(cause, git_cause("cannot add '%s'", f->path));
+		return -1;
+	}
+	if (ie->mode == want)
+		return 0;
+	copy = *ie;
+	copy.mode = want;
+	if (git_index_add(index, &copy) != 0) {
+		set_cause(cause, git_cause("cannot add '%s'", f->path));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+create_commit(git_repository *git, git_index *index, const char *message,
+    char **cause)
+{
+	git_signature *sig;
+	git_tree *tree;
+	git_oid	 tree_id, commit_id;
+	char	*msg;
+	int	 e;
+
+	if (git_index_write(index) != 0 ||
+	    git_index_write_tree(&tree_id, index) != 0 ||
+	    git_tree_lookup(&tree, git, &tree_id) != 0) {
+		set_cause(cause, git_cause("cannot write the index"));
+		return -1;
+	}
+	if (git_signature_default(&sig, git) != 0 &&
+	    git_signature_now(&sig, "offpeak", "offpeak@localhost") != 0) {
+		set_cause(cause, git_cause("cannot make a signature"));
+		git_tree_free(tree);
+		return -1;
+	}
+	msg = str_endswith(message, "\n") ? xstrdup(message) :
+	    xasprintf("%s\n", message);
+	e = git_commit_create(&commit_id, git, "HEAD", sig, sig, NULL, msg,
+	    tree, 0, NULL);
+	if (e != 0)
+		set_cause(cause, git_cause("cannot commit"));
+	free(msg);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	return e != 0 ? -1 : 0;
+}
+
+int
+repo_create(const char *dir, const struct repo_file *files, size_t n,
+    const char *message, char **cause)
+{
+	git_repository_init_options opts;
+	git_repository *git;
+	git_index *index = NULL;
+	size_t	 i;
+	int	 r = -1;
+
+	repo_library_init();
+	for (i = 0; i < n; i++) {
+		if (!create_path_valid(files[i].path)) {
+			set_cause(cause, xasprintf("invalid path '%s'",
+			    files[i].path));
+			return -1;
+		}
+	}
+	if (create_check_dir(dir, cause) != 0)
+		return -1;
+	git_repository_init_options_init(&opts,
+	    GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	opts.flags = GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
+	opts.initial_head = "main";
+	if (git_repository_init_ext(&git, dir, &opts) != 0) {
+		set_cause(cause, git_cause("cannot create repository '%s'", dir));
+		return -1;
+	}
+	if (git_repository_index(&index, git) != 0) {
+		set_cause(cause, git_cause("cannot open the index of '%s'", dir));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (create_write(git_repository_workdir(git), &files[i],
+		    cause) != 0 || create_stage(index, &files[i], cause) != 0)
+			goto out;
+	}
+	r = create_commit(git, index, message, cause);
+out:
+	git_index_free(index);
+	git_repository_free(git);
+	return r;
+}
+
+/* Config and refs. */
+
+char *
+repo_config_get(struct repo *r, const char *key)
+{
+	git_config *cfg;
+	git_buf	 value = GIT_BUF_INIT;
+	char	*s = NULL;
+
+	if (git_repository_config_snapshot(&cfg, r->git) != 0)
+		return NULL;
+	if (git_config_get_string_buf(&value, cfg, key) == 0)
+		s = xstrdup(value.ptr);
+	git_buf_dispose(&value);
+	git_config_free(cfg);
+	return s;
+}
+
+int
+repo_ref_commit(struct repo *r, const char *ref, char *oid, char **cause)
+{
+	git_reference *gr;
+	git_object *obj;
+	int	 e;
+
+	oid[0] = '\0';
+	if (strcmp(ref, "HEAD") == 0 || strncmp(ref, "refs/", 5) == 0)
+		e = git_reference_lookup(&gr, r->git, ref);
+	else
+		e = git_reference_dwim(&gr, r->git, ref);
+	if (e == GIT_ENOTFOUND || e == GIT_EUNBORNBRANCH)
+		return 1;
+	if (e != 0) {
+		set_cause(cause, git_cause("cannot read ref '%s'", ref));
+		return -1;
+	}
+	e = git_reference_peel(&obj, gr, GIT_OBJECT_COMMIT);
+	git_reference_free(gr);
+	if (e == GIT_ENOTFOUND || e == GIT_EUNBORNBRANCH)
+		return 1;
+	if (e != 0) {
+		set_cause(cause, git_cause("ref '%s' does not name a commit",
+		    ref));
+		return -1;
+	}
+	git_oid_tostr(oid, GIT_OID_HEXSZ + 1, git_object_id(obj));
+	git_object_free(obj);
+	return 0;
+}
+
+/* When files first appeared. */
+
+static int
+commit_at(struct repo *r, const char *rev, git_commit **out, char **cause)
+{
+	git_object *obj, *peeled;
+
+	if (git_revparse_single(&obj, r->git, rev) != 0) {
+		set_cause(cause, git_cause("cannot resolve '%s'", rev));
+		return -1;
+	}
+	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) != 0) {
+		set_cause(cause, git_cause("cannot resolve '%s'", rev));
+		git_object_free(obj);
+		return -1;
+	}
+	git_object_free(obj);
+	*out = (git_commit *)peeled;
+	return 0;
+}
+
+/* The id of dir's tree in a commit; 1 when the commit has no such tree. */
+static int
+commit_dir_id(git_commit *c, const char *dir, git_oid *id)
+{
+	git_tree *root;
+	git_tree_entry *te;
+	int	 r = 1;
+
+	if (git_commit_tree(&root, c) != 0)
+		return 1;
+	if (git_tree_entry_bypath(&te, root, dir) == 0) {
+		if (git_tree_entry_type(te) == GIT_OBJECT_TREE) {
+			git_oid_cpy(id, git_tree_entry_id(te));
+			r = 0;
+		}
+		git_tree_entry_free(te);
+	}
+	git_tree_free(root);
+	return r;
+}
+
+/*
+ * The names still waiting for their time. Walking back along first
+ * parents, a name is settled at the child of the first commit that lacks
+ * it: the start of its current, unbroken presence.
+ */
+struct added_walk {
+	const char	**names;
+	size_t		  n;
+	int		(*fn)(const char *, int64_t, void *);
+	void		 *arg;
+	int		  stopped;
+};
+
+/* Settle every waiting name that the parent's tree (NULL: none) lacks. */
+static void
+added_settle(struct added_walk *w, git_tree *parent, int64_t when)
+{
+	const git_tree_entry *te;
+	size_t	 i, kept = 0;
+
+	for (i = 0; i < w->n; i++) {
+		te = parent != NULL ? git_tree_entry_byname(parent, w->names[i]) :
+		    NULL;
+		if (te != NULL && git_tree_entry_type(te) != GIT_OBJECT_TREE) {
+			w->names[kept++] = w->names[i];
+			continue;
+		}
+		if (!w->stopped && w->fn(w->names[i], when, w->arg) != 0)
+			w->stopped = 1;
+	}
+	w->n = w->stopped ? 0 : kept;
+}
+
+/* One step back; returns the parent (NULL at the root) with its dir id. */
+static git_commit *
+added_step(struct repo *r, struct added_walk *w, git_commit *cur,
+    const git_oid *cur_id, const char *dir, git_oid *parent_id)
+{
+	git_commit *parent = NULL;
+	git_tree *pt = NULL;
+	int	 has;
+
+	if (git_commit_parentcount(cur) == 0 ||
+	    git_commit_parent(&parent, cur, 0) != 0) {
+		added_settle(w, NULL, git_commit_time(cur));
+		return NULL;
+	}
+	has = commit_dir_id(parent, dir, parent_id) == 0;
+	if (!has)
+		memset(parent_id, 0, sizeof *parent_id);
+	if (has && git_oid_equal(parent_id, cur_id))
+		return parent;
+	if (has)
+		git_tree_lookup(&pt, r->git, parent_id);
+	added_settle(w, pt, git_commit_time(cur));
+	git_tree_free(pt);
+	return parent;
+}
+
+int
+repo_first_added(struct repo *r, const char *rev, const char *dir,
+    int (*fn)(const char *, int64_t, void *), void *arg, char **cause)
+{
+	struct added_walk w;
+	git_commit *cur, *parent;
+	git_tree *tree;
+	git_oid	 cur_id, parent_id;
+	size_t	 i, count;
+
+	if (commit_at(r, rev, &cur, cause) != 0)
+		return -1;
+	if (commit_dir_id(cur, dir, &cur_id) != 0 ||
+	    git_tree_lookup(&tree, r->git, &cur_id) != 0) {
+		git_commit_free(cur);
+		return 0;
+	}
+	memset(&w, 0, sizeof w);
+	w.fn = fn;
+	w.arg = arg;
+	count = git_tree_entrycount(tree);
+	w.names = xcalloc(count, sizeof *w.names);
+	for (i = 0; i < count; i++) {
+		if (git_tree_entry_type(git_tree_entry_byindex(tree, i)) ==
+		    GIT_OBJECT_BLOB)
+			w.names[w.n++] = git_tree_entry_name(
+			    git_tree_entry_byindex(tree, i));
+	}
+	while (w.n != 0 && cur != NULL) {
+		parent = added_step(r, &w, cur, &cur_id, dir, &parent_id);
+		git_commit_free(cur);
+		cur = parent;
+		git_oid_cpy(&cur_id, &parent_id);
+	}
+	git_commit_free(cur);
+	free(w.names);
+	git_tree_free(tree);
+	return 0;
+}
+
+/* Commits on the state branch: a set of changes and a compare and swap. */
+
+struct txn_change {
+	char	*path;
+	char	*data;		/* NULL: remove */
+	size_t	 len;
+};
+
+struct repo_txn {
+	struct repo *repo;
+	char	 base[GIT_OID_HEXSZ + 1];
+	struct txn_change *v;
+	size_t	 n, alloc;
+};
+
+struct repo_txn *
+repo_txn_new(struct repo *r, const char *base)
+{
+	struct repo_txn *t = xcalloc(1, sizeof *t);
+
+	t->repo = r;
+	snprintf(t->base, sizeof t->base, "%s", base != NULL ? base : "");
+	return t;
+}
+
+static void
+txn_add(struct repo_txn *t, const char *path, const void *data, size_t len,
+    int remove)
+{
+	struct txn_change *c;
+	size_t	 i;
+
+	for (i = 0; i < t->n; i++) {
+		if (strcmp(t->v[i].path, path) == 0)
+			break;
+	}
+	if (i == t->n) {
+		if (t->n == t->alloc) {
+			t->alloc = t->alloc ? t->alloc * 2 : 16;
+			t->v = xreallocarray(t->v, t->alloc, sizeof *t->v);
+		}
+		t->v[t->n].path = xstrdup(path);
+		t->n++;
+	} else
+		free(t->v[i].data);
+	c = &t->v[i];
+	c->data = remove ? NULL : xmalloc(len + 1);
+	if (!remove)
+		memcpy(c->data, data, len);
+	c->len = len;
+}
+
+void
+repo_txn_put(struct repo_txn *t, const char *path, const void *data,
+    size_t len)
+{
+	txn_add(t, path, data, len, 0);
+}
+
+void
+repo_txn_remove(struct repo_txn *t, const char *path)
+{
+	txn_add(t, path, NULL, 0, 1);
+}
+
+void
+repo_txn_free(struct repo_txn *t)
+{
+	size_t	 i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++) {
+		free(t->v[i].path);
+		free(t->v[i].data);
+	}
+	free(t->v);
+	free(t);
+}
+
+/* The tree of base with the changes applied. */
+static int
+txn_tree(struct repo_txn *t, git_commit *parent, git_oid *out, char **cause)
+{
+	git_repository *g = t->repo->git;
+	git_tree *base = NULL;
+	git_treebuilder *tb = NULL;
+	git_tree_entry *te;
+	git_tree_update *up = xcalloc(t->n + 1, sizeof *up);
+	git_oid	 empty;
+	size_t	 i, nup = 0;
+	int	 rc = -1;
+
+	if (parent != NULL)
+		rc = git_commit_tree(&base, parent);
+	else if ((rc = git_treebuilder_new(&tb, g, NULL)) == 0 &&
+	    (rc = git_treebuilder_write(&empty, tb)) == 0)
+		rc = git_tree_lookup(&base, g, &empty);
+	for (i = 0; rc == 0 && i < t->n; i++) {
+		if (t->v[i].data == NULL) {
+			if (git_tree_entry_bypath(&te, base, t->v[i].path) != 0)
+				continue;	/* nothing to remove */
+			git_tree_entry_free(te);
+			up[nup].action = GIT_TREE_UPDATE_REMOVE;
+		} else {
+			rc = git_blob_create_from_buffer(&up[nup].id, g,
+			    t->v[i].data, t->v[i].len);
+			up[nup].action = GIT_TREE_UPDATE_UPSERT;
+			up[nup].filemode = GIT_FILEMODE_BLOB;
+		}
+		up[nup++].path = t->v[i].path;
+	}
+	if (rc == 0)
+		rc = git_tree_create_updated(out, g, base, nup, up);
+	if (rc != 0)
+		set_cause(cause, git_cause("cannot write the state tree"));
+	free(up);
+	git_treebuilder_free(tb);
+	git_tree_free(base);
+	return rc == 0 ? 0 : -1;
+}
+
+static git_signature *
+txn_signature(git_repository *g, int64_t when)
+{
+	git_signature *def = NULL, *sig = NULL;
+
+	if (git_signature_default(&def, g) == 0) {
+		git_signature_new(&sig, def->name, def->email, (git_time_t)when, 0);
+		git_signature_free(def);
+	}
+	if (sig == NULL)
+		git_signature_new(&sig, "offpeak", "offpeak@localhost",
+		    (git_time_t)when, 0);
+	return sig;
+}
+
+/* Move ref to id only if it still is where we read it. */
+static int
+txn_move_ref(struct repo_txn *t, const char *ref, const git_oid *id,
+    const git_oid *base, char **cause)
+{
+	git_reference *out = NULL;
+	int	 rc;
+
+	if (base == NULL)
+		rc = git_reference_create(&out, t->repo->git, ref, id, 0,
+		    "offpeak: create state branch");
+	else
+		rc = git_reference_create_matching(&out, t->repo->git, ref, id,
+		    1, base, "offpeak: update state");
+	git_reference_free(out);
+	if (rc == GIT_EEXISTS || rc == GIT_EMODIFIED || rc == GIT_ELOCKED)
+		return REPO_TXN_RACE;
+	if (rc != 0) {
+		set_cause(cause, git_cause("cannot move '%s'", ref));
+		return -1;
+	}
+	return 0;
+}
+
+int
+repo_txn_commit(struct repo_txn *t, const char *ref, const char *message,
+    int64_t when, char *oid, char **cause)
+{
+	git_commit *parent = NULL;
+	git_signature *sig = NULL;
+	git_tree *tree = NULL;
+	git_oid	 base, tree_id, id;
+	int	 rc = -1;
+
+	oid[0] = '\0';
+	if (t->base[0] != '\0' && (git_oid_fromstr(&base, t->base) != 0 ||
+	    git_commit_lookup(&parent, t->repo->git, &base) != 0)) {
+		set_cause(cause, git_cause("cannot read state commit %s", t->base));
+		return -1;
+	}
+	if (txn_tree(t, parent, &tree_id, cause) != 0)
+		goto out;
+	sig = txn_signature(t->repo->git, when);
+	if (git_tree_lookup(&tree, t->repo->git, &tree_id) != 0 ||
+	    git_commit_create(&id, t->repo->git, NULL, sig, sig, "UTF-8",
+	    message, tree, parent != NULL ? 1 : 0,
+	    (const git_commit **)&parent) != 0) {
+		set_cause(cause, git_cause("cannot write a state commit"));
+		goto out;
+	}
+	rc = txn_move_ref(t, ref, &id, parent != NULL ? &base : NULL, cause);
+	if (rc == 0)
+		git_oid_tostr(oid, GIT_OID_HEXSZ + 1, &id);
+out:
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_commit_free(parent);
+	return rc;
+}

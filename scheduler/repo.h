@@ -3,6 +3,7 @@
 #define OFFPEAK_REPO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct repo;
 struct repo_tree;
@@ -84,5 +85,46 @@ char	*repo_plans_branch(struct repo *, char **cause);
  */
 int	 repo_create(const char *dir, const struct repo_file *, size_t,
 	     const char *message, char **cause);
+
+/* A git config value (e.g. "user.email"), or NULL when unset. */
+char	*repo_config_get(struct repo *, const char *key);
+
+/*
+ * The commit a ref points to, as hex into oid (41 bytes). Returns 0, 1 when
+ * the ref does not exist (oid set to ""), or -1 with *cause.
+ */
+int	 repo_ref_commit(struct repo *, const char *ref, char *oid, char **cause);
+
+/*
+ * For every file under dir at rev, the commit time at which its path first
+ * appeared in the first-parent history of rev; fn returns non-zero to stop.
+ */
+int	 repo_first_added(struct repo *, const char *rev, const char *dir,
+	     int (*fn)(const char *name, int64_t when, void *), void *arg,
+	     char **cause);
+
+/*
+ * A set of changes to the tree of a branch, committed as one commit whose
+ * parent is base (a hex id, or "" for a new branch).
+ */
+struct repo_txn;
+#define REPO_TXN_RACE 1
+
+struct repo_txn *repo_txn_new(struct repo *, const char *base);
+/* Write a file (mode 100644) at path; the data is copied. */
+void	 repo_txn_put(struct repo_txn *, const char *path, const void *,
+	     size_t);
+/* Remove the file at path (nothing if absent). */
+void	 repo_txn_remove(struct repo_txn *, const char *path);
+/*
+ * Commit on ref with the caller's git identity (or "offpeak
+ * <offpeak@localhost>") at time when (UTC), and move ref by compare and
+ * swap: only if it still points at base (or, for "", does not exist).
+ * Returns 0 with the new commit in oid (41 bytes), REPO_TXN_RACE when the
+ * ref moved meanwhile (nothing changed), or -1 with *cause.
+ */
+int	 repo_txn_commit(struct repo_txn *, const char *ref, const char *message,
+	     int64_t when, char *oid, char **cause);
+void	 repo_txn_free(struct repo_txn *);
 
 #endif

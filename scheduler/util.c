@@ -288,7 +288,7 @@ url_valid(const char *s)
 		host = s + 8;
 	else
 		return 0;
-	if (*host == '\0' || *host == '/' || *host == '?' || *host == '#')
+	if (*host == '\0' || strchr("/?#:", *host) != NULL)
 		return 0;
 	for (p = s; *p != '\0'; p++) {
 		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
@@ -307,4 +307,26 @@ hash_str(const char *s)
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+void
+strv_free(char **v)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+size_t
+strv_len(char *const *v)
+{
+	size_t	 n = 0;
+
+	while (v != NULL && v[n] != NULL)
+		n++;
+	return n;
 }

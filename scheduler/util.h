@@ -63,6 +63,11 @@ int	 name_valid(const char *);
 /* Is s an http:// or https:// URL with a host and no whitespace? */
 int	 url_valid(const char *);
 
+/* Free a NULL-terminated string vector (NULL is fine). */
+void	 strv_free(char **);
+/* Number of strings in a NULL-terminated vector (0 for NULL). */
+size_t	 strv_len(char *const *);
+
 /* Stable 64-bit FNV-1a hash, for hash tables. */
 uint64_t hash_str(const char *);
 

@@ -2,15 +2,23 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "datetime.h"
+#include "session.h"
+#include "tz.h"
 #include "util.h"
 
 const struct cmd_entry *cmd_table[] = {
 	&cmd_init_entry,
 	&cmd_demo_entry,
 	&cmd_check_entry,
+	&cmd_assess_entry,
+	&cmd_approve_entry,
+	&cmd_schedule_entry,
+	&cmd_status_entry,
 	NULL
 };
 
@@ -87,4 +95,69 @@ cmd_getopt(const struct cmd_entry *e, int argc, char **argv,
 		return '?';
 	}
 	return c;
+}
+
+int
+cmd_session_open(struct session *s, const struct ctx *ctx, const char *command)
+{
+	char	*cause = NULL, *line;
+	size_t	 i;
+	int	 rc;
+
+	rc = session_open(s, ctx->repo_path, ctx->now, ctx->simulated, &cause);
+	s->st.command = command;
+	if (rc == EXIT_INVALID) {
+		for (i = 0; i < s->chk.diags.n; i++) {
+			line = diag_format(&s->chk.diags.items[i]);
+			cmd_error("%s", line);
+			free(line);
+		}
+		cmd_error("the plans do not pass 'offpeak check'; nothing was done");
+	} else if (rc != EXIT_DONE) {
+		cmd_error("%s", cause);
+		free(cause);
+	}
+	if (rc != EXIT_DONE)
+		session_close(s);
+	return rc;
+}
+
+int
+cmd_session_commit(struct session *s, const struct store_file *extra, size_t n)
+{
+	char	*cause = NULL;
+	int	 rc;
+
+	if ((rc = session_commit(s, extra, n, &cause)) != EXIT_DONE) {
+		cmd_error("%s", cause);
+		free(cause);
+	}
+	return rc;
+}
+
+char *
+cmd_local_time(int64_t t, const char *zone)
+{
+	const struct tz *z = NULL;
+	struct civil c;
+	char	*cause = NULL;
+	int	 off = 0;
+
+	if (zone != NULL)
+		z = tz_get(zone, &cause);
+	free(cause);
+	if (z != NULL)
+		tz_utc_to_local(z, t, &c, &off);
+	else
+		utc_to_civil(t, &c);
+	return xasprintf("%04d-%02d-%02d %02d:%02d %s (%s)", c.year, c.month,
+	    c.day, c.hour, c.minute, z != NULL ? tz_abbr_at(z, t) : "UTC",
+	    z != NULL ? zone : "UTC");
+}
+
+void
+cmd_print_warnings(char *const *w)
+{
+	for (; w != NULL && *w != NULL; w++)
+		cmd_error("warning: %s", *w);
 }

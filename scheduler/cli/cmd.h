@@ -40,7 +40,25 @@ struct option;
 int	 cmd_getopt(const struct cmd_entry *, int, char **, const char *,
 	     const struct option *);
 
+struct session;
+/*
+ * Open the session for a command (named for the state commits it makes): print what went wrong and return its
+ * exit code, or EXIT_DONE.
+ */
+int	 cmd_session_open(struct session *, const struct ctx *, const char *);
+/* Commit the session's state; print what went wrong; exit code. */
+struct store_file;
+int	 cmd_session_commit(struct session *, const struct store_file *, size_t);
+/* Print each warning as "offpeak: warning: ..." to stderr. */
+void	 cmd_print_warnings(char *const *);
+/* Local time for people: "2026-12-02 01:00 CST (Asia/Shanghai)". */
+char	*cmd_local_time(int64_t, const char *zone);
+
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_assess_entry;
+extern const struct cmd_entry cmd_approve_entry;
+extern const struct cmd_entry cmd_schedule_entry;
+extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_demo_entry;
 

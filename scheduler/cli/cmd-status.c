@@ -1,0 +1,205 @@
+/* offpeak status: every plan's state, slot, notice, approvals, next action */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "datetime.h"
+#include "plan.h"
+#include "policy.h"
+#include "session.h"
+#include "util.h"
+
+/* What someone should do next about a plan. */
+static char *
+next_action(const struct session *s, const struct plan_state *ps, int napp)
+{
+	int64_t	 held = ps->published_at + ps->risk.notice;
+
+	switch (ps->status) {
+	case ST_SUBMITTED:
+		return xstrdup("assess");
+	case ST_ASSESSED:
+		return xasprintf("needs %d more approval%s",
+		    ps->risk.approvals - napp,
+		    ps->risk.approvals - napp == 1 ? "" : "s");
+	case ST_APPROVED:
+		return xstrdup("schedule");
+	case ST_SCHEDULED:
+		if (s->now < held)
+			return xstrdup("wait for the notice period");
+		if (s->now < ps->slot.start)
+			return xstrdup("run in its slot");
+		return xstrdup("run now (inside its slot)");
+	case ST_BACKING_UP:
+	case ST_EXECUTING:
+	case ST_VERIFYING:
+		return xstrdup("running");
+	case ST_REJECTED:
+		return xstrdup("edit the plan to ask again");
+	case ST_EXPIRED:
+		return xstrdup("edit not_after or the plan");
+	case ST_ROLLED_BACK:
+	case ST_FAILED:
+		return xstrdup("investigate; edit the plan to try again");
+	default:
+		return xstrdup("-");
+	}
+}
+
+static json_t *
+state_json(const struct session *s, const struct plan_state *ps)
+{
+	json_t	*o;
+	char	*text, *next, *t;
+	int	 rej, n = state_count_approvals(ps, s->chk.policy, &rej, NULL);
+
+	text = state_to_json(ps);
+	o = json_loads(text, 0, NULL);
+	free(text);
+	json_object_set_new(o, "approvals_given", json_integer(n));
+	next = next_action(s, ps, n);
+	json_object_set_new(o, "next", json_string(next));
+	free(next);
+	if (ps->slot_live) {
+		t = dt_format_utc(ps->published_at + ps->risk.notice);
+		json_object_set_new(o, "notice_held_from", json_string(t));
+		json_object_set_new(o, "notice_held", json_boolean(s->now >=
+		    ps->published_at + ps->risk.notice));
+		free(t);
+	}
+	return o;
+}
+
+static void
+print_row(const struct session *s, const struct plan_state *ps)
+{
+	char	*slot = NULL, *notice = NULL, *next, *when;
+	int	 rej, n = state_count_approvals(ps, s->chk.policy, &rej, NULL);
+	int64_t	 held = ps->published_at + ps->risk.notice;
+
+	if (ps->slot_live) {
+		slot = cmd_local_time(ps->slot.start, ps->slot.timezone);
+		when = cmd_local_time(held, ps->slot.timezone);
+		notice = xasprintf("%s %.16s", s->now >= held ? "held since" :
+		    "holds from", when);
+		free(when);
+	}
+	next = next_action(s, ps, n);
+	printf("%-24s %-11s %-7s %-40s %-27s %d/%-2d %s\n", ps->id,
+	    status_names[ps->status], ps->risk.level != NULL ? ps->risk.level : "-",
+	    slot != NULL ? slot : "-", notice != NULL ? notice : "-", n,
+	    ps->risk.approvals, next);
+	if (ps->reason != NULL)
+		printf("%-24s   %s\n", "", ps->reason);
+	free(slot);
+	free(notice);
+	free(next);
+}
+
+static void
+print_detail(const struct session *s, const struct plan_state *ps)
+{
+	const struct approval *a;
+	char	*t;
+	size_t	 i;
+
+	print_row(s, ps);
+	printf("\n  title:      %s\n  owner:      %s\n  type:       %s\n"
+	    "  impact:     %s\n  revision:   %s\n  sequence:   %d\n",
+	    ps->snap.title, ps->snap.owner, ps->snap.type, ps->snap.impact,
+	    ps->revision, ps->sequence);
+	printf("  systems:   ");
+	for (i = 0; ps->snap.systems != NULL && ps->snap.systems[i] != NULL; i++)
+		printf(" %s", ps->snap.systems[i]);
+	printf("\n  risk:       %s (score %lld)\n", ps->risk.level, ps->risk.score);
+	for (i = 0; i < ps->risk.nfactors; i++)
+		printf("    %-26s %+lld\n", ps->risk.factors[i].name,
+		    ps->risk.factors[i].weight);
+	if (ps->has_slot) {
+		t = cmd_local_time(ps->slot.end, ps->slot.timezone);
+		printf("  slot:       %s, ends %s, window '%s'\n",
+		    ps->slot_live ? "live" : "released", t, ps->slot.window);
+		free(t);
+		t = dt_format_utc(ps->published_at);
+		printf("  published:  %s\n", t);
+		free(t);
+	}
+	for (i = 0; i < ps->napprovals; i++) {
+		a = &ps->approvals[i];
+		t = dt_format_utc(a->at);
+		printf("  %s %s by %s on %.12s%s%s%s\n", t, a->reject ?
+		    "rejected" : "approved", a->approver, a->revision,
+		    strcmp(a->revision, ps->revision) != 0 ? " (earlier revision)" : "",
+		    a->comment != NULL ? ": " : "", a->comment != NULL ? a->comment : "");
+		free(t);
+	}
+}
+
+static int
+cmd_status_exec(struct ctx *ctx, int argc, char **argv)
+{
+	struct session s;
+	struct plan_state *ps;
+	json_t	*out;
+	size_t	 i;
+	int	 c, rc;
+
+	while ((c = cmd_getopt(&cmd_status_entry, argc, argv, "", NULL)) != -1) {
+		if (c == 'h')
+			return cmd_help(&cmd_status_entry);
+		return EXIT_USAGE;
+	}
+	if (argc - optind > 1)
+		return cmd_usage(&cmd_status_entry);
+	if ((rc = cmd_session_open(&s, ctx, "status")) != EXIT_DONE)
+		return rc;
+	session_reconcile(&s);
+	if (optind < argc) {
+		if ((ps = state_find(&s.st, argv[optind])) == NULL) {
+			cmd_error("no plan has the id '%s'", argv[optind]);
+			session_close(&s);
+			return EXIT_INVALID;
+		}
+		if (ctx->json) {
+			out = state_json(&s, ps);
+			json_dumpf(out, stdout, JSON_INDENT(2));
+			putchar('\n');
+			json_decref(out);
+		} else
+			print_detail(&s, ps);
+		session_close(&s);
+		return EXIT_DONE;
+	}
+	out = json_array();
+	if (!ctx->json)
+		printf("%-24s %-11s %-7s %-40s %-27s %-4s %s\n", "PLAN", "STATE",
+		    "RISK", "SLOT", "NOTICE", "APPR", "NEXT");
+	for (i = 0; i < s.st.n; i++) {
+		if (ctx->json)
+			json_array_append_new(out, state_json(&s, s.st.items[i]));
+		else
+			print_row(&s, s.st.items[i]);
+	}
+	if (ctx->json) {
+		json_dumpf(out, stdout, JSON_INDENT(2));
+		putchar('\n');
+	}
+	json_decref(out);
+	session_close(&s);
+	return EXIT_DONE;
+}
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.usage = "[ID]",
+	.summary = "each plan's state, slot, notice, approvals and next action",
+	.help =
+	    "Shows every plan as the state branch and the plans at HEAD make it:\n"
+	    "state, risk level, slot in local time, since when the notice has held,\n"
+	    "approvals given and needed, what happens next and why it is blocked.\n"
+	    "With an ID, the full detail of one plan. Nothing is written.\n",
+	.exec = cmd_status_exec
+};

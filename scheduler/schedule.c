@@ -1,0 +1,921 @@
+/* schedule: place approved plans into off-peak windows */
+#include <stdlib.h>
+#include <string.h>
+
+#include "datetime.h"
+#include "plan.h"
+#include "policy.h"
+#include "schedule.h"
+#include "state.h"
+#include "tz.h"
+#include "util.h"
+#include "window.h"
+
+#define DAY 86400
+
+/* A change that occupies time: a live slot. */
+struct placed {
+	int64_t	 start, end;
+	const char *id;
+	unsigned stamp;		/* last query that saw it */
+};
+
+/* Sorted, non-overlapping intervals of one system or freeze. */
+struct ivec {
+	struct placed *v;
+	size_t	 n, alloc;
+};
+
+struct solver {
+	const struct schedule_input *in;
+	const struct policy *pol;
+	struct state *st;
+	int64_t	 to;			/* end of the search horizon */
+	struct interval **wocc;		/* occurrences per window */
+	size_t	*nwocc;
+	struct ivec *freeze;		/* per freeze def, then the feed freezes */
+	struct ivec *sys;		/* busy intervals per system */
+	struct placed *all;		/* every live slot, for max_concurrent */
+	size_t	 nall, allocall;
+	size_t	**day;			/* indexes into all, per day bucket */
+	size_t	*nday, *allocday;
+	int64_t	 day0;
+	size_t	 ndays;
+	unsigned stamp;
+};
+
+/* First interval of a sorted, non-overlapping vector ending after t. */
+static size_t
+ivec_first_after(const struct ivec *iv, int64_t t)
+{
+	size_t	 lo = 0, hi = iv->n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (iv->v[mid].end <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The interval overlapping [s, e), or NULL. */
+static const struct placed *
+ivec_overlap(const struct ivec *iv, int64_t s, int64_t e)
+{
+	size_t	 i = ivec_first_after(iv, s);
+
+	return i < iv->n && iv->v[i].start < e ? &iv->v[i] : NULL;
+}
+
+static void
+ivec_insert(struct ivec *iv, int64_t s, int64_t e, const char *id)
+{
+	size_t	 i = ivec_first_after(iv, s);
+
+	if (iv->n == iv->alloc) {
+		iv->alloc = iv->alloc ? iv->alloc * 2 : 8;
+		iv->v = xreallocarray(iv->v, iv->alloc, sizeof *iv->v);
+	}
+	memmove(&iv->v[i + 1], &iv->v[i], (iv->n - i) * sizeof *iv->v);
+	iv->v[i].start = s;
+	iv->v[i].end = e;
+	iv->v[i].id = id;
+	iv->n++;
+}
+
+static int
+interval_cmp(const void *a, const void *b)
+{
+	const struct interval *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (x->end > y->end) - (x->end < y->end);
+}
+
+/* Sort and merge intervals into a vector that binary search can use. */
+static void
+ivec_from_intervals(struct ivec *iv, struct interval *v, size_t n,
+    const char *name)
+{
+	size_t	 i;
+
+	qsort(v, n, sizeof *v, interval_cmp);
+	for (i = 0; i < n; i++) {
+		if (iv->n > 0 && v[i].start <= iv->v[iv->n - 1].end) {
+			if (v[i].end > iv->v[iv->n - 1].end)
+				iv->v[iv->n - 1].end = v[i].end;
+			continue;
+		}
+		ivec_insert(iv, v[i].start, v[i].end, name);
+	}
+}
+
+static size_t
+day_of(const struct solver *sv, int64_t t)
+{
+	int64_t	 d = (t - sv->day0) / DAY;
+
+	if (d < 0)
+		return 0;
+	return (size_t)d < sv->ndays ? (size_t)d : sv->ndays - 1;
+}
+
+/* Record a live slot: it occupies its systems and a share of concurrency. */
+static void
+occupy(struct solver *sv, const char *id, char *const *systems, int64_t s,
+    int64_t e)
+{
+	const struct system *sys;
+	size_t	 i, d, last, idx;
+
+	for (i = 0; systems[i] != NULL; i++) {
+		if ((sys = policy_system(sv->pol, systems[i])) != NULL)
+			ivec_insert(&sv->sys[sys - sv->pol->systems], s, e, id);
+	}
+	if (sv->nall == sv->allocall) {
+		sv->allocall = sv->allocall ? sv->allocall * 2 : 256;
+		sv->all = xreallocarray(sv->all, sv->allocall, sizeof *sv->all);
+	}
+	idx = sv->nall++;
+	sv->all[idx].start = s;
+	sv->all[idx].end = e;
+	sv->all[idx].id = id;
+	sv->all[idx].stamp = 0;
+	last = day_of(sv, e - 1);
+	for (d = day_of(sv, s); d <= last; d++) {
+		if (sv->nday[d] == sv->allocday[d]) {
+			sv->allocday[d] = sv->allocday[d] ? sv->allocday[d] * 2 : 4;
+			sv->day[d] = xreallocarray(sv->day[d], sv->allocday[d],
+			    sizeof **sv->day);
+		}
+		sv->day[d][sv->nday[d]++] = idx;
+	}
+}
+
+static int
+int64_cmp(const void *a, const void *b)
+{
+	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Would [s, e) exceed max_concurrent? If so *next is the earliest end of
+ * an overlapping change (the first moment worth trying again).
+ */
+static int
+too_many(struct solver *sv, int64_t s, int64_t e, int64_t *next,
+    const char **with)
+{
+	int64_t	*ev = NULL, earliest = INT64_MAX;
+	size_t	 d, last, i, nev = 0, aev = 0;
+	int	 depth = 0, peak = 0;
+	struct placed *p;
+
+	sv->stamp++;
+	last = day_of(sv, e - 1);
+	for (d = day_of(sv, s); d <= last; d++) {
+		for (i = 0; i < sv->nday[d]; i++) {
+			p = &sv->all[sv->day[d][i]];
+			if (p->stamp == sv->stamp || p->end <= s || p->start >= e)
+				continue;
+			p->stamp = sv->stamp;
+			if (nev + 2 > aev) {
+				aev = aev ? aev * 2 : 16;
+				ev = xreallocarray(ev, aev, sizeof *ev);
+			}
+			/* starts as even, ends as odd: ends sort first at a tie */
+			ev[nev++] = (p->start > s ? p->start : s) * 2 + 1;
+			ev[nev++] = (p->end < e ? p->end : e) * 2;
+			if (p->end < earliest) {
+				earliest = p->end;
+				*with = p->id;
+			}
+		}
+	}
+	qsort(ev, nev, sizeof *ev, int64_cmp);
+	for (i = 0; i < nev; i++) {
+		depth += (ev[i] & 1) ? 1 : -1;
+		if (depth > peak)
+			peak = depth;
+	}
+	free(ev);
+	*next = earliest;
+	return peak >= sv->pol->max_concurrent;
+}
+
+/* The distinct groups of a plan's systems, NULL-terminated (borrowed). */
+static const char **
+groups_of(const struct policy *pol, const struct plan *p)
+{
+	const struct system *s;
+	const char **g = xcalloc(strv_len(p->systems) + 1, sizeof *g);
+	size_t	 i, j, n = 0;
+
+	for (i = 0; p->systems[i] != NULL; i++) {
+		if ((s = policy_system(pol, p->systems[i])) == NULL)
+			continue;
+		for (j = 0; j < n && strcmp(g[j], s->group) != 0; j++)
+			;
+		if (j == n)
+			g[n++] = s->group;
+	}
+	return g;
+}
+
+/* Does a freeze limited to some groups touch any of these? */
+static int
+freeze_applies(const struct freeze_def *f, const char **groups)
+{
+	size_t	 i, j;
+
+	if (f == NULL || f->groups == NULL)
+		return 1;
+	for (i = 0; groups[i] != NULL; i++) {
+		for (j = 0; f->groups[j] != NULL; j++) {
+			if (strcmp(f->groups[j], groups[i]) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Why the last try failed, for the plan's reason. */
+struct blocker {
+	char	*what;
+};
+
+static void
+blocked_by(struct blocker *b, char *what)
+{
+	free(b->what);
+	b->what = what;
+}
+
+/*
+ * The first obstacle to [s, e) for a plan, or 0: *next is when it ends.
+ * Checks freezes, the plan's systems, and max_concurrent.
+ */
+static int
+obstacle(struct solver *sv, const struct plan *p, const char **groups,
+    int64_t s, int64_t e, int64_t *next, struct blocker *b)
+{
+	const struct placed *o;
+	const struct system *sys;
+	const char *with = NULL;
+	size_t	 i;
+
+	for (i = 0; i < sv->pol->nfreezes; i++) {
+		if (!freeze_applies(&sv->pol->freezes[i], groups) ||
+		    (o = ivec_overlap(&sv->freeze[i], s, e)) == NULL)
+			continue;
+		*next = o->end;
+		blocked_by(b, xasprintf("freeze '%s'", o->id));
+		return 1;
+	}
+	for (i = 0; p->systems[i] != NULL; i++) {
+		if ((sys = policy_system(sv->pol, p->systems[i])) == NULL ||
+		    (o = ivec_overlap(&sv->sys[sys - sv->pol->systems], s, e)) == NULL)
+			continue;
+		*next = o->end;
+		blocked_by(b, xasprintf("overlaps %s on %s", o->id, sys->name));
+		return 1;
+	}
+	if (too_many(sv, s, e, next, &with)) {
+		blocked_by(b, xasprintf("max_concurrent %d reached (with %s)",
+		    sv->pol->max_concurrent, with));
+		return 1;
+	}
+	return 0;
+}
+
+/* First occurrence of window w that ends after t. */
+static size_t
+occ_first_ending_after(const struct interval *v, size_t n, int64_t t)
+{
+	size_t	 lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (v[mid].end <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct found {
+	int64_t	 start, end;
+	size_t	 window;
+};
+
+/* Try the occurrence [os, oe) of a window from earliest; 1 when placed. */
+static int
+try_occurrence(struct solver *sv, const struct plan *p, const char **groups,
+    int64_t os, int64_t oe, int64_t earliest, int64_t latest,
+    struct found *f, struct blocker *b)
+{
+	int64_t	 t = os > earliest ? os : earliest, next;
+	int64_t	 limit = oe < latest ? oe : latest;
+
+	while (t + p->duration <= limit) {
+		if (!obstacle(sv, p, groups, t, t + p->duration, &next, b)) {
+			f->start = t;
+			f->end = t + p->duration;
+			return 1;
+		}
+		if (next <= t)
+			break;
+		t = next;
+	}
+	return 0;
+}
+
+/*
+ * The earliest slot in [earliest, latest) inside one occurrence of a
+ * window open to all the plan's groups; 1 when found.
+ */
+static int
+find_slot(struct solver *sv, const struct plan *p, const char **groups,
+    int64_t earliest, int64_t latest, struct found *f, struct blocker *b,
+    int *any_window)
+{
+	const struct policy *pol = sv->pol;
+	size_t	*pos = xcalloc(pol->nwindows + 1, sizeof *pos), w, best;
+	int	 found = 0;
+
+	*any_window = 0;
+	for (w = 0; w < pol->nwindows; w++) {
+		if (!window_covers(&pol->windows[w], (char *const *)groups) ||
+		    pol->windows[w].duration < p->duration) {
+			pos[w] = sv->nwocc[w];
+			continue;
+		}
+		*any_window = 1;
+		pos[w] = occ_first_ending_after(sv->wocc[w], sv->nwocc[w],
+		    earliest + p->duration - 1);
+	}
+	for (;;) {
+		best = pol->nwindows;
+		for (w = 0; w < pol->nwindows; w++) {
+			if (pos[w] < sv->nwocc[w] && (best == pol->nwindows ||
+			    sv->wocc[w][pos[w]].start < sv->wocc[best][pos[best]].start))
+				best = w;
+		}
+		if (best == pol->nwindows ||
+		    sv->wocc[best][pos[best]].start + p->duration > latest)
+			break;
+		if (try_occurrence(sv, p, groups, sv->wocc[best][pos[best]].start,
+		    sv->wocc[best][pos[best]].end, earliest, latest, f, b)) {
+			f->window = best;
+			found = 1;
+			break;
+		}
+		pos[best]++;
+	}
+	free(pos);
+	return found;
+}
+
+/* "2026-12-02T01:00+08:00" in zone (UTC when unknown). */
+static char *
+fmt_local(int64_t t, const char *zone)
+{
+	const struct tz *z;
+	char	*cause = NULL, *full, *out;
+	int	 off = 0;
+
+	if (zone != NULL && (z = tz_get(zone, &cause)) != NULL)
+		off = tz_offset_at(z, t);
+	free(cause);
+	full = dt_format_offset(t, off);
+	/* drop the seconds: "YYYY-MM-DDTHH:MM" + offset */
+	out = xasprintf("%.16s%s", full, full + 19);
+	free(full);
+	return out;
+}
+
+static const struct plan *
+find_plan(const struct schedule_input *in, const char *id)
+{
+	size_t	 lo = 0, hi = in->nplans, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((c = strcmp(in->plans[mid]->id, id)) == 0)
+			return in->plans[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * When the dependencies allow the plan to start: the latest end among
+ * them; -1 with *why when one is not placed.
+ */
+static int64_t
+deps_end(struct solver *sv, const struct plan *p, char **why)
+{
+	const struct plan_state *d;
+	int64_t	 end = 0;
+	size_t	 i;
+
+	for (i = 0; p->depends_on[i] != NULL; i++) {
+		d = state_find(sv->st, p->depends_on[i]);
+		if (d != NULL && d->status == ST_COMPLETED)
+			continue;
+		if (d == NULL || !d->slot_live || !status_has_slot(d->status)) {
+			*why = xasprintf("waits for '%s' (%s)", p->depends_on[i],
+			    d != NULL ? status_names[d->status] : "unknown");
+			return -1;
+		}
+		if (d->slot.end > end)
+			end = d->slot.end;
+	}
+	return end;
+}
+
+/* The earliest start the plan may have, from notice, not_before and deps. */
+static int64_t
+earliest_start(struct solver *sv, const struct plan *p,
+    const struct plan_state *ps, char **why)
+{
+	int64_t	 t = sv->in->now + ps->risk.notice, d;
+
+	if (p->has_not_before && p->not_before > t)
+		t = p->not_before;
+	if ((d = deps_end(sv, p, why)) < 0)
+		return -1;
+	return d > t ? d : t;
+}
+
+static void
+set_reason(struct plan_state *ps, char *reason)
+{
+	if (ps->reason != NULL && reason != NULL && strcmp(ps->reason, reason) == 0) {
+		free(reason);
+		return;
+	}
+	free(ps->reason);
+	ps->reason = reason;
+	ps->dirty = 1;
+}
+
+/* Names of the windows open to the plan, for messages: "'a', 'b'". */
+static char *
+window_names(const struct policy *pol, const char **groups)
+{
+	struct buf b = BUF_INIT;
+	size_t	 w;
+
+	for (w = 0; w < pol->nwindows; w++) {
+		if (window_covers(&pol->windows[w], (char *const *)groups))
+			buf_addf(&b, "%s'%s'", b.len ? ", " : "", pol->windows[w].name);
+	}
+	if (b.len == 0)
+		buf_adds(&b, "any window");
+	return buf_detach(&b, NULL);
+}
+
+static char *
+unplaced_reason(struct solver *sv, const struct plan *p, const char **groups,
+    int64_t latest, const struct blocker *b)
+{
+	char	*dur = dur_human(p->duration), *wins = window_names(sv->pol, groups);
+	char	*when = fmt_local(latest, sv->pol->timezone), *sys, *r;
+	struct buf sb = BUF_INIT;
+	size_t	 i;
+
+	for (i = 0; p->systems[i] != NULL; i++)
+		buf_addf(&sb, "%s%s", i ? ", " : "", p->systems[i]);
+	sys = buf_detach(&sb, NULL);
+	r = xasprintf("no %s slot in %s for %s before %.10s: %s", dur, wins,
+	    sys, when, b->what != NULL ? b->what : "no window occurrence is "
+	    "long enough after the notice period");
+	free(dur);
+	free(wins);
+	free(when);
+	free(sys);
+	return r;
+}
+
+/* A plan taking part in this run, with what ordering needs. */
+struct cand {
+	const struct plan *p;
+	struct plan_state *ps;
+	int	 level;
+	size_t	 indeg;
+	size_t	*next;		/* dependents among the candidates */
+	size_t	 nnext, anext;
+};
+
+static int
+level_index(const struct policy *pol, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; name != NULL && i < pol->nlevels; i++) {
+		if (strcmp(pol->levels[i].name, name) == 0)
+			return (int)i;
+	}
+	return 0;
+}
+
+/* Emergency first, then higher risk, earlier submission, id. */
+static int
+cand_before(const struct cand *a, const struct cand *b)
+{
+	if (a->ps->risk.emergency != b->ps->risk.emergency)
+		return a->ps->risk.emergency;
+	if (a->level != b->level)
+		return a->level > b->level;
+	if (a->ps->risk.score != b->ps->risk.score)
+		return a->ps->risk.score > b->ps->risk.score;
+	if (a->ps->submitted_at != b->ps->submitted_at)
+		return a->ps->submitted_at < b->ps->submitted_at;
+	return strcmp(a->p->id, b->p->id) < 0;
+}
+
+static int
+cand_id_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct cand *)a)->p->id,
+	    ((const struct cand *)b)->p->id);
+}
+
+static void
+heap_push(const struct cand *c, size_t *h, size_t *n, size_t x)
+{
+	size_t	 i = (*n)++, parent;
+
+	h[i] = x;
+	while (i > 0 && cand_before(&c[h[i]], &c[h[parent = (i - 1) / 2]])) {
+		size_t t = h[i]; h[i] = h[parent]; h[parent] = t;
+		i = parent;
+	}
+}
+
+static size_t
+heap_pop(const struct cand *c, size_t *h, size_t *n)
+{
+	size_t	 top = h[0], i = 0, l, r, m;
+
+	h[0] = h[--(*n)];
+	for (;;) {
+		l = 2 * i + 1; r = l + 1; m = i;
+		if (l < *n && cand_before(&c[h[l]], &c[h[m]]))
+			m = l;
+		if (r < *n && cand_before(&c[h[r]], &c[h[m]]))
+			m = r;
+		if (m == i)
+			break;
+		size_t t = h[i]; h[i] = h[m]; h[m] = t;
+		i = m;
+	}
+	return top;
+}
+
+/*
+ * Order candidates (sorted by id in place) so that a plan comes after the
+ * candidates it depends on, and otherwise by priority. Returns indexes.
+ */
+static size_t *
+cand_order(const struct policy *pol, struct cand *c, size_t n)
+{
+	size_t	*order = xcalloc(n + 1, sizeof *order), *heap, nh = 0, no = 0;
+	size_t	 i, j, x;
+	struct cand key, *d;
+
+	qsort(c, n, sizeof *c, cand_id_cmp);
+	for (i = 0; i < n; i++)
+		c[i].level = level_index(pol, c[i].ps->risk.level);
+	for (i = 0; i < n; i++) {
+		for (j = 0; c[i].p->depends_on[j] != NULL; j++) {
+			struct plan kp;
+			kp.id = c[i].p->depends_on[j];
+			key.p = &kp;
+			if ((d = bsearch(&key, c, n, sizeof *c, cand_id_cmp)) == NULL)
+				continue;
+			if (d->nnext == d->anext) {
+				d->anext = d->anext ? d->anext * 2 : 4;
+				d->next = xreallocarray(d->next, d->anext, sizeof *d->next);
+			}
+			d->next[d->nnext++] = i;
+			c[i].indeg++;
+		}
+	}
+	heap = xcalloc(n + 1, sizeof *heap);
+	for (i = 0; i < n; i++) {
+		if (c[i].indeg == 0)
+			heap_push(c, heap, &nh, i);
+	}
+	while (nh > 0) {
+		x = heap_pop(c, heap, &nh);
+		order[no++] = x;
+		for (j = 0; j < c[x].nnext; j++) {
+			if (--c[c[x].next[j]].indeg == 0)
+				heap_push(c, heap, &nh, c[x].next[j]);
+		}
+	}
+	/* a cycle (which check refuses) leaves plans out: append them */
+	for (i = 0; i < n && no < n; i++) {
+		if (c[i].indeg != 0)
+			order[no++] = i;
+	}
+	free(heap);
+	return order;
+}
+
+static void
+cands_free(struct cand *c, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(c[i].next);
+	free(c);
+}
+
+static const struct window_def *
+window_named(const struct policy *pol, const char *name, size_t *index)
+{
+	size_t	 i;
+
+	for (i = 0; name != NULL && i < pol->nwindows; i++) {
+		if (strcmp(pol->windows[i].name, name) == 0) {
+			*index = i;
+			return &pol->windows[i];
+		}
+	}
+	return NULL;
+}
+
+/* Why a live slot no longer holds (allocated), or NULL when it does. */
+static char *
+slot_problem(struct solver *sv, const struct plan *p, struct plan_state *ps,
+    const char **groups)
+{
+	const struct slot *sl = &ps->slot;
+	const struct window_def *w;
+	const struct plan_state *d;
+	struct blocker b = { NULL };
+	int64_t	 next;
+	size_t	 wi, i;
+
+	if (sl->end <= sv->in->now)
+		return xstrdup("the slot passed without a run");
+	if ((w = window_named(sv->pol, sl->window, &wi)) == NULL ||
+	    !window_covers(w, (char *const *)groups))
+		return xasprintf("window '%s' no longer admits the plan", sl->window);
+	i = occ_first_ending_after(sv->wocc[wi], sv->nwocc[wi], sl->start);
+	if (i == sv->nwocc[wi] || sv->wocc[wi][i].start > sl->start ||
+	    sv->wocc[wi][i].end < sl->end)
+		return xasprintf("the slot is no longer inside window '%s'", w->name);
+	if (sl->end - sl->start != p->duration)
+		return xstrdup("the duration changed");
+	if (sl->start < ps->published_at + ps->risk.notice)
+		return xstrdup("the notice period grew beyond the slot");
+	if ((p->has_not_before && sl->start < p->not_before) ||
+	    (p->has_not_after && sl->end > p->not_after))
+		return xstrdup("the slot is outside not_before/not_after");
+	for (i = 0; p->depends_on[i] != NULL; i++) {
+		d = state_find(sv->st, p->depends_on[i]);
+		if (d != NULL && d->status == ST_COMPLETED)
+			continue;
+		if (d == NULL || !d->slot_live || d->slot.end > sl->start)
+			return xasprintf("dependency '%s' moved or lost its slot",
+			    p->depends_on[i]);
+	}
+	if (obstacle(sv, p, groups, sl->start, sl->end, &next, &b))
+		return b.what;
+	return NULL;
+}
+
+static void
+log_release(struct solver *sv, struct plan_state *ps, const char *why)
+{
+	char	*at = fmt_local(ps->slot.start, ps->slot.timezone);
+
+	state_log(sv->st, ps, "release %s %s (%s)", ps->id, at, why);
+	free(at);
+}
+
+/* Keep a live slot if it still holds; otherwise free it for a new place. */
+static void
+keep_or_release(struct solver *sv, struct cand *c, struct schedule_stats *stats)
+{
+	const char **groups = groups_of(sv->pol, c->p);
+	char	*why = slot_problem(sv, c->p, c->ps, groups);
+
+	if (why == NULL) {
+		occupy(sv, c->p->id, c->p->systems, c->ps->slot.start,
+		    c->ps->slot.end);
+		stats->kept++;
+	} else {
+		log_release(sv, c->ps, why);
+		state_release_slot(c->ps, sv->in->now);
+		state_set_status(sv->st, c->ps, ST_APPROVED, sv->in->now);
+		free(why);
+	}
+	free(groups);
+}
+
+static void
+assign_slot(struct solver *sv, struct plan_state *ps, const struct found *f,
+    int moved, struct schedule_stats *stats)
+{
+	const struct window_def *w = &sv->pol->windows[f->window];
+	char	*at, *until;
+
+	free(ps->slot.window);
+	free(ps->slot.timezone);
+	ps->slot.start = f->start;
+	ps->slot.end = f->end;
+	ps->slot.window = xstrdup(w->name);
+	ps->slot.timezone = xstrdup(w->timezone != NULL ? w->timezone : "UTC");
+	ps->has_slot = 1;
+	ps->slot_live = 1;
+	ps->published_at = sv->in->now;
+	ps->updated_at = sv->in->now;
+	ps->sequence++;
+	free(ps->reason);
+	ps->reason = NULL;
+	state_set_status(sv->st, ps, ST_SCHEDULED, sv->in->now);
+	at = fmt_local(f->start, ps->slot.timezone);
+	until = fmt_local(sv->in->now + ps->risk.notice, ps->slot.timezone);
+	state_log(sv->st, ps, "%s %s %s (window '%s', notice held from %s)",
+	    moved ? "move" : "schedule", ps->id, at, w->name, until);
+	free(at);
+	free(until);
+	if (moved)
+		stats->moved++;
+	else
+		stats->placed++;
+}
+
+static void
+place(struct solver *sv, struct cand *c, struct schedule_stats *stats)
+{
+	const char **groups = groups_of(sv->pol, c->p);
+	struct blocker b = { NULL };
+	struct found f;
+	char	*why = NULL;
+	int64_t	 earliest, latest = sv->to;
+	int	 any, moved = c->ps->has_slot;
+
+	if (c->p->has_not_after && c->p->not_after < latest)
+		latest = c->p->not_after;
+	if ((earliest = earliest_start(sv, c->p, c->ps, &why)) >= 0 &&
+	    find_slot(sv, c->p, groups, earliest, latest, &f, &b, &any)) {
+		assign_slot(sv, c->ps, &f, moved, stats);
+		occupy(sv, c->p->id, c->p->systems, f.start, f.end);
+	} else {
+		if (why == NULL)
+			why = unplaced_reason(sv, c->p, groups, latest, &b);
+		if (c->p->has_not_after && c->p->not_after <= sv->to &&
+		    earliest >= 0) {
+			set_reason(c->ps, why);
+			state_set_status(sv->st, c->ps, ST_EXPIRED, sv->in->now);
+			state_log(sv->st, c->ps, "expire %s: %s", c->p->id,
+			    c->ps->reason);
+			stats->expired++;
+		} else {
+			if (c->ps->reason == NULL || strcmp(c->ps->reason, why) != 0)
+				state_log(sv->st, c->ps, "defer %s: %s", c->p->id, why);
+			set_reason(c->ps, why);
+			stats->blocked++;
+		}
+	}
+	free(b.what);
+	free(groups);
+}
+
+static int
+solver_init(struct solver *sv, const struct schedule_input *in,
+    struct state *st, char **cause)
+{
+	const struct policy *pol = in->policy;
+	int64_t	 from;
+	size_t	 i, j, n;
+	struct interval *iv;
+
+	memset(sv, 0, sizeof *sv);
+	sv->in = in;
+	sv->pol = pol;
+	sv->st = st;
+	sv->to = in->now + (in->horizon > 0 ? in->horizon : 400 * (int64_t)DAY);
+	from = in->now - 8 * (int64_t)DAY;
+	sv->day0 = from - ((from % DAY) + DAY) % DAY;
+	sv->ndays = (size_t)((sv->to - sv->day0) / DAY) + 16;
+	sv->day = xcalloc(sv->ndays, sizeof *sv->day);
+	sv->nday = xcalloc(sv->ndays, sizeof *sv->nday);
+	sv->allocday = xcalloc(sv->ndays, sizeof *sv->allocday);
+	sv->sys = xcalloc(pol->nsystems + 1, sizeof *sv->sys);
+	sv->wocc = xcalloc(pol->nwindows + 1, sizeof *sv->wocc);
+	sv->nwocc = xcalloc(pol->nwindows + 1, sizeof *sv->nwocc);
+	for (i = 0; i < pol->nwindows; i++) {
+		if (window_expand(&pol->windows[i], from, sv->to, &sv->wocc[i],
+		    &sv->nwocc[i], cause) != 0)
+			return -1;
+	}
+	sv->freeze = xcalloc(pol->nfreezes + 1, sizeof *sv->freeze);
+	for (i = 0; i < pol->nfreezes; i++) {
+		if (freeze_expand(&pol->freezes[i], from, sv->to + 8 * DAY, &iv,
+		    &n, cause) != 0)
+			return -1;
+		/* add the fetched events of a URL freeze */
+		for (j = 0; j < in->nextra; j++) {
+			if (in->extra[j].freeze != i)
+				continue;
+			iv = xreallocarray(iv, n + 1, sizeof *iv);
+			iv[n].start = in->extra[j].start;
+			iv[n++].end = in->extra[j].end;
+		}
+		ivec_from_intervals(&sv->freeze[i], iv, n, pol->freezes[i].name);
+		free(iv);
+	}
+	return 0;
+}
+
+static void
+solver_free(struct solver *sv)
+{
+	size_t	 i;
+
+	for (i = 0; sv->day != NULL && i < sv->ndays; i++)
+		free(sv->day[i]);
+	free(sv->day);
+	free(sv->nday);
+	free(sv->allocday);
+	for (i = 0; sv->sys != NULL && i < sv->pol->nsystems; i++)
+		free(sv->sys[i].v);
+	free(sv->sys);
+	for (i = 0; sv->wocc != NULL && i < sv->pol->nwindows; i++)
+		free(sv->wocc[i]);
+	free(sv->wocc);
+	free(sv->nwocc);
+	for (i = 0; sv->freeze != NULL && i < sv->pol->nfreezes; i++)
+		free(sv->freeze[i].v);
+	free(sv->freeze);
+	free(sv->all);
+}
+
+int
+schedule_solve(const struct schedule_input *in, struct state *st,
+    struct schedule_stats *stats, char **cause)
+{
+	struct solver sv;
+	struct cand *kept, *todo;
+	struct plan_state *ps;
+	const struct plan *p;
+	size_t	 i, nk = 0, nt = 0, *order;
+	int	 rc = -1;
+
+	memset(stats, 0, sizeof *stats);
+	kept = xcalloc(st->n + 1, sizeof *kept);
+	todo = xcalloc(st->n + 1, sizeof *todo);
+	if (solver_init(&sv, in, st, cause) != 0)
+		goto out;
+	for (i = 0; i < st->n; i++) {
+		ps = st->items[i];
+		if ((p = find_plan(in, ps->id)) == NULL)
+			continue;
+		if (ps->slot_live && (ps->status == ST_BACKING_UP ||
+		    ps->status == ST_EXECUTING || ps->status == ST_VERIFYING))
+			occupy(&sv, p->id, p->systems, ps->slot.start, ps->slot.end);
+		else if (ps->status == ST_SCHEDULED && ps->slot_live) {
+			kept[nk].p = p;
+			kept[nk++].ps = ps;
+		}
+	}
+	order = cand_order(in->policy, kept, nk);
+	for (i = 0; i < nk; i++)
+		keep_or_release(&sv, &kept[order[i]], stats);
+	free(order);
+	for (i = 0; i < st->n; i++) {
+		ps = st->items[i];
+		if (ps->status == ST_APPROVED && (p = find_plan(in, ps->id)) != NULL) {
+			todo[nt].p = p;
+			todo[nt++].ps = ps;
+		}
+	}
+	order = cand_order(in->policy, todo, nt);
+	for (i = 0; i < nt; i++)
+		place(&sv, &todo[order[i]], stats);
+	free(order);
+	rc = 0;
+out:
+	solver_free(&sv);
+	cands_free(kept, nk);
+	cands_free(todo, nt);
+	return rc;
+}

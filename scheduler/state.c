@@ -1,0 +1,787 @@
+/* state: the workflow state of every plan, as kept on the state branch */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datetime.h"
+#include "plan.h"
+#include "policy.h"
+#include "risk.h"
+#include "state.h"
+#include "tz.h"
+
+const char *const status_names[ST_COUNT + 1] = {
+	"submitted", "assessed", "approved", "scheduled",
+	"backing-up", "executing", "verifying", "completed",
+	"rejected", "cancelled", "expired", "superseded",
+	"rolled-back", "failed", NULL
+};
+
+void
+state_init(struct state *s)
+{
+	memset(s, 0, sizeof *s);
+	buf_init(&s->log);
+}
+
+static void
+snapshot_release(struct snapshot *n)
+{
+	free(n->title);
+	free(n->owner);
+	free(n->type);
+	free(n->impact);
+	free(n->rollback);
+	strv_free(n->systems);
+	free(n->description);
+	memset(n, 0, sizeof *n);
+}
+
+static void
+assessment_release(struct assessment *a)
+{
+	size_t	 i;
+
+	free(a->level);
+	for (i = 0; i < a->nfactors; i++)
+		free(a->factors[i].name);
+	free(a->factors);
+	memset(a, 0, sizeof *a);
+}
+
+static void
+approval_release(struct approval *a)
+{
+	free(a->approver);
+	free(a->comment);
+}
+
+static void
+plan_state_free(struct plan_state *ps)
+{
+	size_t	 i;
+
+	free(ps->id);
+	assessment_release(&ps->risk);
+	free(ps->slot.window);
+	free(ps->slot.timezone);
+	free(ps->reason);
+	snapshot_release(&ps->snap);
+	for (i = 0; i < ps->napprovals; i++)
+		approval_release(&ps->approvals[i]);
+	free(ps->approvals);
+	free(ps);
+}
+
+void
+state_release(struct state *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->n; i++)
+		plan_state_free(s->items[i]);
+	free(s->items);
+	buf_release(&s->log);
+	state_init(s);
+}
+
+/* Index of id, or where it would go (negative - 1). */
+static long
+state_search(const struct state *s, const char *id)
+{
+	size_t	 lo = 0, hi = s->n, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		c = strcmp(s->items[mid]->id, id);
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -(long)lo - 1;
+}
+
+struct plan_state *
+state_find(const struct state *s, const char *id)
+{
+	long	 i = state_search(s, id);
+
+	return i >= 0 ? s->items[i] : NULL;
+}
+
+struct plan_state *
+state_get(struct state *s, const char *id)
+{
+	long	 i = state_search(s, id);
+	size_t	 at;
+	struct plan_state *ps;
+
+	if (i >= 0)
+		return s->items[i];
+	at = (size_t)(-i - 1);
+	if (s->n == s->alloc) {
+		s->alloc = s->alloc ? s->alloc * 2 : 64;
+		s->items = xreallocarray(s->items, s->alloc, sizeof *s->items);
+	}
+	memmove(&s->items[at + 1], &s->items[at], (s->n - at) * sizeof *s->items);
+	ps = xcalloc(1, sizeof *ps);
+	ps->id = xstrdup(id);
+	ps->status = ST_SUBMITTED;
+	s->items[at] = ps;
+	s->n++;
+	return ps;
+}
+
+void
+state_log(struct state *s, struct plan_state *ps, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*line;
+
+	va_start(ap, fmt);
+	line = xvasprintf(fmt, ap);
+	va_end(ap);
+	buf_adds(&s->log, line);
+	buf_addc(&s->log, '\n');
+	s->nlog++;
+	free(line);
+	if (ps != NULL)
+		ps->dirty = 1;
+}
+
+void
+state_set_status(struct state *s, struct plan_state *ps, enum status st,
+    int64_t now)
+{
+	if (ps->status == st)
+		return;
+	ps->status = st;
+	ps->sequence++;
+	ps->updated_at = now;
+	ps->dirty = 1;
+	(void)s;
+}
+
+int
+status_has_slot(enum status st)
+{
+	return st == ST_SCHEDULED || st == ST_BACKING_UP ||
+	    st == ST_EXECUTING || st == ST_VERIFYING;
+}
+
+int
+status_is_final(enum status st)
+{
+	return st == ST_COMPLETED || st == ST_CANCELLED || st == ST_EXPIRED ||
+	    st == ST_ROLLED_BACK || st == ST_FAILED || st == ST_REJECTED;
+}
+
+/* RFC 3339 text of a UTC instant, as a JSON string. */
+static json_t *
+jtime(int64_t t)
+{
+	char	*s = dt_format_utc(t);
+	json_t	*v = json_string(s);
+
+	free(s);
+	return v;
+}
+
+/* The same instant in the zone's local time with its offset. */
+static json_t *
+jlocal(int64_t t, const char *zone)
+{
+	const struct tz *z;
+	char	*s, *cause = NULL;
+	json_t	*v;
+
+	if (zone == NULL || (z = tz_get(zone, &cause)) == NULL) {
+		free(cause);
+		return jtime(t);
+	}
+	s = dt_format_offset(t, tz_offset_at(z, t));
+	v = json_string(s);
+	free(s);
+	return v;
+}
+
+static json_t *
+jdur(int64_t secs)
+{
+	char	*s = dur_iso(secs);
+	json_t	*v = json_string(s);
+
+	free(s);
+	return v;
+}
+
+static json_t *
+jstrv(char *const *v)
+{
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static void
+set_str(json_t *o, const char *key, const char *s)
+{
+	if (s != NULL)
+		json_object_set_new(o, key, json_string(s));
+}
+
+static json_t *
+assessment_json(const struct assessment *a)
+{
+	json_t	*o = json_object(), *f = json_array();
+	size_t	 i;
+
+	json_object_set_new(o, "score", json_integer(a->score));
+	set_str(o, "level", a->level);
+	json_object_set_new(o, "notice", jdur(a->notice));
+	json_object_set_new(o, "approvals", json_integer(a->approvals));
+	json_object_set_new(o, "emergency", json_boolean(a->emergency));
+	for (i = 0; i < a->nfactors; i++)
+		json_array_append_new(f, json_pack("{s:s, s:I}", "factor",
+		    a->factors[i].name, "weight", (json_int_t)a->factors[i].weight));
+	json_object_set_new(o, "factors", f);
+	return o;
+}
+
+static json_t *
+slot_json(const struct slot *sl)
+{
+	json_t	*o = json_object();
+
+	json_object_set_new(o, "start", jtime(sl->start));
+	json_object_set_new(o, "end", jtime(sl->end));
+	json_object_set_new(o, "start_local", jlocal(sl->start, sl->timezone));
+	json_object_set_new(o, "end_local", jlocal(sl->end, sl->timezone));
+	set_str(o, "window", sl->window);
+	set_str(o, "timezone", sl->timezone);
+	return o;
+}
+
+static json_t *
+snapshot_json(const struct snapshot *n)
+{
+	json_t	*o = json_object();
+
+	set_str(o, "title", n->title);
+	set_str(o, "owner", n->owner);
+	set_str(o, "type", n->type);
+	set_str(o, "impact", n->impact);
+	set_str(o, "rollback", n->rollback);
+	json_object_set_new(o, "systems", jstrv(n->systems));
+	set_str(o, "description", n->description);
+	return o;
+}
+
+char *
+state_to_json(const struct plan_state *ps)
+{
+	json_t	*o = json_object();
+	char	*s;
+
+	json_object_set_new(o, "id", json_string(ps->id));
+	json_object_set_new(o, "status", json_string(status_names[ps->status]));
+	json_object_set_new(o, "revision", json_string(ps->revision));
+	json_object_set_new(o, "sequence", json_integer(ps->sequence));
+	json_object_set_new(o, "submitted_at", jtime(ps->submitted_at));
+	json_object_set_new(o, "updated_at", jtime(ps->updated_at));
+	if (ps->assessed)
+		json_object_set_new(o, "risk", assessment_json(&ps->risk));
+	if (ps->has_slot) {
+		json_object_set_new(o, "slot", slot_json(&ps->slot));
+		json_object_set_new(o, "slot_live", json_boolean(ps->slot_live));
+		json_object_set_new(o, "published_at", jtime(ps->published_at));
+		if (!ps->slot_live)
+			json_object_set_new(o, "released_at", jtime(ps->released_at));
+	}
+	set_str(o, "reason", ps->reason);
+	json_object_set_new(o, "plan", snapshot_json(&ps->snap));
+	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+/* Read an optional time member; -1 when present but bad. */
+static int
+get_time(json_t *o, const char *key, int64_t *out)
+{
+	json_t	*v = json_object_get(o, key);
+	char	*cause;
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v) ||
+	    dt_parse_instant(json_string_value(v), out, NULL, &cause) != 0) {
+		if (json_is_string(v))
+			free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+get_str(json_t *o, const char *key)
+{
+	json_t	*v = json_object_get(o, key);
+
+	return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
+}
+
+static char **
+get_strv(json_t *o, const char *key)
+{
+	json_t	*a = json_object_get(o, key), *v;
+	size_t	 i, n = 0;
+	char	**out = xcalloc(json_array_size(a) + 1, sizeof *out);
+
+	json_array_foreach(a, i, v) {
+		if (json_is_string(v))
+			out[n++] = xstrdup(json_string_value(v));
+	}
+	return out;
+}
+
+static int
+get_dur(json_t *o, const char *key, int64_t *out)
+{
+	json_t	*v = json_object_get(o, key);
+	char	*cause;
+
+	if (!json_is_string(v) || dur_parse(json_string_value(v), out, 1,
+	    &cause) != 0) {
+		if (json_is_string(v))
+			free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+assessment_from(struct assessment *a, json_t *o)
+{
+	json_t	*f = json_object_get(o, "factors"), *v;
+	size_t	 i;
+
+	a->score = json_integer_value(json_object_get(o, "score"));
+	a->level = get_str(o, "level");
+	a->approvals = (int)json_integer_value(json_object_get(o, "approvals"));
+	a->emergency = json_is_true(json_object_get(o, "emergency"));
+	a->factors = xcalloc(json_array_size(f) + 1, sizeof *a->factors);
+	json_array_foreach(f, i, v) {
+		a->factors[a->nfactors].name = get_str(v, "factor");
+		a->factors[a->nfactors].weight =
+		    json_integer_value(json_object_get(v, "weight"));
+		if (a->factors[a->nfactors].name != NULL)
+			a->nfactors++;
+	}
+	return get_dur(o, "notice", &a->notice);
+}
+
+static int
+slot_from(struct slot *sl, json_t *o)
+{
+	sl->window = get_str(o, "window");
+	sl->timezone = get_str(o, "timezone");
+	if (get_time(o, "start", &sl->start) != 0 ||
+	    get_time(o, "end", &sl->end) != 0 || sl->end <= sl->start)
+		return -1;
+	return 0;
+}
+
+static void
+snapshot_from(struct snapshot *n, json_t *o)
+{
+	n->title = get_str(o, "title");
+	n->owner = get_str(o, "owner");
+	n->type = get_str(o, "type");
+	n->impact = get_str(o, "impact");
+	n->rollback = get_str(o, "rollback");
+	n->systems = get_strv(o, "systems");
+	n->description = get_str(o, "description");
+}
+
+static int
+status_from(const char *s)
+{
+	int	 i;
+
+	for (i = 0; s != NULL && i < ST_COUNT; i++) {
+		if (strcmp(status_names[i], s) == 0)
+			return i;
+	}
+	return -1;
+}
+
+int
+state_from_json(struct plan_state *ps, const char *text, size_t len,
+    char **cause)
+{
+	json_error_t err;
+	json_t	*o, *v;
+	const char *rev;
+	int	 st, bad = 0;
+
+	if ((o = json_loadb(text, len, 0, &err)) == NULL || !json_is_object(o)) {
+		*cause = xasprintf("line %d: %s", err.line, o == NULL ?
+		    err.text : "not an object");
+		json_decref(o);
+		return -1;
+	}
+	st = status_from(json_string_value(json_object_get(o, "status")));
+	rev = json_string_value(json_object_get(o, "revision"));
+	if (st < 0 || rev == NULL || strlen(rev) >= sizeof ps->revision) {
+		*cause = xstrdup("bad status or revision");
+		json_decref(o);
+		return -1;
+	}
+	ps->status = st;
+	strcpy(ps->revision, rev);
+	ps->sequence = (int)json_integer_value(json_object_get(o, "sequence"));
+	bad |= get_time(o, "submitted_at", &ps->submitted_at);
+	bad |= get_time(o, "updated_at", &ps->updated_at);
+	if ((v = json_object_get(o, "risk")) != NULL) {
+		ps->assessed = 1;
+		bad |= assessment_from(&ps->risk, v);
+	}
+	if ((v = json_object_get(o, "slot")) != NULL) {
+		ps->has_slot = 1;
+		ps->slot_live = json_is_true(json_object_get(o, "slot_live"));
+		bad |= slot_from(&ps->slot, v);
+		bad |= get_time(o, "published_at", &ps->published_at);
+		bad |= get_time(o, "released_at", &ps->released_at);
+	}
+	ps->reason = get_str(o, "reason");
+	snapshot_from(&ps->snap, json_object_get(o, "plan"));
+	json_decref(o);
+	if (bad) {
+		*cause = xstrdup("a time or duration does not parse");
+		return -1;
+	}
+	return 0;
+}
+
+char *
+approval_to_json(const struct approval *a)
+{
+	json_t	*o = json_object();
+	char	*s;
+
+	json_object_set_new(o, "approver", json_string(a->approver));
+	json_object_set_new(o, "decision", json_string(a->reject ?
+	    "reject" : "approve"));
+	json_object_set_new(o, "revision", json_string(a->revision));
+	set_str(o, "comment", a->comment);
+	json_object_set_new(o, "at", jtime(a->at));
+	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+int
+approval_from_json(struct approval *a, const char *text, size_t len,
+    char **cause)
+{
+	json_error_t err;
+	json_t	*o;
+	const char *dec, *rev;
+
+	if ((o = json_loadb(text, len, 0, &err)) == NULL) {
+		*cause = xasprintf("line %d: %s", err.line, err.text);
+		return -1;
+	}
+	dec = json_string_value(json_object_get(o, "decision"));
+	rev = json_string_value(json_object_get(o, "revision"));
+	a->approver = get_str(o, "approver");
+	if (dec == NULL || rev == NULL || strlen(rev) >= sizeof a->revision ||
+	    a->approver == NULL || get_time(o, "at", &a->at) != 0) {
+		*cause = xstrdup("missing or bad approver, decision, revision or time");
+		json_decref(o);
+		return -1;
+	}
+	a->reject = strcmp(dec, "reject") == 0;
+	strcpy(a->revision, rev);
+	a->comment = get_str(o, "comment");
+	json_decref(o);
+	return 0;
+}
+
+int
+state_count_approvals(const struct plan_state *ps, const struct policy *pol,
+    int *rejected, char **rejected_by)
+{
+	const struct approval *a;
+	size_t	 i, j, n = 0;
+	const char **seen = xcalloc(ps->napprovals + 1, sizeof *seen);
+
+	*rejected = 0;
+	if (rejected_by != NULL)
+		*rejected_by = NULL;
+	for (i = 0; i < ps->napprovals; i++) {
+		a = &ps->approvals[i];
+		if (strcmp(a->revision, ps->revision) != 0)
+			continue;
+		for (j = 0; pol->approvers[j] != NULL; j++) {
+			if (strcasecmp(pol->approvers[j], a->approver) == 0)
+				break;
+		}
+		if (pol->approvers[j] == NULL)
+			continue;
+		if (a->reject) {
+			*rejected = 1;
+			if (rejected_by != NULL) {
+				free(*rejected_by);
+				*rejected_by = xstrdup(a->approver);
+			}
+			continue;
+		}
+		for (j = 0; j < n; j++) {
+			if (strcasecmp(seen[j], a->approver) == 0)
+				break;
+		}
+		if (j == n)
+			seen[n++] = a->approver;
+	}
+	free(seen);
+	return (int)n;
+}
+
+static void
+assessment_set(struct assessment *a, const struct risk *r)
+{
+	size_t	 i;
+
+	assessment_release(a);
+	a->score = r->score;
+	a->level = xstrdup(r->level_name != NULL ? r->level_name : "");
+	a->notice = r->notice;
+	a->approvals = r->approvals;
+	a->emergency = r->emergency;
+	a->factors = xcalloc(r->nhits + 1, sizeof *a->factors);
+	for (i = 0; i < r->nhits; i++) {
+		a->factors[i].name = xstrdup(risk_factor_names[r->hits[i].factor]);
+		a->factors[i].weight = r->hits[i].weight;
+	}
+	a->nfactors = r->nhits;
+}
+
+static int
+assessment_same(const struct assessment *a, const struct risk *r)
+{
+	return a->score == r->score && a->notice == r->notice &&
+	    a->approvals == r->approvals && a->emergency == r->emergency &&
+	    a->level != NULL && r->level_name != NULL &&
+	    strcmp(a->level, r->level_name) == 0 && a->nfactors == r->nhits;
+}
+
+static int
+str_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int
+strv_same(char *const *a, char *const *b)
+{
+	size_t	 i;
+
+	for (i = 0; a != NULL && b != NULL && a[i] != NULL && b[i] != NULL; i++) {
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	}
+	return (a == NULL || a[i] == NULL) && (b == NULL || b[i] == NULL);
+}
+
+/* Keep what notices show; a change subscribers see raises the sequence. */
+static void
+snapshot_update(struct plan_state *ps, const struct plan *p)
+{
+	struct snapshot *n = &ps->snap;
+	int	 seen = n->title != NULL;
+
+	if (seen && (!str_same(n->title, p->title) ||
+	    !strv_same(n->systems, p->systems) ||
+	    !str_same(n->impact, impact_names[p->impact])))
+		ps->sequence++;
+	snapshot_release(n);
+	n->title = xstrdup(p->title);
+	n->owner = xstrdup(p->owner);
+	n->type = xstrdup(plan_type_names[p->type]);
+	n->impact = xstrdup(impact_names[p->impact]);
+	n->rollback = xstrdup(rollback_names[p->rollback_kind]);
+	n->systems = xcalloc(strv_len(p->systems) + 1, sizeof *n->systems);
+	for (size_t i = 0; p->systems[i] != NULL; i++)
+		n->systems[i] = xstrdup(p->systems[i]);
+	n->description = p->description != NULL ? xstrdup(p->description) : NULL;
+}
+
+/* Give up a live slot: the notice becomes a cancellation. */
+void
+state_release_slot(struct plan_state *ps, int64_t now)
+{
+	if (!ps->has_slot || !ps->slot_live)
+		return;
+	ps->slot_live = 0;
+	ps->released_at = now;
+	ps->sequence++;
+	ps->dirty = 1;
+}
+
+static void
+set_reason(struct plan_state *ps, const char *reason)
+{
+	if (str_same(ps->reason, reason))
+		return;
+	free(ps->reason);
+	ps->reason = reason != NULL ? xstrdup(reason) : NULL;
+	ps->dirty = 1;
+}
+
+/* The plan file changed: void approvals and slot, assess afresh. */
+static void
+revise(struct state *s, struct plan_state *ps, const struct plan *p,
+    int64_t now)
+{
+	if (ps->status == ST_SCHEDULED || ps->status == ST_APPROVED) {
+		if (ps->slot_live)
+			state_release_slot(ps, now);
+		state_log(s, ps, "supersede %s (plan changed to %.12s)", ps->id,
+		    p->blob);
+	} else
+		state_log(s, ps, "revise %s (plan changed to %.12s)", ps->id,
+		    p->blob);
+	memcpy(ps->revision, p->blob, sizeof ps->revision);
+	set_reason(ps, NULL);
+	state_set_status(s, ps, ST_ASSESSED, now);
+}
+
+static void
+reassess(struct state *s, struct plan_state *ps, const struct policy *pol,
+    const struct plan *p, int64_t now)
+{
+	struct risk r;
+	char	*notice;
+
+	risk_assess(pol, p, &r);
+	if (ps->assessed && assessment_same(&ps->risk, &r))
+		return;
+	assessment_set(&ps->risk, &r);
+	ps->assessed = 1;
+	ps->updated_at = now;
+	notice = dur_iso(r.notice);
+	state_log(s, ps, "assess %s %s (score %lld, notice %s, %d approval%s%s)",
+	    ps->id, r.level_name, r.score, notice, r.approvals,
+	    r.approvals == 1 ? "" : "s", r.emergency ? ", emergency" : "");
+	free(notice);
+}
+
+/* Count approvals and move between assessed, approved and rejected. */
+static void
+decide(struct state *s, struct plan_state *ps, const struct policy *pol,
+    int64_t now)
+{
+	int	 n, rejected;
+	char	*by, *why;
+
+	n = state_count_approvals(ps, pol, &rejected, &by);
+	if (rejected && ps->status != ST_REJECTED &&
+	    (ps->status == ST_ASSESSED || ps->status == ST_APPROVED ||
+	    ps->status == ST_SCHEDULED)) {
+		state_release_slot(ps, now);
+		why = xasprintf("rejected by %s", by);
+		set_reason(ps, why);
+		free(why);
+		state_set_status(s, ps, ST_REJECTED, now);
+		state_log(s, ps, "reject %s (by %s)", ps->id, by);
+	} else if (!rejected && ps->status == ST_ASSESSED &&
+	    n >= ps->risk.approvals) {
+		state_set_status(s, ps, ST_APPROVED, now);
+		set_reason(ps, NULL);
+		state_log(s, ps, "approve %s (%d/%d)", ps->id, n,
+		    ps->risk.approvals);
+	} else if (!rejected && n < ps->risk.approvals &&
+	    (ps->status == ST_APPROVED || ps->status == ST_SCHEDULED)) {
+		state_release_slot(ps, now);
+		state_set_status(s, ps, ST_ASSESSED, now);
+		state_log(s, ps, "unapprove %s (%d/%d approvals under the "
+		    "current policy)", ps->id, n, ps->risk.approvals);
+	}
+	free(by);
+}
+
+static void
+reconcile_plan(struct state *s, const struct policy *pol,
+    const struct plan *p, int64_t now)
+{
+	struct plan_state *ps = state_get(s, p->id);
+	int	 running = ps->status == ST_BACKING_UP ||
+	    ps->status == ST_EXECUTING || ps->status == ST_VERIFYING;
+
+	if (ps->revision[0] == '\0') {
+		memcpy(ps->revision, p->blob, sizeof ps->revision);
+		ps->submitted_at = p->added_at != 0 ? p->added_at : now;
+		ps->updated_at = now;
+		state_log(s, ps, "submit %s (%.12s)", ps->id, p->blob);
+	} else if (strcmp(ps->revision, p->blob) != 0 && !running)
+		revise(s, ps, p, now);
+	else if (running || status_is_final(ps->status))
+		return;
+	snapshot_update(ps, p);
+	reassess(s, ps, pol, p, now);
+	if (ps->status == ST_SUBMITTED)
+		state_set_status(s, ps, ST_ASSESSED, now);
+	decide(s, ps, pol, now);
+}
+
+/* Is id among the plans (sorted by id)? */
+static int
+plan_present(struct plan *const *plans, size_t n, const char *id)
+{
+	size_t	 lo = 0, hi = n, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((c = strcmp(plans[mid]->id, id)) == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+void
+state_reconcile(struct state *s, const struct policy *pol,
+    struct plan *const *plans, size_t nplans, int64_t now)
+{
+	struct plan_state *ps;
+	size_t	 i;
+
+	for (i = 0; i < nplans; i++)
+		reconcile_plan(s, pol, plans[i], now);
+	for (i = 0; i < s->n; i++) {
+		ps = s->items[i];
+		if (plan_present(plans, nplans, ps->id) ||
+		    status_is_final(ps->status) || ps->status == ST_BACKING_UP ||
+		    ps->status == ST_EXECUTING || ps->status == ST_VERIFYING)
+			continue;
+		state_release_slot(ps, now);
+		set_reason(ps, "the plan file was removed");
+		state_set_status(s, ps, ST_CANCELLED, now);
+		state_log(s, ps, "cancel %s (plan file removed)", ps->id);
+	}
+}

@@ -1,0 +1,140 @@
+/* state: the workflow state of every plan, as kept on the state branch */
+#ifndef OFFPEAK_STATE_H
+#define OFFPEAK_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "util.h"
+
+struct policy;
+struct plan;
+
+#define STATE_BRANCH	"refs/heads/offpeak-state"
+
+enum status {
+	ST_SUBMITTED, ST_ASSESSED, ST_APPROVED, ST_SCHEDULED,
+	ST_BACKING_UP, ST_EXECUTING, ST_VERIFYING, ST_COMPLETED,
+	ST_REJECTED, ST_CANCELLED, ST_EXPIRED, ST_SUPERSEDED,
+	ST_ROLLED_BACK, ST_FAILED,
+	ST_COUNT
+};
+extern const char *const status_names[ST_COUNT + 1];
+
+/* A place in time for a change. */
+struct slot {
+	int64_t	 start, end;	/* UTC seconds */
+	char	*window;	/* the off-peak window it lies in */
+	char	*timezone;	/* that window's zone, for local times */
+};
+
+/* What a notice says about a plan, kept so that feeds outlive the plan file. */
+struct snapshot {
+	char	*title;
+	char	*owner;
+	char	*type;
+	char	*impact;
+	char	*rollback;	/* risk.rollback */
+	char	**systems;	/* NULL-terminated */
+	char	*description;
+};
+
+struct factor {
+	char	*name;
+	long long weight;
+};
+
+struct assessment {
+	long long score;
+	char	*level;
+	int64_t	 notice;
+	int	 approvals;	/* needed */
+	int	 emergency;
+	struct factor *factors;
+	size_t	 nfactors;
+};
+
+struct approval {
+	int	 n;		/* its number: approvals/<id>/<n>.json */
+	char	*approver;	/* e-mail */
+	int	 reject;
+	char	 revision[41];	/* plan blob id it binds to */
+	char	*comment;
+	int64_t	 at;
+};
+
+struct plan_state {
+	char	*id;
+	enum status status;
+	char	 revision[41];	/* plan blob id the state is about */
+	int64_t	 submitted_at;	/* first commit of the plan file */
+	int64_t	 updated_at;	/* last change of this state */
+	int	 assessed;
+	struct assessment risk;
+	int	 has_slot;	/* slot is meaningful */
+	int	 slot_live;	/* the slot holds (not released) */
+	struct slot slot;
+	int64_t	 published_at;	/* when the current slot was first published */
+	int64_t	 released_at;	/* when a published slot was cancelled */
+	int	 sequence;	/* raised on every change subscribers see */
+	char	*reason;	/* why it is blocked, rejected or cancelled */
+	struct snapshot snap;
+	struct approval *approvals;
+	size_t	 napprovals;
+	int	 dirty;		/* changed in this invocation: write it */
+};
+
+/* Every plan's state, sorted by id. */
+struct state {
+	struct plan_state **items;
+	size_t	 n, alloc;
+	char	 commit[41];	/* state branch commit it was read from; "" none */
+	struct buf log;		/* transitions made, one line each */
+	size_t	 nlog;
+	const char *command;	/* what is writing: for the commit subject */
+};
+
+void	 state_init(struct state *);
+void	 state_release(struct state *);
+/* The state of a plan, or NULL. */
+struct plan_state *state_find(const struct state *, const char *id);
+/* The state of a plan, created (status submitted) if missing. */
+struct plan_state *state_get(struct state *, const char *id);
+
+/* Serialise one plan state to JSON text (allocated), deterministic. */
+char	*state_to_json(const struct plan_state *);
+/* Parse state/<id>.json; 0, or -1 with *cause. */
+int	 state_from_json(struct plan_state *, const char *text, size_t len,
+	     char **cause);
+char	*approval_to_json(const struct approval *);
+int	 approval_from_json(struct approval *, const char *text, size_t len,
+	     char **cause);
+
+/* Record a transition line in the log and mark the plan dirty. */
+void	 state_log(struct state *, struct plan_state *, const char *fmt, ...)
+	     __attribute__((format(printf, 3, 4)));
+/* Set a new status; raises the sequence and logs when it changes. */
+void	 state_set_status(struct state *, struct plan_state *, enum status,
+	     int64_t now);
+
+/* Give up a live slot: its notice becomes a cancellation. */
+void	 state_release_slot(struct plan_state *, int64_t now);
+
+/* Is the status one in which a change holds a live slot? */
+int	 status_has_slot(enum status);
+/* Is the status final (nothing more will happen without a plan change)? */
+int	 status_is_final(enum status);
+
+/*
+ * Bring the state up to date with the plans and policy at now: new plans
+ * are submitted and assessed, edited plans superseded and re-assessed,
+ * removed plans cancelled, approvals counted. Transitions go to the log.
+ */
+void	 state_reconcile(struct state *, const struct policy *,
+	     struct plan *const *plans, size_t nplans, int64_t now);
+/* Approvals that count for the plan's current revision (distinct approvers). */
+int	 state_count_approvals(const struct plan_state *, const struct policy *,
+	     int *rejected, char **rejected_by);
+
+#endif

@@ -1,0 +1,81 @@
+/* tz: time zones read from the system zoneinfo (TZif files, RFC 8536) */
+#ifndef OFFPEAK_TZ_H
+#define OFFPEAK_TZ_H
+
+#include <stdint.h>
+
+#include "datetime.h"
+
+struct tz;
+
+/* One change of local time, as the transition iterator reports it. */
+struct tz_transition {
+	int64_t	 at;		/* the instant, seconds since the epoch */
+	int	 off_before;	/* offset east of UTC before, in seconds */
+	int	 off_after;	/* offset east of UTC from then on */
+	int	 is_dst;	/* daylight saving time from then on */
+	const char *abbr;	/* abbreviation from then on; lives as long as the zone */
+};
+
+/* Walks the transitions of a zone within [from, to); see tz_iter_init. */
+struct tz_iter {
+	const struct tz *tz;
+	int64_t	 last;		/* the last instant looked at */
+	int64_t	 to;
+	int	 type;		/* local time type in effect at last */
+};
+
+/*
+ * The zone of that IANA name, read from tz_dir() on first use and kept for
+ * the life of the process (tz_cache_free() releases them all); callers never
+ * free it. Returns NULL with *cause set for an unknown name or a bad file.
+ * Leap second corrections ("right/" zones) are ignored.
+ */
+const struct tz *tz_get(const char *name, char **cause);
+/* Release every cached zone; earlier tz_get results become invalid. */
+void	 tz_cache_free(void);
+
+/*
+ * A zone described only by a POSIX TZ string ("CET-1CEST,M3.5.0,M10.5.0/3"),
+ * owned by the caller, who frees it with tz_free(). NULL with *cause when the
+ * string is not valid.
+ */
+struct tz *tz_posix_new(const char *spec, char **cause);
+void	 tz_free(struct tz *);
+
+/* The name the zone was loaded under. */
+const char *tz_name(const struct tz *);
+/* The POSIX TZ string for instants after the last transition, or NULL. */
+const char *tz_posix_rule(const struct tz *);
+
+/* Offset east of UTC in seconds at an instant. */
+int	 tz_offset_at(const struct tz *, int64_t utc);
+/* Abbreviation in use at an instant ("CEST"); lives as long as the zone. */
+const char *tz_abbr_at(const struct tz *, int64_t utc);
+/* Is daylight saving time in effect at an instant? */
+int	 tz_is_dst_at(const struct tz *, int64_t utc);
+/* Local civil time at an instant; *offset (may be NULL) gets the offset. */
+void	 tz_utc_to_local(const struct tz *, int64_t utc, struct civil *,
+	     int *offset);
+
+/*
+ * The instant of a local civil time, as RFC 5545 and fold=0 of Python's
+ * zoneinfo read it: a time skipped by a forward change is taken with the
+ * offset in effect before the change (02:30 on the day Berlin springs
+ * forward is 01:30 UTC, shown as 03:30 CEST), and a time that occurs twice
+ * is its first occurrence (the offset before the change).
+ */
+int64_t	 tz_local_to_utc(const struct tz *, const struct civil *);
+/* The same for local time given as seconds, as civil_to_utc() counts them. */
+int64_t	 tz_wall_to_utc(const struct tz *, int64_t wall);
+
+/*
+ * Start walking the transitions at instants in [from, to), in order.
+ * Changes that alter neither offset, DST flag nor abbreviation are skipped.
+ */
+void	 tz_iter_init(struct tz_iter *, const struct tz *, int64_t from,
+	     int64_t to);
+/* The next transition: 1 with *out filled, or 0 at the end. */
+int	 tz_iter_next(struct tz_iter *, struct tz_transition *out);
+
+#endif
