@@ -25,7 +25,38 @@ struct checker {
 	struct check_result *res;
 	struct diags *diags;
 	struct hook_seen *hooks[1024];
+	char	**stems;	/* every plans/<stem>.json, sorted */
+	size_t	 nstems;
 };
+
+/*
+ * offpeak.json must be a regular file and plans/ a directory: anything else
+ * is reported here (and 1 returned when the policy is not worth reading).
+ */
+static int
+check_top_shapes(struct checker *c, char **cause)
+{
+	struct repo_entry *ents;
+	size_t	 n, i;
+	int	 bad = 0;
+
+	if (repo_tree_list(c->tree, "", &ents, &n, cause) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(ents[i].name, POLICY_FILE) == 0 &&
+		    ents[i].mode != 0100644 && ents[i].mode != 0100755) {
+			diags_add(c->diags, POLICY_FILE, 0, 0, "not a regular "
+			    "file (%s)", ents[i].mode == 040000 ? "a directory" :
+			    ents[i].mode == 0120000 ? "a symlink" : "a submodule");
+			bad = 1;
+		}
+		if (strcmp(ents[i].name, PLAN_DIR) == 0 && ents[i].mode != 040000)
+			diags_add(c->diags, PLAN_DIR, 0, 0, "must be a directory "
+			    "of <id>.json files");
+	}
+	repo_entries_free(ents, n);
+	return bad;
+}
 
 static int
 read_policy(struct checker *c, char **cause)
@@ -34,6 +65,8 @@ read_policy(struct checker *c, char **cause)
 	size_t	 size;
 	int	 rc;
 
+	if ((rc = check_top_shapes(c, cause)) != 0)
+		return rc < 0 ? -1 : 0;
 	rc = repo_tree_read(c->tree, POLICY_FILE, CHECK_MAX_FILE, &text, &size,
 	    NULL, cause);
 	if (rc == -1)
@@ -86,7 +119,7 @@ read_plan(struct checker *c, const struct repo_entry *e, char **cause)
 		    "plan id (^[a-z0-9][a-z0-9._-]{0,63}$)", stem);
 	if (rc == 0 && (p = plan_parse_take(path, text, size, c->diags)) != NULL) {
 		memcpy(p->blob, e->oid, sizeof p->blob);
-		if (p->id != NULL && strcmp(p->id, stem) != 0) {
+		if (p->id != NULL && name_valid(stem) && strcmp(p->id, stem) != 0) {
 			struct jseg id = { "id", 0 };
 			int line = 0, col = 0;
 			jsonloc_find(p->text, p->len, &id, 1, 0, &line, &col);
@@ -105,8 +138,11 @@ plan_cmp(const void *a, const void *b)
 {
 	const struct plan *pa = *(struct plan *const *)a;
 	const struct plan *pb = *(struct plan *const *)b;
+	int	 c;
 
-	return strcmp(pa->id != NULL ? pa->id : "", pb->id != NULL ? pb->id : "");
+	c = strcmp(pa->id != NULL ? pa->id : "", pb->id != NULL ? pb->id : "");
+	return c != 0 || pa->file == NULL || pb->file == NULL ? c :
+	    strcmp(pa->file, pb->file);
 }
 
 static int
@@ -121,6 +157,12 @@ read_plans(struct checker *c, char **cause)
 	if (rc == -1)
 		return -1;
 	c->res->plans = xcalloc(n + 1, sizeof *c->res->plans);
+	c->stems = xcalloc(n + 1, sizeof *c->stems);
+	for (i = 0; i < n; i++) {
+		if (str_endswith(ents[i].name, ".json"))
+			c->stems[c->nstems++] = xstrndup(ents[i].name,
+			    strlen(ents[i].name) - 5);
+	}
 	for (i = 0; i < n; i++) {
 		p = read_plan(c, &ents[i], cause);
 		if (p == (struct plan *)-1) {
@@ -160,6 +202,7 @@ find_plan(struct check_result *r, const char *id)
 	struct plan key, *kp = &key, **found;
 
 	key.id = (char *)id;
+	key.file = NULL;
 	found = bsearch(&kp, r->plans, r->nplans, sizeof *r->plans, plan_cmp);
 	return found != NULL ? *found : NULL;
 }
@@ -170,6 +213,7 @@ plan_index(struct check_result *r, const char *id)
 	struct plan key, *kp = &key, **found;
 
 	key.id = (char *)id;
+	key.file = NULL;
 	found = bsearch(&kp, r->plans, r->nplans, sizeof *r->plans, plan_cmp);
 	return found != NULL ? (size_t)(found - r->plans) : (size_t)-1;
 }
@@ -227,7 +271,8 @@ check_systems_and_windows(struct checker *c, struct plan *p)
 			unknown = 1;
 		}
 	}
-	if (unknown || p->systems[0] == NULL || p->duration <= 0)
+	if (unknown || p->systems[0] == NULL || p->duration <= 0 ||
+	    pol->nwindows == 0)
 		return;
 	groups = plan_groups(pol, p);
 	for (i = 0; i < pol->nwindows; i++) {
@@ -236,11 +281,13 @@ check_systems_and_windows(struct checker *c, struct plan *p)
 		    (best == NULL || w->duration > best->duration))
 			best = w;
 	}
-	at[0].key = "duration";
-	if (best == NULL)
+	if (best == NULL) {
+		char *list = strv_join((const char *const *)groups, ", ");
 		plan_error(c, p, at, 1, "systems: no off-peak window is open "
-		    "to all of the plan's groups (%s)", groups[0]);
-	else if (best->duration < p->duration) {
+		    "to all of the plan's groups (%s)", list);
+		free(list);
+	} else if (best->duration < p->duration) {
+		at[0].key = "duration";
 		want = dur_human(p->duration);
 		have = dur_human(best->duration);
 		plan_error(c, p, at, 1, "duration: %s is longer than every "
@@ -250,6 +297,19 @@ check_systems_and_windows(struct checker *c, struct plan *p)
 		free(have);
 	}
 	free(groups);
+}
+
+/* Is there a plan file of that name (even one that does not parse)? */
+static int
+has_stem(const struct checker *c, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nstems; i++) {
+		if (strcmp(c->stems[i], id) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 static void
@@ -263,7 +323,8 @@ check_depends(struct checker *c, struct plan *p)
 		if (p->id != NULL && strcmp(p->depends_on[i], p->id) == 0)
 			plan_error(c, p, at, 2, "depends_on[%zu]: a plan cannot "
 			    "depend on itself", i);
-		else if (find_plan(c->res, p->depends_on[i]) == NULL)
+		else if (find_plan(c->res, p->depends_on[i]) == NULL &&
+		    !has_stem(c, p->depends_on[i]))
 			plan_error(c, p, at, 2, "depends_on[%zu]: no plan has "
 			    "the id '%s'", i, p->depends_on[i]);
 	}
@@ -342,6 +403,8 @@ hook_path_problem(const char *path)
 
 	if (*path == '/')
 		return "is absolute; a hook is a path inside the repository";
+	if (str_endswith(path, "/"))
+		return "ends with '/'; a hook is a file";
 	for (s = path; *s != '\0'; ) {
 		size_t n = strcspn(s, "/");
 		if (n == 2 && s[0] == '.' && s[1] == '.')
@@ -461,6 +524,7 @@ check_tree(struct repo *repo, struct repo_tree *tree, struct check_result *r,
 	rc = 0;
 out:
 	free_hook_cache(&c);
+	strv_free(c.stems);
 	return rc;
 }
 

@@ -25,6 +25,33 @@ diags_release(struct diags *d)
 	diags_init(d);
 }
 
+/*
+ * Text that came from a document may hold control characters or invalid
+ * UTF-8: show them as \xNN so that a message stays one line of valid text.
+ */
+static char *
+sanitize_take(char *s)
+{
+	struct buf b = BUF_INIT;
+	size_t	 len = strlen(s), i = 0, ok;
+
+	while (i < len) {
+		ok = utf8_valid_prefix(s + i, len - i);
+		for (size_t k = 0; k < ok; k++) {
+			unsigned char c = (unsigned char)s[i + k];
+			if (c < 0x20 || c == 0x7f)
+				buf_addf(&b, "\\x%02x", c);
+			else
+				buf_addc(&b, (char)c);
+		}
+		i += ok;
+		if (i < len)
+			buf_addf(&b, "\\x%02x", (unsigned char)s[i++]);
+	}
+	free(s);
+	return buf_detach(&b, NULL);
+}
+
 void
 diags_add_take(struct diags *d, const char *file, int line, int column,
     char *message)
@@ -36,10 +63,10 @@ diags_add_take(struct diags *d, const char *file, int line, int column,
 		d->items = xreallocarray(d->items, d->alloc, sizeof *d->items);
 	}
 	g = &d->items[d->n++];
-	g->file = file != NULL ? xstrdup(file) : NULL;
+	g->file = file != NULL ? sanitize_take(xstrdup(file)) : NULL;
 	g->line = line;
 	g->column = column;
-	g->message = message;
+	g->message = sanitize_take(message);
 	g->seq = d->n - 1;
 }
 

@@ -38,6 +38,11 @@ jdoc_parse(struct jdoc *d)
 		    "(byte 0x%02x at offset %zu)", (unsigned char)d->text[bad], bad));
 		return NULL;
 	}
+	if (d->len == 0 || strspn(d->text, " \t\r\n") == d->len) {
+		jdoc_error_at(d, 1, 1, xstrdup("the file is empty; it must "
+		    "hold a JSON object"));
+		return NULL;
+	}
 	root = json_loadb(d->text, d->len, JSON_REJECT_DUPLICATES, &err);
 	if (root == NULL) {
 		jdoc_error_at(d, err.line > 0 ? err.line : 0,
@@ -173,7 +178,8 @@ jd_known(struct jdoc *d, json_t *obj, const char *const *known)
 		if (*k != NULL)
 			continue;
 		best = NULL;
-		bestd = 3;
+		/* a hint only when most of the name survives */
+		bestd = strlen(key) / 2 < 3 ? strlen(key) / 2 : 3;
 		for (k = known; *k != NULL; k++) {
 			if ((dist = edit_distance(*k, key)) < bestd) {
 				bestd = dist;
@@ -342,8 +348,10 @@ jd_enum(struct jdoc *d, json_t *obj, const char *key,
 	if (s == NULL)
 		return -1;
 	for (i = 0; values[i] != NULL; i++) {
-		if (strcmp(values[i], s) == 0)
+		if (strcmp(values[i], s) == 0) {
+			buf_release(&b);
 			return i;
+		}
 		buf_addf(&b, "%s%s", i ? ", " : "", values[i]);
 	}
 	jdoc_push_key(d, key);

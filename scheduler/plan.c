@@ -216,7 +216,9 @@ read_verify(struct jdoc *d, json_t *root, struct plan *p)
 		jdoc_pop(d);
 	}
 	if (json_array_size(json_object_get(v, "run")) == 0 &&
-	    json_array_size(json_object_get(v, "http")) == 0)
+	    json_array_size(json_object_get(v, "http")) == 0 &&
+	    (json_object_get(v, "run") == NULL || json_is_array(json_object_get(v, "run"))) &&
+	    (json_object_get(v, "http") == NULL || json_is_array(json_object_get(v, "http"))))
 		jdoc_error(d, 0, "needs at least one check: a hook in 'run' "
 		    "or an HTTP check in 'http'");
 	jdoc_pop(d);

@@ -247,6 +247,30 @@ check_groups(struct jdoc *d, const struct policy *p, const char *key,
 	}
 }
 
+/* A window whose rule yields no occurrence at all is a mistake. */
+static void
+check_window_opens(struct jdoc *d, const struct window_def *w)
+{
+	struct interval *iv = NULL;
+	size_t	 n = 0;
+	int64_t	 from = civil_to_utc(&w->start) - 86400;
+	char	*cause = NULL;
+
+	if (window_expand(w, from, from + 5 * 366 * (int64_t)86400, &iv, &n,
+	    &cause) != 0) {
+		jdoc_push_key(d, "rrule");
+		jdoc_error(d, 0, "%s", cause);
+		jdoc_pop(d);
+	} else if (n == 0) {
+		jdoc_push_key(d, "rrule");
+		jdoc_error(d, 0, "the window never opens: the rule gives no "
+		    "occurrence after its start");
+		jdoc_pop(d);
+	}
+	free(cause);
+	free(iv);
+}
+
 static void
 read_window(struct jdoc *d, json_t *v, struct policy *p)
 {
@@ -257,17 +281,18 @@ read_window(struct jdoc *d, json_t *v, struct policy *p)
 	size_t	 i;
 
 	jd_known(d, v, known);
-	if ((s = jd_string(d, v, "name", JD_NAME, 0, 1)) == NULL)
-		return;
-	for (i = 0; i < p->nwindows; i++) {
-		if (strcmp(p->windows[i].name, s) == 0) {
-			jdoc_push_key(d, "name");
-			jdoc_error(d, 0, "window '%s' is defined twice", s);
-			jdoc_pop(d);
-			return;
+	if ((s = jd_string(d, v, "name", JD_NAME, 0, 1)) != NULL) {
+		for (i = 0; i < p->nwindows; i++) {
+			if (p->windows[i].name != NULL &&
+			    strcmp(p->windows[i].name, s) == 0) {
+				jdoc_push_key(d, "name");
+				jdoc_error(d, 0, "window '%s' is defined twice", s);
+				jdoc_pop(d);
+				break;
+			}
 		}
+		w->name = xstrdup(s);
 	}
-	w->name = xstrdup(s);
 	jd_strings(d, v, "groups", JD_NAME, 1, 1, 1, &w->groups);
 	check_groups(d, p, "groups", w->groups);
 	jd_civil(d, v, "start", 1, &w->start);
@@ -283,6 +308,8 @@ read_window(struct jdoc *d, json_t *v, struct policy *p)
 	}
 	w->rrule = read_rrule(d, v);
 	w->nexdates = read_exdates(d, v, &w->exdates);
+	if (w->rrule != NULL && w->timezone != NULL && w->duration > 0)
+		check_window_opens(d, w);
 	p->nwindows++;
 }
 
@@ -407,7 +434,8 @@ read_level(struct jdoc *d, json_t *v, struct risk_level *l)
 	if (json_object_get(v, "max_score") != NULL &&
 	    jd_int(d, v, "max_score", 0, 1000000, 0, &l->max_score) == 0)
 		l->has_max = 1;
-	jd_duration(d, v, "notice", 1, 1, &l->notice);
+	if (jd_duration(d, v, "notice", 1, 1, &l->notice) != 0)
+		l->notice = -1;	/* unknown: not compared */
 	l->approvals = 1;
 	if (jd_int(d, v, "approvals", 1, 100, 1, &n) == 0)
 		l->approvals = (int)n;
@@ -420,6 +448,10 @@ check_level_order(struct jdoc *d, const struct policy *p)
 	const struct risk_level *a, *b;
 	size_t	 i;
 
+	for (i = 0; i < p->nlevels; i++) {
+		if (p->levels[i].name == NULL)
+			return;	/* already reported; names make the messages */
+	}
 	for (i = 0; i < p->nlevels; i++) {
 		a = &p->levels[i];
 		jdoc_push_index(d, i);
@@ -435,7 +467,7 @@ check_level_order(struct jdoc *d, const struct policy *p)
 				jdoc_error(d, 0, "levels are not ordered: "
 				    "'%s' max_score %lld is not above '%s' (%lld)",
 				    a->name, a->max_score, b->name, b->max_score);
-			if (a->notice < b->notice)
+			if (a->notice >= 0 && b->notice >= 0 && a->notice < b->notice)
 				jdoc_error(d, 0, "levels are not ordered: '%s' has "
 				    "a shorter notice than '%s'", a->name, b->name);
 			if (a->approvals < b->approvals)

@@ -30,7 +30,7 @@ struct repo {
 struct cache_slot {
 	char		*key;		/* NULL: empty slot */
 	uint64_t	 hash;
-	git_tree	*tree;		/* directories: the tree, NULL if none */
+	git_tree	*tree;		/* directories: NULL if none */
 	int		 result;	/* resolved paths: enum repo_path */
 	unsigned	 mode;
 };
@@ -504,9 +504,9 @@ path_pop(struct buf *dir)
 
 /* A walk through the tree for repo_tree_resolve. */
 struct walk {
-	struct buf	 dir;		/* real directories only, no links */
+	struct buf	 dir;		/* real directories, no links */
 	const char	*rest;		/* what is left of the path */
-	char		*owned;		/* the memory behind rest after a link */
+	char		*owned;	/* rest's memory after a link */
 	int		 hops;
 	unsigned	 mode;
 };
@@ -555,7 +555,8 @@ walk_step(struct repo_tree *rt, struct walk *w, const char *comp, size_t len,
 	if (len == 1 && comp[0] == '.')
 		return REPO_PATH_OK;
 	if (len == 2 && comp[0] == '.' && comp[1] == '.')
-		return path_pop(&w->dir) == 0 ? REPO_PATH_OK : REPO_PATH_ESCAPES;
+		return path_pop(&w->dir) == 0 ? REPO_PATH_OK :
+		    REPO_PATH_ESCAPES;
 	if (tree_dir(rt, buf_str(&w->dir), &tree, NULL) != 0)
 		return REPO_PATH_MISSING;
 	name = xstrndup(comp, len);
@@ -576,7 +577,7 @@ walk_step(struct repo_tree *rt, struct walk *w, const char *comp, size_t len,
 	if (w->mode == GIT_FILEMODE_COMMIT)
 		return REPO_PATH_NOTFILE;
 	if (*w->rest != '\0')
-		return REPO_PATH_MISSING;	/* a file used as a directory */
+		return REPO_PATH_MISSING;	/* a file as a directory */
 	return REPO_PATH_OK;
 }
 
@@ -598,7 +599,7 @@ resolve_walk(struct repo_tree *rt, const char *path, unsigned *mode)
 		if (result != REPO_PATH_OK)
 			break;
 		if (!done)
-			result = REPO_PATH_NOTFILE;	/* ends on a directory */
+			result = REPO_PATH_NOTFILE;	/* ends on a dir */
 	}
 	*mode = w.mode;
 	free(w.owned);
@@ -651,7 +652,8 @@ branch_from_config(struct repo *r, int *found, char **cause)
 		ref = xstrdup(value.ptr);
 	else
 		ref = xasprintf("refs/heads/%s", value.ptr);
-	if (!git_reference_is_valid_name(ref) || strcmp(ref, "refs/heads/") == 0) {
+	if (!git_reference_is_valid_name(ref) ||
+	    strcmp(ref, "refs/heads/") == 0) {
 		set_cause(cause, xasprintf("offpeak.branch '%s' is not a valid "
 		    "branch name", value.ptr));
 		free(ref);
@@ -717,7 +719,8 @@ create_check_dir(const char *dir, char **cause)
 		return -1;
 	}
 	while (empty && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
 			empty = 0;
 	}
 	closedir(d);
@@ -762,7 +765,8 @@ create_write(const char *workdir, const struct repo_file *f, char **cause)
 	size_t	 off = 0;
 
 	full = xasprintf("%s/%s", workdir, f->path);
-	for (p = full + strlen(workdir) + 1; (p = strchr(p, '/')) != NULL; p++) {
+	p = full + strlen(workdir) + 1;
+	for (; (p = strchr(p, '/')) != NULL; p++) {
 		*p = '\0';
 		if (mkdir(full, 0777) != 0 && errno != EEXIST) {
 			set_cause(cause, xasprintf("cannot create '%s': %s",
@@ -806,7 +810,8 @@ create_stage(git_index *index, const struct repo_file *f, char **cause)
 	git_index_entry copy;
 	unsigned want;
 
-	want = f->mode & 0111 ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+	want = f->mode & 0111 ? GIT_FILEMODE_BLOB_EXECUTABLE :
+	    GIT_FILEMODE_BLOB;
 	if (git_index_add_bypath(index, f->path) != 0 ||
 	    (ie = git_index_get_bypath(index, f->path, 0)) == NULL) {
 		set_cause(cause, git_cause("cannot add '%s'", f->path));
@@ -882,11 +887,13 @@ repo_create(const char *dir, const struct repo_file *files, size_t n,
 	opts.flags = GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
 	opts.initial_head = "main";
 	if (git_repository_init_ext(&git, dir, &opts) != 0) {
-		set_cause(cause, git_cause("cannot create repository '%s'", dir));
+		set_cause(cause, git_cause("cannot create repository '%s'",
+		    dir));
 		return -1;
 	}
 	if (git_repository_index(&index, git) != 0) {
-		set_cause(cause, git_cause("cannot open the index of '%s'", dir));
+		set_cause(cause, git_cause("cannot open the index of '%s'",
+		    dir));
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -1014,8 +1021,9 @@ added_settle(struct added_walk *w, git_tree *parent, int64_t when)
 	size_t	 i, kept = 0;
 
 	for (i = 0; i < w->n; i++) {
-		te = parent != NULL ? git_tree_entry_byname(parent, w->names[i]) :
-		    NULL;
+		te = NULL;
+		if (parent != NULL)
+			te = git_tree_entry_byname(parent, w->names[i]);
 		if (te != NULL && git_tree_entry_type(te) != GIT_OBJECT_TREE) {
 			w->names[kept++] = w->names[i];
 			continue;

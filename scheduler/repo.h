@@ -96,8 +96,10 @@ char	*repo_config_get(struct repo *, const char *key);
 int	 repo_ref_commit(struct repo *, const char *ref, char *oid, char **cause);
 
 /*
- * For every file under dir at rev, the commit time at which its path first
- * appeared in the first-parent history of rev; fn returns non-zero to stop.
+ * For every file under dir at rev, the commit time at which its current
+ * unbroken presence began along the first-parent history of rev (a file
+ * deleted and added again counts from the new add); fn returns non-zero
+ * to stop.
  */
 int	 repo_first_added(struct repo *, const char *rev, const char *dir,
 	     int (*fn)(const char *name, int64_t when, void *), void *arg,

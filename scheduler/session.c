@@ -100,6 +100,7 @@ session_commit(struct session *s, const struct store_file *extra, size_t n,
 	char	 oid[41];
 	int	 rc;
 
+	test_pause("commit");
 	rc = store_save(s->repo, &s->st, extra, n, s->now, s->simulated, oid,
 	    cause);
 	if (rc == REPO_TXN_RACE) {

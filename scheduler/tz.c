@@ -250,7 +250,7 @@ read_num(const char **sp, int max, int *out)
 	return 0;
 }
 
-/* An abbreviation: letters, or <...> with letters, digits, '+' and '-'. */
+/* An abbreviation: 3 or more letters, or <...> with letters, digits, +, -. */
 static int
 parse_abbr(const char **sp, char *out)
 {
@@ -270,7 +270,7 @@ parse_abbr(const char **sp, char *out)
 		*sp = e;
 	}
 	len = e - s;
-	if (len == 0 || len >= TZ_ABBR_MAX)
+	if (len < 3 || len >= TZ_ABBR_MAX)
 		return -1;
 	memcpy(out, s, len);
 	out[len] = '\0';

@@ -1,7 +1,12 @@
 /* util: allocation, growable buffers, strings, UTF-8 */
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -321,6 +326,17 @@ strv_free(char **v)
 	free(v);
 }
 
+char *
+strv_join(const char *const *v, const char *sep)
+{
+	struct buf b = BUF_INIT;
+	size_t	 i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		buf_addf(&b, "%s%s", i ? sep : "", v[i]);
+	return buf_detach(&b, NULL);
+}
+
 size_t
 strv_len(char *const *v)
 {
@@ -329,4 +345,27 @@ strv_len(char *const *v)
 	while (v != NULL && v[n] != NULL)
 		n++;
 	return n;
+}
+
+void
+test_pause(const char *point)
+{
+	const char *env = getenv("OFFPEAK_TEST_PAUSE"), *colon;
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct stat st;
+	char	*reached, *go;
+	int	 fd, i;
+
+	if (env == NULL || (colon = strchr(env, ':')) == NULL ||
+	    strlen(point) != (size_t)(colon - env) ||
+	    strncmp(env, point, colon - env) != 0)
+		return;
+	reached = xasprintf("%s/%s.reached", colon + 1, point);
+	go = xasprintf("%s/%s.go", colon + 1, point);
+	if ((fd = open(reached, O_WRONLY | O_CREAT, 0644)) != -1)
+		close(fd);
+	for (i = 0; i < 6000 && stat(go, &st) != 0; i++)
+		nanosleep(&ts, NULL);
+	free(reached);
+	free(go);
 }

@@ -67,6 +67,15 @@ int	 url_valid(const char *);
 void	 strv_free(char **);
 /* Number of strings in a NULL-terminated vector (0 for NULL). */
 size_t	 strv_len(char *const *);
+/* The strings joined with sep, allocated. */
+char	*strv_join(const char *const *, const char *sep);
+
+/*
+ * A pause point for tests of races and crashes. When OFFPEAK_TEST_PAUSE is
+ * "<point>:<dir>" and point matches, create <dir>/<point>.reached and wait
+ * (up to 60 s) until <dir>/<point>.go exists. Does nothing otherwise.
+ */
+void	 test_pause(const char *point);
 
 /* Stable 64-bit FNV-1a hash, for hash tables. */
 uint64_t hash_str(const char *);
