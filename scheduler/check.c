@@ -1,8 +1,10 @@
 /* check: validate the policy and every plan of a tree */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "field.h"
@@ -86,7 +88,8 @@ read_policy(struct checker *c, char **cause)
 
 /* Read one entry of plans/; NULL when it is not a readable plan. */
 static struct plan *
-read_plan(struct checker *c, const struct repo_entry *e, char **cause)
+read_plan(struct checker *c, struct diags *diags, const struct repo_entry *e,
+    char **cause)
 {
 	char	*path, *text, *stem;
 	size_t	 size;
@@ -95,12 +98,12 @@ read_plan(struct checker *c, const struct repo_entry *e, char **cause)
 
 	path = xasprintf(PLAN_DIR "/%s", e->name);
 	if (!str_endswith(e->name, ".json") || e->mode == 040000) {
-		diags_add(c->diags, path, 0, 0, "not a plan: plans/ holds only "
+		diags_add(diags, path, 0, 0, "not a plan: plans/ holds only "
 		    "<id>.json files");
 		goto out;
 	}
 	if (e->mode != 0100644 && e->mode != 0100755) {
-		diags_add(c->diags, path, 0, 0, "not a regular file "
+		diags_add(diags, path, 0, 0, "not a regular file "
 		    "(plans may not be symlinks or submodules)");
 		goto out;
 	}
@@ -112,18 +115,18 @@ read_plan(struct checker *c, const struct repo_entry *e, char **cause)
 		return (struct plan *)-1;
 	}
 	if (rc == 2)
-		diags_add(c->diags, path, 0, 0, "file is %zu bytes; at most %d "
+		diags_add(diags, path, 0, 0, "file is %zu bytes; at most %d "
 		    "are allowed", size, CHECK_MAX_FILE);
 	else if (!name_valid(stem))
-		diags_add(c->diags, path, 0, 0, "file name '%s' is not a valid "
+		diags_add(diags, path, 0, 0, "file name '%s' is not a valid "
 		    "plan id (^[a-z0-9][a-z0-9._-]{0,63}$)", stem);
-	if (rc == 0 && (p = plan_parse_take(path, text, size, c->diags)) != NULL) {
+	if (rc == 0 && (p = plan_parse_take(path, text, size, diags)) != NULL) {
 		memcpy(p->blob, e->oid, sizeof p->blob);
 		if (p->id != NULL && name_valid(stem) && strcmp(p->id, stem) != 0) {
 			struct jseg id = { "id", 0 };
 			int line = 0, col = 0;
 			jsonloc_find(p->text, p->len, &id, 1, 0, &line, &col);
-			diags_add(c->diags, path, line, col, "id: '%s' differs "
+			diags_add(diags, path, line, col, "id: '%s' differs "
 			    "from the file name (want '%s')", p->id, stem);
 		}
 	}
@@ -145,11 +148,93 @@ plan_cmp(const void *a, const void *b)
 	    strcmp(pa->file, pb->file);
 }
 
+/* Plans are read and parsed by a few threads: parsing is most of check. */
+struct worker {
+	struct checker *c;
+	const struct repo_entry *ents;
+	size_t	 n, first, step;
+	struct plan **out;	/* indexed like ents */
+	struct diags diags;
+	char	*cause;		/* set when reading failed */
+	pthread_t thread;
+};
+
+static void *
+worker_run(void *arg)
+{
+	struct worker *w = arg;
+	struct plan *p;
+	size_t	 i;
+
+	for (i = w->first; i < w->n && w->cause == NULL; i += w->step) {
+		p = read_plan(w->c, &w->diags, &w->ents[i], &w->cause);
+		w->out[i] = p == (struct plan *)-1 ? NULL : p;
+	}
+	return NULL;
+}
+
+static size_t
+worker_count(size_t n)
+{
+	long	 cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t	 k = cpus > 1 ? (size_t)cpus : 1;
+
+	if (k > 8)
+		k = 8;
+	return n < 256 ? 1 : k;
+}
+
+/* Run the workers; the first one runs on this thread. */
+static int
+read_parallel(struct checker *c, const struct repo_entry *ents, size_t n,
+    struct plan **out, char **cause)
+{
+	size_t	 k = worker_count(n), i, j;
+	struct worker *w = xcalloc(k, sizeof *w);
+	int	 rc = 0;
+
+	for (i = 0; i < k; i++) {
+		w[i].c = c;
+		w[i].ents = ents;
+		w[i].n = n;
+		w[i].first = i;
+		w[i].step = k;
+		w[i].out = out;
+		diags_init(&w[i].diags);
+		if (i > 0 && pthread_create(&w[i].thread, NULL, worker_run, &w[i]))
+			w[i].step = 0;	/* no thread: run it below */
+	}
+	worker_run(&w[0]);
+	for (i = 1; i < k; i++) {
+		if (w[i].step == 0) {
+			w[i].step = k;
+			worker_run(&w[i]);
+		} else
+			pthread_join(w[i].thread, NULL);
+	}
+	for (i = 0; i < k; i++) {
+		for (j = 0; j < w[i].diags.n; j++) {
+			struct diag *g = &w[i].diags.items[j];
+			diags_add_take(c->diags, g->file, g->line, g->column,
+			    g->message);
+			g->message = NULL;
+		}
+		diags_release(&w[i].diags);
+		if (w[i].cause != NULL && rc == 0) {
+			*cause = w[i].cause;
+			rc = -1;
+		} else
+			free(w[i].cause);
+	}
+	free(w);
+	return rc;
+}
+
 static int
 read_plans(struct checker *c, char **cause)
 {
 	struct repo_entry *ents;
-	struct plan *p;
+	struct plan **out;
 	size_t	 n, i;
 	int	 rc;
 
@@ -163,18 +248,16 @@ read_plans(struct checker *c, char **cause)
 			c->stems[c->nstems++] = xstrndup(ents[i].name,
 			    strlen(ents[i].name) - 5);
 	}
+	out = xcalloc(n + 1, sizeof *out);
+	rc = read_parallel(c, ents, n, out, cause);
 	for (i = 0; i < n; i++) {
-		p = read_plan(c, &ents[i], cause);
-		if (p == (struct plan *)-1) {
-			repo_entries_free(ents, n);
-			return -1;
-		}
-		if (p != NULL)
-			c->res->plans[c->res->nplans++] = p;
+		if (out[i] != NULL)
+			c->res->plans[c->res->nplans++] = out[i];
 	}
+	free(out);
 	repo_entries_free(ents, n);
 	qsort(c->res->plans, c->res->nplans, sizeof *c->res->plans, plan_cmp);
-	return 0;
+	return rc;
 }
 
 /* Report a problem at a place in a plan's text. */

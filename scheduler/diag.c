@@ -18,7 +18,7 @@ diags_release(struct diags *d)
 	size_t	 i;
 
 	for (i = 0; i < d->n; i++) {
-		free(d->items[i].file);
+		free(d->items[i].file);	/* messages may have been taken: NULL */
 		free(d->items[i].message);
 	}
 	free(d->items);

@@ -38,6 +38,12 @@ jdoc_parse(struct jdoc *d)
 		    "(byte 0x%02x at offset %zu)", (unsigned char)d->text[bad], bad));
 		return NULL;
 	}
+	if ((bad = strlen(d->text)) < d->len) {
+		jsonloc_offset(d->text, d->len, bad, &line, &col);
+		jdoc_error_at(d, line, col, xstrdup("a NUL byte is not allowed "
+		    "in JSON text"));
+		return NULL;
+	}
 	if (d->len == 0 || strspn(d->text, " \t\r\n") == d->len) {
 		jdoc_error_at(d, 1, 1, xstrdup("the file is empty; it must "
 		    "hold a JSON object"));

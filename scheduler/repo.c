@@ -56,6 +56,11 @@ repo_library_init(void)
 {
 	if (!libgit2_ready) {
 		git_libgit2_init();
+		/*
+		 * Blobs are addressed by the id we look them up with; hashing
+		 * every one again costs a tenth of `check` on big repositories.
+		 */
+		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 		libgit2_ready = 1;
 	}
 }

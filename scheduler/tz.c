@@ -106,8 +106,9 @@ rule_wall(const struct tz_day *r, int64_t year)
 }
 
 /*
- * The rule's transitions in years y-1 .. y+2, ascending. When two coincide
- * (DST all year: "0/0,J365/25") the end sorts first so that DST goes on.
+ * The rule's transitions in years y-1 .. y+2, ascending and stable: with DST
+ * all year ("0/0,J365/25") a year's end coincides with the next year's
+ * start, which comes after it and so wins.
  */
 static void
 rule_around(const struct tz *z, int64_t y, struct rtrans r[8])
@@ -121,8 +122,8 @@ rule_around(const struct tz *z, int64_t y, struct rtrans r[8])
 		s.type = z->dst_type;
 		e.at = rule_wall(&z->end, k) - z->types[z->dst_type].off;
 		e.type = z->std_type;
-		r[n++] = e;
 		r[n++] = s;
+		r[n++] = e;
 	}
 	for (i = 1; i < n; i++) {
 		for (j = i; j > 0 && r[j - 1].at > r[j].at; j--) {

@@ -367,6 +367,8 @@ test_posix(void)
 	ok(p != NULL, "all-year DST parses");
 	off_is(p, "2026-01-01T05:00:00Z", -14400, "EDT");
 	off_is(p, "2026-12-31T23:00:00Z", -14400, "EDT");
+	off_is(p, "2027-01-01T05:00:00Z", -14400, "EDT");
+	l2u_is(p, "2027-01-01T00:30:00", "2027-01-01T04:30:00Z");
 	transitions_are(p, "2026-01-01T00:00:00Z", "2030-01-01T00:00:00Z", "");
 	tz_free(p);
 
@@ -611,13 +613,13 @@ test_speed(void)
 
 	s = zone("Australia/Sydney");
 	p = tz_posix_new("CET-1CEST,M3.5.0,M10.5.0/3", &cause);
-	for (t = 0; t < 1000000; t++) {
+	for (t = 0; t < 100000; t++) {
 		sum += tz_wall_to_utc(z, 1767225600 + t * 1800);
 		sum += tz_offset_at(s, 1767225600 + t * 1800);
 		sum += tz_wall_to_utc(p, 4102444800 + t * 1800);
 	}
 	secs = (double)(clock() - c0) / CLOCKS_PER_SEC;
-	ok(sum != 0 && secs < 3.0, "3 million conversions in %.2f s", secs);
+	ok(sum != 0 && secs < 2.0, "300,000 conversions in %.2f s", secs);
 	tz_free(p);
 }
 

@@ -1,0 +1,71 @@
+/* notice: the iCalendar feeds of changes, windows and freezes (libical) */
+#ifndef OFFPEAK_NOTICE_H
+#define OFFPEAK_NOTICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct policy;
+struct state;
+struct plan_state;
+
+#define NOTICE_ALL	"all.ics"
+#define NOTICE_WINDOWS	"windows.ics"
+
+/* What a subscriber's calendar shows for one change. */
+struct notice_view {
+	const char *status;	/* STATUS: TENTATIVE, CONFIRMED, CANCELLED */
+	const char *maintnote;	/* X-MAINTNOTE-STATUS */
+};
+
+/* One rendered feed. */
+struct notice_feed {
+	char	*path;		/* under the feed directory: "systems/web-1.ics" */
+	char	*data;		/* the VCALENDAR text */
+	size_t	 len;
+	size_t	 nevents;	/* VEVENTs in it */
+};
+
+/* Every feed, sorted by path. */
+struct notice_set {
+	struct notice_feed *feeds;
+	size_t	 n;
+};
+
+/*
+ * How the feeds show a plan at now: 1 with *view filled, or 0 when it is
+ * not in the feeds (it never had a slot, or its retention ran out).
+ */
+int	 notice_view(const struct plan_state *, const struct policy *,
+	     int64_t now, struct notice_view *);
+
+/*
+ * Render all.ics, systems/<name>.ics, groups/<name>.ics and windows.ics
+ * from the policy and the state at now, byte for byte the same for the
+ * same input. Returns 0, or -1 with *cause (an unknown zone, a window
+ * libical cannot read).
+ */
+int	 notice_render(const struct policy *, const struct state *, int64_t now,
+	     struct notice_set *, char **cause);
+void	 notice_set_release(struct notice_set *);
+
+/*
+ * Write the feeds into dir (created if missing): each file that differs
+ * from what is there is written to a temporary file beside it, synced and
+ * renamed over it, so readers see the old or the new feed, never a part.
+ * Feeds under systems/ and groups/ that the set no longer has are removed.
+ * *changed gets the number of files written or removed. Returns 0, or -1
+ * with *cause.
+ */
+int	 notice_write(const struct notice_set *, const char *dir,
+	     size_t *changed, char **cause);
+
+/*
+ * A VTIMEZONE for the IANA zone covering [from, to): the zone's current
+ * rules as open-ended RRULEs, explicit observances where the rules changed
+ * inside the span. Allocated text, or NULL with *cause.
+ */
+char	*notice_vtimezone(const char *tzid, int64_t from, int64_t to,
+	     char **cause);
+
+#endif
