@@ -1301,3 +1301,22 @@ out:
 	git_commit_free(parent);
 	return rc;
 }
+
+int
+repo_config_set(struct repo *r, const char *key, const char *value,
+    char **cause)
+{
+	git_config *cfg = NULL, *local = NULL;
+	int	 rc;
+
+	rc = git_repository_config(&cfg, r->git);
+	if (rc == 0)
+		rc = git_config_open_level(&local, cfg, GIT_CONFIG_LEVEL_LOCAL);
+	if (rc == 0)
+		rc = git_config_set_string(local, key, value);
+	if (rc != 0)
+		set_cause(cause, git_cause("cannot set %s", key));
+	git_config_free(local);
+	git_config_free(cfg);
+	return rc == 0 ? 0 : -1;
+}

@@ -86,6 +86,10 @@ char	*repo_plans_branch(struct repo *, char **cause);
 int	 repo_create(const char *dir, const struct repo_file *, size_t,
 	     const char *message, char **cause);
 
+/* Set a git config value in the repository's own config file; 0 or -1. */
+int	 repo_config_set(struct repo *, const char *key, const char *value,
+	     char **cause);
+
 /* A git config value (e.g. "user.email"), or NULL when unset. */
 char	*repo_config_get(struct repo *, const char *key);
 

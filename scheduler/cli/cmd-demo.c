@@ -7,10 +7,12 @@
 
 #include "check.h"
 #include "cli/cmd.h"
+#include "datetime.h"
 #include "diag.h"
 #include "examples.h"
 #include "policy.h"
 #include "repo.h"
+#include "session.h"
 #include "util.h"
 
 static const struct example_map demo_map[] = {
@@ -117,6 +119,101 @@ demo_check(struct repo *repo)
 	return status;
 }
 
+/* The demo's clock when none is given: before the example plans' ranges. */
+#define DEMO_NOW "2026-11-30T09:00:00+01:00"
+
+/* Run another command on the demo repository, as a user would type it. */
+static int
+demo_run(struct ctx *ctx, int argc, const char **argv)
+{
+	const struct cmd_entry *e;
+	char	*copy[8];
+	int	 ambiguous, status, i;
+
+	/* getopt reorders what it is given: pass a fresh copy each time */
+	for (i = 0; i < argc && i < 7; i++)
+		copy[i] = (char *)argv[i];
+	copy[i] = NULL;
+	e = cmd_find(argv[0], &ambiguous);
+	printf("\n$ offpeak --now %s", DEMO_NOW);
+	for (i = 0; i < argc; i++)
+		printf(strchr(argv[i], ' ') != NULL ? " '%s'" : " %s", argv[i]);
+	printf("\n");
+	fflush(stdout);
+	optind = 0;
+	status = e->exec(ctx, argc, copy);
+	fflush(stdout);
+	return status;
+}
+
+/*
+ * Approve every assessed plan as the policy's approvers would, each with
+ * their own git identity, as many as the plan's risk level asks.
+ */
+static int
+demo_approve(struct ctx *ctx, struct repo *repo)
+{
+	struct session s;
+	const char *argv[] = { "approve", NULL, "-m", "approved in the demo", NULL };
+	char	**ids = NULL, *cause;
+	size_t	 i, n = 0, k;
+	int	 status, need;
+
+	if ((status = cmd_session_open(&s, ctx, "demo")) != EXIT_DONE)
+		return status;
+	session_reconcile(&s);
+	ids = xcalloc(s.st.n + 1, sizeof *ids);
+	for (i = 0; i < s.st.n; i++) {
+		if (s.st.items[i]->status == ST_ASSESSED)
+			ids[n++] = xstrdup(s.st.items[i]->id);
+	}
+	for (k = 0; status == EXIT_DONE && s.chk.policy->approvers[k] != NULL; k++) {
+		if (repo_config_set(repo, "user.email",
+		    s.chk.policy->approvers[k], &cause) != 0) {
+			cmd_error("demo: %s", cause);
+			free(cause);
+			status = EXIT_ENV;
+			break;
+		}
+		for (i = 0; i < n && status == EXIT_DONE; i++) {
+			need = state_find(&s.st, ids[i])->risk.approvals;
+			if ((int)k >= need)
+				continue;
+			argv[1] = ids[i];
+			status = demo_run(ctx, 4, argv);
+		}
+	}
+	session_close(&s);
+	strv_free(ids);
+	return status;
+}
+
+/* check is done; then assess, approve, schedule and show the status. */
+static int
+demo_pipeline(const struct ctx *given, const char *dir, struct repo *repo)
+{
+	struct ctx ctx = *given;
+	const char *assess[] = { "assess", NULL }, *sched[] = { "schedule", NULL };
+	const char *status_argv[] = { "status", NULL };
+	int	 status;
+
+	ctx.repo_path = dir;
+	ctx.json = 0;
+	if (!ctx.simulated) {
+		char *cause = NULL;
+		dt_parse_instant(DEMO_NOW, &ctx.now, NULL, &cause);
+		free(cause);
+		ctx.simulated = 1;
+	}
+	if ((status = demo_run(&ctx, 1, assess)) != EXIT_DONE ||
+	    (status = demo_approve(&ctx, repo)) != EXIT_DONE ||
+	    (status = demo_run(&ctx, 1, sched)) != EXIT_DONE ||
+	    (status = demo_run(&ctx, 1, status_argv)) != EXIT_DONE)
+		return status;
+	printf("\nThe audit trail: git -C %s log offpeak-state\n", dir);
+	return EXIT_DONE;
+}
+
 static int
 cmd_demo_exec(struct ctx *ctx, int argc, char **argv)
 {
@@ -145,6 +242,8 @@ cmd_demo_exec(struct ctx *ctx, int argc, char **argv)
 		return EXIT_ENV;
 	}
 	status = demo_check(repo);
+	if (status == EXIT_DONE)
+		status = demo_pipeline(ctx, dir, repo);
 	repo_free(repo);
 	free(dir);
 	return status;
