@@ -1,13 +1,12 @@
 /* check: validate the policy and every plan of a tree */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "field.h"
+#include "parallel.h"
 #include "plan.h"
 #include "policy.h"
 #include "repo.h"
@@ -149,84 +148,56 @@ plan_cmp(const void *a, const void *b)
 }
 
 /* Plans are read and parsed by a few threads: parsing is most of check. */
-struct worker {
+struct plan_reader {
 	struct checker *c;
 	const struct repo_entry *ents;
-	size_t	 n, first, step;
 	struct plan **out;	/* indexed like ents */
-	struct diags diags;
-	char	*cause;		/* set when reading failed */
-	pthread_t thread;
+	struct diags *diags;	/* one per worker */
+	char	**cause;	/* one per worker: set when reading failed */
 };
 
-static void *
-worker_run(void *arg)
+static void
+read_one(size_t i, size_t worker, void *arg)
 {
-	struct worker *w = arg;
+	struct plan_reader *r = arg;
 	struct plan *p;
-	size_t	 i;
 
-	for (i = w->first; i < w->n && w->cause == NULL; i += w->step) {
-		p = read_plan(w->c, &w->diags, &w->ents[i], &w->cause);
-		w->out[i] = p == (struct plan *)-1 ? NULL : p;
-	}
-	return NULL;
+	if (r->cause[worker] != NULL)
+		return;
+	p = read_plan(r->c, &r->diags[worker], &r->ents[i], &r->cause[worker]);
+	r->out[i] = p == (struct plan *)-1 ? NULL : p;
 }
 
-static size_t
-worker_count(size_t n)
-{
-	long	 cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t	 k = cpus > 1 ? (size_t)cpus : 1;
-
-	if (k > 8)
-		k = 8;
-	return n < 256 ? 1 : k;
-}
-
-/* Run the workers; the first one runs on this thread. */
 static int
 read_parallel(struct checker *c, const struct repo_entry *ents, size_t n,
     struct plan **out, char **cause)
 {
-	size_t	 k = worker_count(n), i, j;
-	struct worker *w = xcalloc(k, sizeof *w);
+	struct plan_reader r;
+	size_t	 k = parallel_workers(n), i, j;
 	int	 rc = 0;
 
+	r.c = c;
+	r.ents = ents;
+	r.out = out;
+	r.diags = xcalloc(k, sizeof *r.diags);
+	r.cause = xcalloc(k, sizeof *r.cause);
+	parallel_for(n, read_one, &r);
 	for (i = 0; i < k; i++) {
-		w[i].c = c;
-		w[i].ents = ents;
-		w[i].n = n;
-		w[i].first = i;
-		w[i].step = k;
-		w[i].out = out;
-		diags_init(&w[i].diags);
-		if (i > 0 && pthread_create(&w[i].thread, NULL, worker_run, &w[i]))
-			w[i].step = 0;	/* no thread: run it below */
-	}
-	worker_run(&w[0]);
-	for (i = 1; i < k; i++) {
-		if (w[i].step == 0) {
-			w[i].step = k;
-			worker_run(&w[i]);
-		} else
-			pthread_join(w[i].thread, NULL);
-	}
-	for (i = 0; i < k; i++) {
-		for (j = 0; j < w[i].diags.n; j++) {
-			struct diag *g = &w[i].diags.items[j];
+		for (j = 0; j < r.diags[i].n; j++) {
+			struct diag *g = &r.diags[i].items[j];
 			diags_add_take(c->diags, g->file, g->line, g->column,
 			    g->message);
 			g->message = NULL;
 		}
-		diags_release(&w[i].diags);
-		if (w[i].cause != NULL && rc == 0) {
-			*cause = w[i].cause;
+		diags_release(&r.diags[i]);
+		if (r.cause[i] != NULL && rc == 0) {
+			*cause = r.cause[i];
 			rc = -1;
 		} else
-			free(w[i].cause);
+			free(r.cause[i]);
 	}
-	free(w);
+	free(r.diags);
+	free(r.cause);
 	return rc;
 }
 
@@ -527,7 +498,6 @@ check_hook(struct plan *p, struct hook *h, void *arg)
 	struct hook_seen *s;
 	char	*where, modebuf[64];
 
-	where = jseg_format(h->where, h->depth);
 	if ((why = hook_path_problem(path)) == NULL) {
 		s = resolve_hook(c, path);
 		switch (s->res) {
@@ -552,9 +522,11 @@ check_hook(struct plan *p, struct hook *h, void *arg)
 			break;
 		}
 	}
-	if (why != NULL)
-		plan_error(c, p, h->where, h->depth, "%s: hook '%s' %s", where,
-		    path, why);
+	if (why == NULL)
+		return;
+	where = jseg_format(h->where, h->depth);
+	plan_error(c, p, h->where, h->depth, "%s: hook '%s' %s", where, path,
+	    why);
 	free(where);
 }
 

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <git2.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
 
 #include "repo.h"
 #include "util.h"
@@ -21,6 +23,7 @@
 struct repo {
 	git_repository	*git;
 	git_odb		*odb;
+	git_odb_backend	*mempack;	/* new objects, written as one pack */
 };
 
 /*
@@ -61,6 +64,11 @@ repo_library_init(void)
 		 * every one again costs a tenth of `check` on big repositories.
 		 */
 		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+		/*
+		 * State trees only name blobs we have just written; checking
+		 * that each exists costs a file system look-up per object.
+		 */
+		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
 		libgit2_ready = 1;
 	}
 }
@@ -1118,6 +1126,7 @@ struct repo_txn {
 	char	 base[GIT_OID_HEXSZ + 1];
 	struct txn_change *v;
 	size_t	 n, alloc;
+	struct cache index;	/* path -> position in v (slot result) */
 };
 
 struct repo_txn *
@@ -1135,21 +1144,21 @@ txn_add(struct repo_txn *t, const char *path, const void *data, size_t len,
     int remove)
 {
 	struct txn_change *c;
+	struct cache_slot *slot;
 	size_t	 i;
 
-	for (i = 0; i < t->n; i++) {
-		if (strcmp(t->v[i].path, path) == 0)
-			break;
-	}
-	if (i == t->n) {
+	if ((slot = cache_find(&t->index, path)) != NULL) {
+		i = (size_t)slot->result;
+		free(t->v[i].data);
+	} else {
 		if (t->n == t->alloc) {
 			t->alloc = t->alloc ? t->alloc * 2 : 16;
 			t->v = xreallocarray(t->v, t->alloc, sizeof *t->v);
 		}
-		t->v[t->n].path = xstrdup(path);
-		t->n++;
-	} else
-		free(t->v[i].data);
+		i = t->n++;
+		t->v[i].path = xstrdup(path);
+		cache_add(&t->index, path)->result = (int)i;
+	}
 	c = &t->v[i];
 	c->data = remove ? NULL : xmalloc(len + 1);
 	if (!remove)
@@ -1182,6 +1191,7 @@ repo_txn_free(struct repo_txn *t)
 		free(t->v[i].data);
 	}
 	free(t->v);
+	cache_free(&t->index);
 	free(t);
 }
 
@@ -1266,6 +1276,52 @@ txn_move_ref(struct repo_txn *t, const char *ref, const git_oid *id,
 	return 0;
 }
 
+/*
+ * New objects of a transaction go to an in-memory backend first, then into
+ * the object database as one pack: thousands of state files would
+ * otherwise become thousands of loose object files.
+ */
+static int
+txn_objects_begin(struct repo *r, char **cause)
+{
+	if (r->mempack != NULL)
+		return 0;
+	if (git_mempack_new(&r->mempack) != 0 ||
+	    git_odb_add_backend(r->odb, r->mempack, 1000) != 0) {
+		set_cause(cause, git_cause("cannot prepare an object pack"));
+		r->mempack = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+txn_objects_flush(struct repo *r, char **cause)
+{
+	git_buf	 pack = GIT_BUF_INIT;
+	git_odb_writepack *wp = NULL;
+	git_indexer_progress stats;
+	int	 rc;
+
+	memset(&stats, 0, sizeof stats);
+	rc = git_mempack_dump(&pack, r->git, r->mempack);
+	if (rc == 0)
+		rc = git_odb_write_pack(&wp, r->odb, NULL, NULL);
+	if (rc == 0)
+		rc = wp->append(wp, pack.ptr, pack.size, &stats);
+	if (rc == 0)
+		rc = wp->commit(wp, &stats);
+	if (wp != NULL)
+		wp->free(wp);
+	git_buf_dispose(&pack);
+	if (rc == 0) {
+		git_mempack_reset(r->mempack);
+		git_odb_refresh(r->odb);
+	} else
+		set_cause(cause, git_cause("cannot write the object pack"));
+	return rc == 0 ? 0 : -1;
+}
+
 int
 repo_txn_commit(struct repo_txn *t, const char *ref, const char *message,
     int64_t when, char *oid, char **cause)
@@ -1282,7 +1338,8 @@ repo_txn_commit(struct repo_txn *t, const char *ref, const char *message,
 		set_cause(cause, git_cause("cannot read state commit %s", t->base));
 		return -1;
 	}
-	if (txn_tree(t, parent, &tree_id, cause) != 0)
+	if (txn_objects_begin(t->repo, cause) != 0 ||
+	    txn_tree(t, parent, &tree_id, cause) != 0)
 		goto out;
 	sig = txn_signature(t->repo->git, when);
 	if (git_tree_lookup(&tree, t->repo->git, &tree_id) != 0 ||
@@ -1292,6 +1349,8 @@ repo_txn_commit(struct repo_txn *t, const char *ref, const char *message,
 		set_cause(cause, git_cause("cannot write a state commit"));
 		goto out;
 	}
+	if (txn_objects_flush(t->repo, cause) != 0)
+		goto out;
 	rc = txn_move_ref(t, ref, &id, parent != NULL ? &base : NULL, cause);
 	if (rc == 0)
 		git_oid_tostr(oid, GIT_OID_HEXSZ + 1, &id);

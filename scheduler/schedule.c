@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "datetime.h"
+#include "load.h"
 #include "plan.h"
 #include "policy.h"
 #include "schedule.h"
@@ -17,7 +18,6 @@
 struct placed {
 	int64_t	 start, end;
 	const char *id;
-	unsigned stamp;		/* last query that saw it */
 };
 
 /* Sorted, non-overlapping intervals of one system or freeze. */
@@ -35,13 +35,7 @@ struct solver {
 	size_t	*nwocc;
 	struct ivec *freeze;		/* per freeze def, then the feed freezes */
 	struct ivec *sys;		/* busy intervals per system */
-	struct placed *all;		/* every live slot, for max_concurrent */
-	size_t	 nall, allocall;
-	size_t	**day;			/* indexes into all, per day bucket */
-	size_t	*nday, *allocday;
-	int64_t	 day0;
-	size_t	 ndays;
-	unsigned stamp;
+	struct load *load;		/* changes per minute, for max_concurrent */
 };
 
 /* First interval of a sorted, non-overlapping vector ending after t. */
@@ -113,99 +107,35 @@ ivec_from_intervals(struct ivec *iv, struct interval *v, size_t n,
 	}
 }
 
-static size_t
-day_of(const struct solver *sv, int64_t t)
-{
-	int64_t	 d = (t - sv->day0) / DAY;
-
-	if (d < 0)
-		return 0;
-	return (size_t)d < sv->ndays ? (size_t)d : sv->ndays - 1;
-}
-
 /* Record a live slot: it occupies its systems and a share of concurrency. */
 static void
 occupy(struct solver *sv, const char *id, char *const *systems, int64_t s,
     int64_t e)
 {
 	const struct system *sys;
-	size_t	 i, d, last, idx;
+	size_t	 i;
 
 	for (i = 0; systems[i] != NULL; i++) {
 		if ((sys = policy_system(sv->pol, systems[i])) != NULL)
 			ivec_insert(&sv->sys[sys - sv->pol->systems], s, e, id);
 	}
-	if (sv->nall == sv->allocall) {
-		sv->allocall = sv->allocall ? sv->allocall * 2 : 256;
-		sv->all = xreallocarray(sv->all, sv->allocall, sizeof *sv->all);
-	}
-	idx = sv->nall++;
-	sv->all[idx].start = s;
-	sv->all[idx].end = e;
-	sv->all[idx].id = id;
-	sv->all[idx].stamp = 0;
-	last = day_of(sv, e - 1);
-	for (d = day_of(sv, s); d <= last; d++) {
-		if (sv->nday[d] == sv->allocday[d]) {
-			sv->allocday[d] = sv->allocday[d] ? sv->allocday[d] * 2 : 4;
-			sv->day[d] = xreallocarray(sv->day[d], sv->allocday[d],
-			    sizeof **sv->day);
-		}
-		sv->day[d][sv->nday[d]++] = idx;
-	}
-}
-
-static int
-int64_cmp(const void *a, const void *b)
-{
-	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
+	load_add(sv->load, s, e, 1);
 }
 
 /*
- * Would [s, e) exceed max_concurrent? If so *next is the earliest end of
- * an overlapping change (the first moment worth trying again).
+ * Would [s, e) exceed max_concurrent? If so *next is the first moment
+ * after the full minute at which a change could start again.
  */
 static int
-too_many(struct solver *sv, int64_t s, int64_t e, int64_t *next,
-    const char **with)
+too_many(struct solver *sv, int64_t s, int64_t e, int64_t *next)
 {
-	int64_t	*ev = NULL, earliest = INT64_MAX;
-	size_t	 d, last, i, nev = 0, aev = 0;
-	int	 depth = 0, peak = 0;
-	struct placed *p;
+	int64_t	 full;
 
-	sv->stamp++;
-	last = day_of(sv, e - 1);
-	for (d = day_of(sv, s); d <= last; d++) {
-		for (i = 0; i < sv->nday[d]; i++) {
-			p = &sv->all[sv->day[d][i]];
-			if (p->stamp == sv->stamp || p->end <= s || p->start >= e)
-				continue;
-			p->stamp = sv->stamp;
-			if (nev + 2 > aev) {
-				aev = aev ? aev * 2 : 16;
-				ev = xreallocarray(ev, aev, sizeof *ev);
-			}
-			/* starts as even, ends as odd: ends sort first at a tie */
-			ev[nev++] = (p->start > s ? p->start : s) * 2 + 1;
-			ev[nev++] = (p->end < e ? p->end : e) * 2;
-			if (p->end < earliest) {
-				earliest = p->end;
-				*with = p->id;
-			}
-		}
-	}
-	qsort(ev, nev, sizeof *ev, int64_cmp);
-	for (i = 0; i < nev; i++) {
-		depth += (ev[i] & 1) ? 1 : -1;
-		if (depth > peak)
-			peak = depth;
-	}
-	free(ev);
-	*next = earliest;
-	return peak >= sv->pol->max_concurrent;
+	if ((full = load_first_at_least(sv->load, s, e,
+	    sv->pol->max_concurrent)) < 0)
+		return 0;
+	*next = load_next_below(sv->load, full, sv->pol->max_concurrent);
+	return 1;
 }
 
 /* The distinct groups of a plan's systems, NULL-terminated (borrowed). */
@@ -266,7 +196,6 @@ obstacle(struct solver *sv, const struct plan *p, const char **groups,
 {
 	const struct placed *o;
 	const struct system *sys;
-	const char *with = NULL;
 	size_t	 i;
 
 	for (i = 0; i < sv->pol->nfreezes; i++) {
@@ -285,9 +214,9 @@ obstacle(struct solver *sv, const struct plan *p, const char **groups,
 		blocked_by(b, xasprintf("overlaps %s on %s", o->id, sys->name));
 		return 1;
 	}
-	if (too_many(sv, s, e, next, &with)) {
-		blocked_by(b, xasprintf("max_concurrent %d reached (with %s)",
-		    sv->pol->max_concurrent, with));
+	if (too_many(sv, s, e, next)) {
+		blocked_by(b, xasprintf("max_concurrent %d reached",
+		    sv->pol->max_concurrent));
 		return 1;
 	}
 	return 0;
@@ -814,11 +743,7 @@ solver_init(struct solver *sv, const struct schedule_input *in,
 	sv->st = st;
 	sv->to = in->now + (in->horizon > 0 ? in->horizon : 400 * (int64_t)DAY);
 	from = in->now - 8 * (int64_t)DAY;
-	sv->day0 = from - ((from % DAY) + DAY) % DAY;
-	sv->ndays = (size_t)((sv->to - sv->day0) / DAY) + 16;
-	sv->day = xcalloc(sv->ndays, sizeof *sv->day);
-	sv->nday = xcalloc(sv->ndays, sizeof *sv->nday);
-	sv->allocday = xcalloc(sv->ndays, sizeof *sv->allocday);
+	sv->load = load_new(from - from % 60, sv->to + 16 * DAY);
 	sv->sys = xcalloc(pol->nsystems + 1, sizeof *sv->sys);
 	sv->wocc = xcalloc(pol->nwindows + 1, sizeof *sv->wocc);
 	sv->nwocc = xcalloc(pol->nwindows + 1, sizeof *sv->nwocc);
@@ -851,11 +776,7 @@ solver_free(struct solver *sv)
 {
 	size_t	 i;
 
-	for (i = 0; sv->day != NULL && i < sv->ndays; i++)
-		free(sv->day[i]);
-	free(sv->day);
-	free(sv->nday);
-	free(sv->allocday);
+	load_free(sv->load);
 	for (i = 0; sv->sys != NULL && i < sv->pol->nsystems; i++)
 		free(sv->sys[i].v);
 	free(sv->sys);
@@ -866,7 +787,6 @@ solver_free(struct solver *sv)
 	for (i = 0; sv->freeze != NULL && i < sv->pol->nfreezes; i++)
 		free(sv->freeze[i].v);
 	free(sv->freeze);
-	free(sv->all);
 }
 
 int

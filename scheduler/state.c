@@ -57,11 +57,13 @@ approval_release(struct approval *a)
 	free(a->comment);
 }
 
-static void
+void
 plan_state_free(struct plan_state *ps)
 {
 	size_t	 i;
 
+	if (ps == NULL)
+		return;
 	free(ps->id);
 	assessment_release(&ps->risk);
 	free(ps->slot.window);
@@ -115,6 +117,33 @@ state_find(const struct state *s, const char *id)
 }
 
 struct plan_state *
+plan_state_new(const char *id)
+{
+	struct plan_state *ps = xcalloc(1, sizeof *ps);
+
+	ps->id = xstrdup(id);
+	ps->status = ST_SUBMITTED;
+	return ps;
+}
+
+static int
+plan_state_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct plan_state *const *)a)->id,
+	    (*(struct plan_state *const *)b)->id);
+}
+
+void
+state_adopt(struct state *s, struct plan_state **v, size_t n)
+{
+	qsort(v, n, sizeof *v, plan_state_cmp);
+	free(s->items);
+	s->items = v;
+	s->n = n;
+	s->alloc = n;
+}
+
+struct plan_state *
 state_get(struct state *s, const char *id)
 {
 	long	 i = state_search(s, id);
@@ -129,9 +158,7 @@ state_get(struct state *s, const char *id)
 		s->items = xreallocarray(s->items, s->alloc, sizeof *s->items);
 	}
 	memmove(&s->items[at + 1], &s->items[at], (s->n - at) * sizeof *s->items);
-	ps = xcalloc(1, sizeof *ps);
-	ps->id = xstrdup(id);
-	ps->status = ST_SUBMITTED;
+	ps = plan_state_new(id);
 	s->items[at] = ps;
 	s->n++;
 	return ps;

@@ -97,6 +97,15 @@ struct state {
 
 void	 state_init(struct state *);
 void	 state_release(struct state *);
+/* A new plan state (status submitted), not yet part of any struct state. */
+struct plan_state *plan_state_new(const char *id);
+void	 plan_state_free(struct plan_state *);
+/*
+ * Make the plan states (allocated, any order, ids distinct) the whole of an
+ * empty state; the array is taken.
+ */
+void	 state_adopt(struct state *, struct plan_state **, size_t);
+
 /* The state of a plan, or NULL. */
 struct plan_state *state_find(const struct state *, const char *id);
 /* The state of a plan, created (status submitted) if missing. */

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parallel.h"
 #include "repo.h"
 #include "state.h"
 #include "store.h"
@@ -9,34 +10,85 @@
 
 #define STATE_MAX_FILE (4 * 1024 * 1024)
 
-static int
-load_state_file(struct repo *repo, struct state *st,
-    const struct repo_entry *e, char **cause)
+/* State files are read and parsed by a few threads, like plans. */
+struct state_reader {
+	struct repo *repo;
+	const struct repo_entry *ents;
+	struct plan_state **out;	/* indexed like ents; NULL: skipped */
+	char	**cause;		/* one per worker */
+};
+
+static void
+load_state_file(size_t i, size_t worker, void *arg)
 {
+	struct state_reader *r = arg;
+	const struct repo_entry *e = &r->ents[i];
 	struct plan_state *ps;
 	char	*text, *id, *why;
 	size_t	 len;
 	int	 rc;
 
-	if (!str_endswith(e->name, ".json"))
-		return 0;
-	id = xstrndup(e->name, strlen(e->name) - 5);
-	rc = repo_blob_read(repo, e->oid, STATE_MAX_FILE, &text, &len, cause);
+	if (r->cause[worker] != NULL || !str_endswith(e->name, ".json"))
+		return;
+	rc = repo_blob_read(r->repo, e->oid, STATE_MAX_FILE, &text, &len,
+	    &r->cause[worker]);
 	if (rc != 0) {
 		if (rc > 0)
-			*cause = xasprintf("state/%s is too large", e->name);
-		free(id);
-		return -1;
+			r->cause[worker] = xasprintf("state/%s is too large",
+			    e->name);
+		return;
 	}
-	ps = state_get(st, id);
+	id = xstrndup(e->name, strlen(e->name) - 5);
+	ps = plan_state_new(id);
 	if (state_from_json(ps, text, len, &why) != 0) {
-		*cause = xasprintf("state branch: cannot read 'state/%s': %s",
-		    e->name, why);
+		r->cause[worker] = xasprintf("state branch: cannot read "
+		    "'state/%s': %s", e->name, why);
 		free(why);
-		rc = -1;
-	}
+		plan_state_free(ps);
+	} else
+		r->out[i] = ps;
 	free(text);
 	free(id);
+}
+
+static int
+load_states(struct repo *repo, struct repo_tree *tree, struct state *st,
+    char **cause)
+{
+	struct state_reader r;
+	struct repo_entry *ents;
+	size_t	 n, i, k, m = 0;
+	int	 rc = 0;
+
+	if (repo_tree_list(tree, "state", &ents, &n, cause) == -1)
+		return -1;
+	k = parallel_workers(n);
+	r.repo = repo;
+	r.ents = ents;
+	r.out = xcalloc(n + 1, sizeof *r.out);
+	r.cause = xcalloc(k, sizeof *r.cause);
+	parallel_for(n, load_state_file, &r);
+	for (i = 0; i < k; i++) {
+		if (r.cause[i] != NULL && rc == 0) {
+			*cause = r.cause[i];
+			rc = -1;
+		} else
+			free(r.cause[i]);
+	}
+	for (i = 0; i < n; i++) {
+		if (r.out[i] == NULL)
+			continue;
+		if (rc == 0)
+			r.out[m++] = r.out[i];
+		else
+			plan_state_free(r.out[i]);
+	}
+	if (rc == 0)
+		state_adopt(st, r.out, m);
+	else
+		free(r.out);
+	free(r.cause);
+	repo_entries_free(ents, n);
 	return rc;
 }
 
@@ -100,11 +152,7 @@ store_load(struct repo *repo, struct state *st, char **cause)
 		return rc == 1 ? 0 : -1;
 	if ((tree = repo_tree_at(repo, st->commit, cause)) == NULL)
 		return -1;
-	rc = repo_tree_list(tree, "state", &ents, &n, cause);
-	for (i = 0; rc != -1 && i < n; i++)
-		rc = load_state_file(repo, st, &ents[i], cause);
-	if (rc != -1)
-		repo_entries_free(ents, n);
+	rc = load_states(repo, tree, st, cause);
 	if (rc != -1 && (rc = repo_tree_list(tree, "approvals", &ents, &n,
 	    cause)) != -1) {
 		for (i = 0; rc != -1 && i < n; i++) {
@@ -129,40 +177,69 @@ store_tree(struct repo *repo, const struct state *st, char **cause)
 	return repo_tree_at(repo, st->commit, cause);
 }
 
-/* Write dirty states and new approvals into the transaction. */
-static void
-stage_states(struct repo_txn *txn, struct state *st)
-{
-	struct plan_state *ps;
-	char	*path, *text;
-	size_t	 i, j;
-	int	 top;
+/* Dirty states are serialised by a few threads: JSON building is costly. */
+struct state_writer {
+	struct plan_state **dirty;
+	char	**text;
+};
 
-	for (i = 0; i < st->n; i++) {
-		ps = st->items[i];
-		top = 0;
-		for (j = 0; j < ps->napprovals; j++) {
-			if (ps->approvals[j].n > top)
-				top = ps->approvals[j].n;
-		}
-		for (j = 0; j < ps->napprovals; j++) {
-			if (ps->approvals[j].n != 0)
-				continue;
-			ps->approvals[j].n = ++top;
-			path = xasprintf("approvals/%s/%d.json", ps->id, top);
-			text = approval_to_json(&ps->approvals[j]);
-			repo_txn_put(txn, path, text, strlen(text));
-			free(text);
-			free(path);
-		}
-		if (!ps->dirty)
+static void
+serialise_one(size_t i, size_t worker, void *arg)
+{
+	struct state_writer *w = arg;
+
+	(void)worker;
+	w->text[i] = state_to_json(w->dirty[i]);
+}
+
+/* New approvals get the next numbers after the plan's existing ones. */
+static void
+stage_approvals(struct repo_txn *txn, struct plan_state *ps)
+{
+	char	*path, *text;
+	size_t	 j;
+	int	 top = 0;
+
+	for (j = 0; j < ps->napprovals; j++) {
+		if (ps->approvals[j].n > top)
+			top = ps->approvals[j].n;
+	}
+	for (j = 0; j < ps->napprovals; j++) {
+		if (ps->approvals[j].n != 0)
 			continue;
-		path = xasprintf("state/%s.json", ps->id);
-		text = state_to_json(ps);
+		ps->approvals[j].n = ++top;
+		path = xasprintf("approvals/%s/%d.json", ps->id, top);
+		text = approval_to_json(&ps->approvals[j]);
 		repo_txn_put(txn, path, text, strlen(text));
 		free(text);
 		free(path);
 	}
+}
+
+/* Write dirty states and new approvals into the transaction. */
+static void
+stage_states(struct repo_txn *txn, struct state *st)
+{
+	struct state_writer w;
+	char	*path;
+	size_t	 i, n = 0;
+
+	w.dirty = xcalloc(st->n + 1, sizeof *w.dirty);
+	for (i = 0; i < st->n; i++) {
+		stage_approvals(txn, st->items[i]);
+		if (st->items[i]->dirty)
+			w.dirty[n++] = st->items[i];
+	}
+	w.text = xcalloc(n + 1, sizeof *w.text);
+	parallel_for(n, serialise_one, &w);
+	for (i = 0; i < n; i++) {
+		path = xasprintf("state/%s.json", w.dirty[i]->id);
+		repo_txn_put(txn, path, w.text[i], strlen(w.text[i]));
+		free(w.text[i]);
+		free(path);
+	}
+	free(w.text);
+	free(w.dirty);
 }
 
 int

@@ -620,17 +620,16 @@ tz_get(const char *name, char **cause)
 	struct tz *z;
 	char	*path;
 
-	if (!tz_exists(name)) {
-		*cause = xasprintf("unknown time zone '%s'", name);
-		return NULL;
-	}
 	path = xasprintf("%s/%s", tz_dir(), name);
 	pthread_mutex_lock(&tz_lock);
 	for (z = tz_cache; z != NULL; z = z->next) {
 		if (strcmp(z->key, path) == 0)
 			break;
 	}
-	if (z == NULL && (z = tz_load(name, path, cause)) != NULL) {
+	/* only a zone not seen yet costs a look at the file system */
+	if (z == NULL && !tz_exists(name))
+		*cause = xasprintf("unknown time zone '%s'", name);
+	else if (z == NULL && (z = tz_load(name, path, cause)) != NULL) {
 		z->next = tz_cache;
 		tz_cache = z;
 	}

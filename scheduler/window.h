@@ -36,6 +36,23 @@ int	 window_expand(const struct window_def *, int64_t from, int64_t to,
 int	 freeze_expand(const struct freeze_def *, int64_t from, int64_t to,
 	     struct interval **out, size_t *n, char **cause);
 
+/*
+ * The events of an iCalendar text that overlap [from, to), ordered by
+ * start, into *out (the caller frees it) and *n; not merged. Every VEVENT
+ * but a STATUS:CANCELLED one counts. DTSTART and DTEND are read in UTC
+ * ("Z"), in their TZID (an IANA name, also behind a prefix such as
+ * "/freeassociation.sourceforge.net/", else the text's VTIMEZONE of that
+ * name), or, floating or a date, in zone (NULL: UTC). A date DTSTART
+ * without DTEND or DURATION is that whole local day; DURATION days are
+ * nominal. RRULEs are expanded in local time like window_expand; EXDATE,
+ * RDATE (dates, date-times, periods) and instances replaced by a
+ * RECURRENCE-ID event are honoured. Returns 0, or -1 with *cause for a
+ * text that is not iCalendar or an event that cannot be read.
+ */
+int	 window_ics_events(const char *ics, size_t len, const char *zone,
+	     int64_t from, int64_t to, struct interval **out, size_t *n,
+	     char **cause);
+
 /* Sort by start and merge intervals that overlap or touch; *n shrinks. */
 void	 interval_merge(struct interval *, size_t *n);
 /* Does [start, end) overlap any of n sorted, disjoint (merged) intervals? */

@@ -221,6 +221,10 @@ def main():
     ap.add_argument("--plans", type=int, default=10000, help="number of plans (default 10000)")
     ap.add_argument("--systems", type=int, default=2000, help="number of systems (default 2000)")
     ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    ap.add_argument("--standard", action="store_true",
+                    help="make every plan a standard (pre-approved) change, for scheduling benchmarks")
+    ap.add_argument("--max-concurrent", type=int, default=50,
+                    help="the policy's max_concurrent (default 50)")
     ap.add_argument("outdir")
     a = ap.parse_args()
     if a.plans < 0 or a.systems < 1:
@@ -230,12 +234,15 @@ def main():
 
     rng = random.Random(a.seed)
     policy, groups, members = make_policy(rng, a.systems)
+    policy["max_concurrent"] = a.max_concurrent
     write(os.path.join(a.outdir, "offpeak.json"), json.dumps(policy, indent=2) + "\n")
     for path, text in HOOKS.items():
         write(os.path.join(a.outdir, path), text, 0o755)
     ids = []
     for i in range(a.plans):
         plan = make_plan(rng, i, ids, groups, members)
+        if a.standard:
+            plan["type"] = "standard"
         ids.append(plan["id"])
         write(os.path.join(a.outdir, "plans", plan["id"] + ".json"),
               json.dumps(plan, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,178 @@
+/* offpeak calendar: write the iCalendar feeds from the state branch */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "cli/cmd.h"
+#include "diag.h"
+#include "notice.h"
+#include "policy.h"
+#include "repo.h"
+#include "state.h"
+#include "store.h"
+#include "util.h"
+
+#define CALENDAR_DIR	"feeds"
+
+/* The policy at HEAD; prints why not and returns the exit code. */
+static int
+read_policy(struct repo *repo, struct policy **out)
+{
+	struct repo_tree *tree;
+	struct diags d;
+	char	*text, *cause = NULL, *line;
+	size_t	 len, i;
+	int	 r;
+
+	*out = NULL;
+	if ((tree = repo_tree_at(repo, "HEAD", &cause)) == NULL) {
+		cmd_error("%s", cause);
+		free(cause);
+		return EXIT_ENV;
+	}
+	r = repo_tree_read(tree, POLICY_FILE, CHECK_MAX_FILE, &text, &len,
+	    NULL, &cause);
+	repo_tree_free(tree);
+	if (r != 0) {
+		if (r == -1)
+			cmd_error("%s", cause);
+		else
+			cmd_error("calendar: no readable '%s' at HEAD", POLICY_FILE);
+		free(cause);
+		return r == -1 ? EXIT_ENV : EXIT_INVALID;
+	}
+	diags_init(&d);
+	*out = policy_parse(POLICY_FILE, text, len, &d);
+	free(text);
+	for (i = 0; i < d.n; i++) {
+		line = diag_format(&d.items[i]);
+		cmd_error("%s", line);
+		free(line);
+	}
+	r = *out == NULL || d.n != 0;
+	diags_release(&d);
+	if (r) {
+		policy_free(*out);
+		*out = NULL;
+		cmd_error("calendar: the policy does not pass 'offpeak check'; "
+		    "no feed was written");
+		return EXIT_INVALID;
+	}
+	return EXIT_DONE;
+}
+
+static void
+print_result(const struct ctx *ctx, const struct notice_set *set,
+    const char *dir, size_t changed)
+{
+	json_t	*o, *a;
+	size_t	 i, nall = 0;
+
+	for (i = 0; i < set->n; i++) {
+		if (strcmp(set->feeds[i].path, NOTICE_ALL) == 0)
+			nall = set->feeds[i].nevents;
+	}
+	if (!ctx->json) {
+		printf("calendar: %zu feed%s, %zu change%s in %s, %zu file%s "
+		    "written or removed, in %s/\n", set->n, set->n == 1 ? "" : "s",
+		    nall, nall == 1 ? "" : "s", NOTICE_ALL, changed,
+		    changed == 1 ? "" : "s", dir);
+		return;
+	}
+	a = json_array();
+	for (i = 0; i < set->n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:I, s:I}", "path",
+		    set->feeds[i].path, "events", (json_int_t)set->feeds[i].nevents,
+		    "bytes", (json_int_t)set->feeds[i].len));
+	o = json_pack("{s:s, s:I, s:I, s:o}", "dir", dir, "events",
+	    (json_int_t)nall, "changed", (json_int_t)changed, "feeds", a);
+	json_dumpf(o, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(o);
+}
+
+/* Render the feeds of the repository's state and write them into dir. */
+static int
+calendar_write(const struct ctx *ctx, const char *dir)
+{
+	struct repo *repo;
+	struct policy *pol = NULL;
+	struct state st;
+	struct notice_set set;
+	char	*cause = NULL;
+	size_t	 changed;
+	int	 rc;
+
+	state_init(&st);
+	memset(&set, 0, sizeof set);
+	if ((repo = repo_open(ctx->repo_path, 0, &cause)) == NULL)
+		rc = EXIT_ENV;
+	else if ((rc = read_policy(repo, &pol)) != EXIT_DONE)
+		;
+	else if (store_load(repo, &st, &cause) != 0)
+		rc = EXIT_ENV;
+	else if (notice_render(pol, &st, ctx->now, &set, &cause) != 0)
+		rc = EXIT_INVALID;
+	else if (notice_write(&set, dir, &changed, &cause) != 0)
+		rc = EXIT_ENV;
+	else
+		print_result(ctx, &set, dir, changed);
+	if (cause != NULL)
+		cmd_error("calendar: %s", cause);
+	free(cause);
+	notice_set_release(&set);
+	state_release(&st);
+	policy_free(pol);
+	repo_free(repo);
+	return rc;
+}
+
+static int
+cmd_calendar_exec(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dir = CALENDAR_DIR;
+	int	 c;
+
+	while ((c = cmd_getopt(&cmd_calendar_entry, argc, argv, ":o:",
+	    opts)) != -1) {
+		switch (c) {
+		case 'o': dir = optarg; break;
+		case 'h': return cmd_help(&cmd_calendar_entry);
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || *dir == '\0')
+		return cmd_usage(&cmd_calendar_entry);
+	return calendar_write(ctx, dir);
+}
+
+const struct cmd_entry cmd_calendar_entry = {
+	.name = "calendar",
+	.usage = "[-o DIR]",
+	.summary = "write the iCalendar feeds from the state",
+	.help =
+	    "Renders the notices that 'schedule' published, as the state branch\n"
+	    "holds them at --now, into DIR (default ./" CALENDAR_DIR ", created if\n"
+	    "missing): all.ics, systems/<name>.ics and groups/<name>.ics for every\n"
+	    "system and group, and windows.ics with the off-peak windows and the\n"
+	    "freezes (those read from a URL are not repeated). Plans are not read:\n"
+	    "the feeds show what was published, and the policy at HEAD gives the\n"
+	    "calendar settings.\n\n"
+	    "A change is TENTATIVE until its notice period has passed, then\n"
+	    "CONFIRMED; cancelled, superseded and expired changes stay as\n"
+	    "CANCELLED, and completed ones as COMPLETED, for the policy's\n"
+	    "cancelled_retention. The output is the same byte for byte for the\n"
+	    "same state and clock; a feed that changed is written to a temporary\n"
+	    "file beside it and renamed into place, and feeds of systems and\n"
+	    "groups that no longer exist are removed.\n\n"
+	    "  -o, --output DIR  write the feeds here\n",
+	.exec = cmd_calendar_exec
+};

@@ -1,0 +1,268 @@
+/* http: outgoing HTTP requests (libcurl) */
+#include <curl/curl.h>
+#include <ctype.h>
+#include <pthread.h>
+#include <strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "util.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0"
+#endif
+
+/* A transfer in progress. */
+struct transfer {
+	struct buf body;
+	size_t	 max;
+	int	 too_large;
+	struct http_response *res;
+};
+
+static pthread_once_t http_once = PTHREAD_ONCE_INIT;
+static CURLcode http_init_rc;
+
+static void
+http_init(void)
+{
+	http_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+
+	if (n != 0 && size > SIZE_MAX / n)
+		return 0;
+	if (size * n > t->max - t->body.len) {
+		t->too_large = 1;
+		return 0;
+	}
+	buf_add(&t->body, data, size * n);
+	return size * n;
+}
+
+/* The value of a header line if its name is name, trimmed; else NULL. */
+static char *
+header_value(const char *line, size_t len, const char *name)
+{
+	size_t	 nlen = strlen(name);
+	const char *v, *e = line + len;
+
+	if (len <= nlen || strncasecmp(line, name, nlen) != 0 ||
+	    line[nlen] != ':')
+		return NULL;
+	for (v = line + nlen + 1; v < e && (*v == ' ' || *v == '\t'); v++)
+		;
+	while (e > v && isspace((unsigned char)e[-1]))
+		e--;
+	return xstrndup(v, e - v);
+}
+
+static void
+take_header(char **slot, char *value)
+{
+	if (value == NULL)
+		return;
+	free(*slot);
+	*slot = value;
+}
+
+static size_t
+on_header(char *line, size_t size, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+	struct http_response *r = t->res;
+	size_t	 len = size * n;
+
+	/* A new status line: the headers of an earlier response are void. */
+	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		free(r->etag);
+		free(r->last_modified);
+		free(r->content_type);
+		r->etag = r->last_modified = r->content_type = NULL;
+		return len;
+	}
+	take_header(&r->etag, header_value(line, len, "ETag"));
+	take_header(&r->last_modified, header_value(line, len, "Last-Modified"));
+	take_header(&r->content_type, header_value(line, len, "Content-Type"));
+	return len;
+}
+
+static char *
+size_human(size_t n)
+{
+	if (n % (1024 * 1024) == 0)
+		return xasprintf("%zu MiB", n / (1024 * 1024));
+	if (n % 1024 == 0)
+		return xasprintf("%zu KiB", n / 1024);
+	return xasprintf("%zu bytes", n);
+}
+
+/* Conditional headers; a value with a control character is refused. */
+static int
+add_header(struct curl_slist **list, const char *name, const char *value,
+    const char *url, char **cause)
+{
+	struct curl_slist *l;
+	char	*h;
+
+	if (value == NULL || *value == '\0')
+		return 0;
+	if (str_find_control(value, 0) != NULL) {
+		*cause = xasprintf("cannot fetch '%s': the %s value has a "
+		    "control character", url, name);
+		return -1;
+	}
+	h = xasprintf("%s: %s", name, value);
+	l = curl_slist_append(*list, h);
+	free(h);
+	if (l == NULL) {
+		*cause = xasprintf("cannot fetch '%s': out of memory", url);
+		return -1;
+	}
+	*list = l;
+	return 0;
+}
+
+static void
+set_options(CURL *c, const struct http_request *rq, struct transfer *t,
+    char *errbuf)
+{
+	long	 timeout, connect, redirects;
+
+	timeout = rq->timeout_ms > 0 ? rq->timeout_ms : HTTP_TIMEOUT_MS;
+	connect = rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms :
+	    HTTP_CONNECT_TIMEOUT_MS;
+	redirects = rq->max_redirects > 0 ? rq->max_redirects :
+	    rq->max_redirects < 0 ? 0 : HTTP_MAX_REDIRECTS;
+	curl_easy_setopt(c, CURLOPT_URL, rq->url);
+	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "offpeak/" PACKAGE_VERSION);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS);
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS,
+	    CURLPROTO_HTTP | CURLPROTO_HTTPS);
+#endif
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, redirects > 0 ? 1L : 0L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, redirects);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
+}
+
+static char *
+failure(const char *url, CURLcode rc, const struct transfer *t,
+    const char *errbuf)
+{
+	char	*size, *s;
+
+	if (t->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+		size = size_human(t->max);
+		s = xasprintf("cannot fetch '%s': the response is larger than %s",
+		    url, size);
+		free(size);
+		return s;
+	}
+	if (*errbuf != '\0' && strcmp(errbuf, curl_easy_strerror(rc)) != 0)
+		return xasprintf("cannot fetch '%s': %s (%s)", url,
+		    curl_easy_strerror(rc), errbuf);
+	return xasprintf("cannot fetch '%s': %s", url, curl_easy_strerror(rc));
+}
+
+/* Run the transfer; 0, or -1 with *cause. */
+static int
+perform(CURL *c, const struct http_request *rq, struct transfer *t,
+    char **cause)
+{
+	char	 errbuf[CURL_ERROR_SIZE];
+	curl_off_t us = 0;
+	CURLcode rc;
+	size_t	 k;
+
+	errbuf[0] = '\0';
+	set_options(c, rq, t, errbuf);
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		/* the message may end with a newline */
+		k = strlen(errbuf);
+		while (k > 0 && (errbuf[k - 1] == '\n' || errbuf[k - 1] == ' '))
+			errbuf[--k] = '\0';
+		*cause = failure(rq->url, rc, t, errbuf);
+		return -1;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t->res->status);
+	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &us);
+	t->res->total_ms = (int64_t)us / 1000;
+	return 0;
+}
+
+int
+http_get(const struct http_request *rq, struct http_response *res,
+    char **cause)
+{
+	struct transfer t;
+	struct curl_slist *headers = NULL;
+	CURL	*c;
+	int	 rv = -1;
+
+	memset(res, 0, sizeof *res);
+	pthread_once(&http_once, http_init);
+	if (http_init_rc != CURLE_OK) {
+		*cause = xasprintf("cannot fetch '%s': %s", rq->url,
+		    curl_easy_strerror(http_init_rc));
+		return -1;
+	}
+	memset(&t, 0, sizeof t);
+	buf_init(&t.body);
+	t.max = rq->max_body > 0 ? rq->max_body : HTTP_MAX_BODY;
+	t.res = res;
+	if (add_header(&headers, "If-None-Match", rq->if_none_match, rq->url,
+	    cause) != 0 || add_header(&headers, "If-Modified-Since",
+	    rq->if_modified_since, rq->url, cause) != 0)
+		goto out;
+	if ((c = curl_easy_init()) == NULL) {
+		*cause = xasprintf("cannot fetch '%s': cannot start libcurl",
+		    rq->url);
+		goto out;
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	rv = perform(c, rq, &t, cause);
+	curl_easy_cleanup(c);
+out:
+	curl_slist_free_all(headers);
+	if (rv == 0)
+		res->body = buf_detach(&t.body, &res->len);
+	else {
+		buf_release(&t.body);
+		http_response_release(res);
+	}
+	return rv;
+}
+
+void
+http_response_release(struct http_response *res)
+{
+	if (res == NULL)
+		return;
+	free(res->etag);
+	free(res->last_modified);
+	free(res->content_type);
+	free(res->body);
+	memset(res, 0, sizeof *res);
+}

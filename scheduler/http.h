@@ -1,0 +1,48 @@
+/* http: outgoing HTTP requests (libcurl) */
+#ifndef OFFPEAK_HTTP_H
+#define OFFPEAK_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HTTP_TIMEOUT_MS		30000
+#define HTTP_CONNECT_TIMEOUT_MS	10000
+#define HTTP_MAX_BODY		(10 * 1024 * 1024)
+#define HTTP_MAX_REDIRECTS	5
+
+/*
+ * A GET request. Zero or NULL members take the defaults above; TLS peers
+ * are always verified, only http and https are spoken, also on redirects.
+ */
+struct http_request {
+	const char *url;
+	const char *if_none_match;	/* an ETag, sent as If-None-Match */
+	const char *if_modified_since;	/* an HTTP date, sent as is */
+	long	 timeout_ms;		/* the whole exchange */
+	long	 connect_timeout_ms;
+	size_t	 max_body;		/* a longer body is a failure */
+	int	 max_redirects;		/* 0: the default; -1: none followed */
+};
+
+/* What came back; every string is allocated and may be NULL. */
+struct http_response {
+	long	 status;		/* of the last response, after redirects */
+	char	*etag;			/* ETag, as sent (quotes kept) */
+	char	*last_modified;		/* Last-Modified, as sent */
+	char	*content_type;
+	char	*body;			/* NUL-terminated; never NULL after success */
+	size_t	 len;
+	int64_t	 total_ms;		/* from start to the last byte */
+};
+
+/*
+ * Perform a GET. Returns 0 when a response arrived, whatever its status,
+ * with *res filled (the caller releases it), or -1 with *cause ("cannot
+ * fetch 'URL': Couldn't connect to server (...)") when none did, the body
+ * was larger than allowed or there were too many redirects.
+ */
+int	 http_get(const struct http_request *, struct http_response *,
+	     char **cause);
+void	 http_response_release(struct http_response *);
+
+#endif

@@ -1,0 +1,1552 @@
+/* notice: the iCalendar feeds of changes, windows and freezes (libical) */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libical/ical.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "datetime.h"
+#include "notice.h"
+#include "policy.h"
+#include "state.h"
+#include "tz.h"
+#include "util.h"
+
+#define DAY		INT64_C(86400)
+#define YEAR		(366 * DAY)
+#define CAL_END		"END:VCALENDAR\r\n"
+#define PRODID		"-//offpeak//offpeak " PACKAGE_VERSION "//EN"
+
+/* A zone some feed uses, with the span its VTIMEZONE covers. */
+struct zone {
+	char	*name;
+	const struct tz *tz;
+	int64_t	 min, max;
+	char	*text;			/* the VTIMEZONE, serialised */
+};
+
+/* One change as it appears in the feeds. */
+struct event {
+	const struct plan_state *ps;
+	struct notice_view view;
+	size_t	 zone;			/* index into zones, or SIZE_MAX: UTC */
+	char	*text;			/* the VEVENT, serialised */
+};
+
+/* A feed being assembled. */
+struct feed {
+	char	*path;
+	char	*title;			/* X-WR-CALNAME */
+	char	*desc;			/* X-WR-CALDESC, or NULL */
+	struct buf body;		/* VEVENTs */
+	size_t	 nevents;
+	unsigned char *zused;		/* per zone: does a VEVENT use it? */
+};
+
+struct render {
+	const struct policy *pol;
+	const struct state *st;
+	int64_t	 now;
+	struct zone *zones;
+	size_t	 nzones;
+	struct event *evs;
+	size_t	 nevs;
+	struct feed *feeds;		/* systems and groups, sorted by path */
+	size_t	 nfeeds;
+};
+
+/* --- text */
+
+/* Length of the UTF-8 character at s (n bytes left), 0 when not valid. */
+static size_t
+utf8_char(const char *s, size_t n)
+{
+	unsigned char c = (unsigned char)*s;
+	size_t	 k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+
+	if (k > n || utf8_valid_prefix(s, k) != k)
+		return 0;
+	return k;
+}
+
+/*
+ * A copy of s that can only ever be one value: with multiline, CR LF and
+ * CR become LF (libical writes "\n") and tabs stay, else both become
+ * spaces; other control characters become spaces and bytes that are not
+ * UTF-8 '?'.
+ */
+static char *
+clean(const char *s, int multiline)
+{
+	struct buf b = BUF_INIT;
+	size_t	 n = s != NULL ? strlen(s) : 0, i = 0, k;
+	unsigned char c;
+
+	buf_grow(&b, n + 1);
+	while (i < n) {
+		c = (unsigned char)s[i];
+		if (c == '\r' && i + 1 < n && s[i + 1] == '\n') {
+			i++;
+			continue;
+		}
+		if (c == '\r' || c == '\n')
+			buf_addc(&b, multiline ? '\n' : ' ');
+		else if (c == '\t' && multiline)
+			buf_addc(&b, '\t');
+		else if (c < 0x20 || c == 0x7f)
+			buf_addc(&b, ' ');
+		else if (c < 0x80)
+			buf_addc(&b, (char)c);
+		else if ((k = utf8_char(s + i, n - i)) != 0) {
+			buf_add(&b, s + i, k);
+			i += k;
+			continue;
+		} else
+			buf_addc(&b, '?');
+		i++;
+	}
+	return buf_detach(&b, NULL);
+}
+
+static void
+add_text(icalcomponent *c, icalproperty *(*make)(const char *),
+    const char *s, int multiline)
+{
+	char	*v = clean(s, multiline);
+
+	icalcomponent_add_property(c, make(v));
+	free(v);
+}
+
+/* An X- or other non-standard property with a one-line value. */
+static icalproperty *
+add_x(icalcomponent *c, const char *name, const char *s)
+{
+	char	*v = clean(s, 0);
+	icalproperty *p = icalproperty_new_x(v);
+
+	free(v);
+	icalproperty_set_x_name(p, name);
+	icalcomponent_add_property(c, p);
+	return p;
+}
+
+/* Serialise a component and free it. */
+static char *
+serialise(icalcomponent *c)
+{
+	char	*s = icalcomponent_as_ical_string_r(c), *out;
+
+	out = xstrdup(s);
+	icalmemory_free_buffer(s);
+	icalcomponent_free(c);
+	return out;
+}
+
+/* --- times */
+
+static struct icaltimetype
+ical_utc(int64_t t)
+{
+	return icaltime_from_timet_with_zone((time_t)t, 0,
+	    icaltimezone_get_utc_timezone());
+}
+
+static struct icaltimetype
+ical_floating(const struct civil *c)
+{
+	struct icaltimetype tt = icaltime_null_time();
+
+	tt.year = c->year;
+	tt.month = c->month;
+	tt.day = c->day;
+	tt.hour = c->hour;
+	tt.minute = c->minute;
+	tt.second = c->second;
+	return tt;
+}
+
+/*
+ * A DTSTART, DTEND or EXDATE at instant t: local time with TZID when the
+ * zone names t by its local time alone, else UTC (the second 02:30 of a
+ * night the clocks go back reads as the first one everywhere).
+ */
+static void
+add_time(icalcomponent *c, icalproperty *(*make)(struct icaltimetype),
+    int64_t t, const struct zone *z)
+{
+	icalproperty *p;
+	struct civil lc;
+
+	if (z != NULL) {
+		tz_utc_to_local(z->tz, t, &lc, NULL);
+		if (tz_local_to_utc(z->tz, &lc) == t) {
+			p = make(ical_floating(&lc));
+			icalproperty_add_parameter(p, icalparameter_new_tzid(z->name));
+			icalcomponent_add_property(c, p);
+			return;
+		}
+	}
+	icalcomponent_add_property(c, make(ical_utc(t)));
+}
+
+/* "2026-12-05 01:00 CET" in a zone, or UTC. */
+static void
+add_local(struct buf *b, int64_t t, const struct zone *z)
+{
+	struct civil c;
+
+	if (z != NULL)
+		tz_utc_to_local(z->tz, t, &c, NULL);
+	else
+		utc_to_civil(t, &c);
+	buf_addf(b, "%04d-%02d-%02d %02d:%02d %s", c.year, c.month, c.day,
+	    c.hour, c.minute, z != NULL ? tz_abbr_at(z->tz, t) : "UTC");
+}
+
+static int64_t
+year_start(int year)
+{
+	struct civil c = { year, 1, 1, 0, 0, 0 };
+
+	return civil_to_utc(&c);
+}
+
+static int
+year_of(int64_t t)
+{
+	struct civil c;
+
+	utc_to_civil(t, &c);
+	return c.year;
+}
+
+/* --- VTIMEZONE */
+
+/* One POSIX TZ rule "Mm.w.d/time". */
+struct rule {
+	int	 month, week, wday;
+	int	 time;		/* seconds after midnight, may be < 0 or > 24 h */
+};
+
+static int
+read_int(const char **sp, int *out)
+{
+	char	*end;
+	long	 v = strtol(*sp, &end, 10);
+
+	if (end == *sp || v < 0 || v > 9999)
+		return -1;
+	*out = (int)v;
+	*sp = end;
+	return 0;
+}
+
+static int
+parse_rule(const char **sp, struct rule *r)
+{
+	const char *s = *sp;
+	int	 h = 0, m = 0, sec = 0, sign = 1;
+
+	r->time = 7200;
+	if (*s++ != 'M' || read_int(&s, &r->month) != 0 || *s++ != '.' ||
+	    read_int(&s, &r->week) != 0 || *s++ != '.' ||
+	    read_int(&s, &r->wday) != 0)
+		return -1;
+	if (r->month < 1 || r->month > 12 || r->week < 1 || r->week > 5 ||
+	    r->wday > 6)
+		return -1;
+	if (*s == '/') {
+		s++;
+		if (*s == '-' || *s == '+')
+			sign = *s++ == '-' ? -1 : 1;
+		if (read_int(&s, &h) != 0 || h > 167)
+			return -1;
+		if (*s == ':' && (s++, read_int(&s, &m) != 0 || m > 59))
+			return -1;
+		if (*s == ':' && (s++, read_int(&s, &sec) != 0 || sec > 59))
+			return -1;
+		r->time = sign * (h * 3600 + m * 60 + sec);
+	}
+	*sp = s;
+	return 0;
+}
+
+/* The start (to DST) and end rules of the zone's TZ string; -1 if none. */
+static int
+zone_rules(const struct tz *tz, struct rule *start, struct rule *end)
+{
+	const char *s = tz_posix_rule(tz);
+
+	for (; s != NULL && *s != '\0' && *s != ','; s++) {
+		if (*s == '<' && (s = strchr(s, '>')) == NULL)
+			return -1;
+	}
+	if (s == NULL || *s != ',')
+		return -1;
+	s++;
+	if (parse_rule(&s, start) != 0 || *s++ != ',' ||
+	    parse_rule(&s, end) != 0 || *s != '\0')
+		return -1;
+	return 0;
+}
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/* Local seconds (civil_to_utc counting) at which a rule changes in a year. */
+static int64_t
+rule_wall(const struct rule *r, int year)
+{
+	struct civil c = { year, r->month, 1, 0, 0, 0 };
+	int64_t	 first = civil_to_utc(&c) / DAY;
+	int	 wd = (int)(((first + 4) % 7 + 7) % 7), day;
+
+	day = 1 + (r->wday - wd + 7) % 7 + 7 * (r->week - 1);
+	while (day > days_in_month(year, r->month))
+		day -= 7;
+	return (first + day - 1) * DAY + r->time;
+}
+
+/*
+ * The rule as an RRULE for DTSTARTs at the local time it gives: -1 when
+ * its day, moved by a time past midnight, could leave the month (2001 has
+ * the shortest February).
+ */
+static int
+rule_rrule(const struct rule *r, struct buf *b)
+{
+	static const char *const wd[] = { "SU", "MO", "TU", "WE", "TH", "FR", "SA" };
+	int64_t	 k = floor_div(r->time, DAY), lo, i;
+	int	 d = (int)(((r->wday + k) % 7 + 7) % 7);
+
+	buf_addf(b, "FREQ=YEARLY;BYMONTH=%d;BYDAY=", r->month);
+	if (k == 0) {
+		buf_addf(b, "%d%s", r->week == 5 ? -1 : r->week, wd[d]);
+		return 0;
+	}
+	if (r->week == 5 && k < 0 && k >= -21)
+		lo = -7 + k;
+	else if (r->week < 5 && 7 * (r->week - 1) + 1 + k >= 1 &&
+	    7 * r->week + k <= days_in_month(2001, r->month))
+		lo = 7 * (r->week - 1) + 1 + k;
+	else
+		return -1;
+	buf_addf(b, "%s;BYMONTHDAY=", wd[d]);
+	for (i = lo; i < lo + 7; i++)
+		buf_addf(b, "%s%lld", i == lo ? "" : ",", (long long)i);
+	return 0;
+}
+
+/* The transitions of a zone in [from, to). */
+static struct tz_transition *
+transitions(const struct tz *tz, int64_t from, int64_t to, size_t *n)
+{
+	struct tz_iter it;
+	struct tz_transition t, *v = NULL;
+	size_t	 alloc = 0;
+
+	*n = 0;
+	tz_iter_init(&it, tz, from, to);
+	while (tz_iter_next(&it, &t)) {
+		if (*n == alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			v = xreallocarray(v, alloc, sizeof *v);
+		}
+		v[(*n)++] = t;
+	}
+	return v;
+}
+
+static int
+same_change(const struct tz_transition *a, const struct tz_transition *b)
+{
+	return a->off_before == b->off_before && a->off_after == b->off_after &&
+	    a->is_dst == b->is_dst && strcmp(a->abbr, b->abbr) == 0;
+}
+
+/* Does the rule of its kind make transition i, like the last of its kind? */
+static int
+rule_made(const struct tz_transition *v, size_t n, size_t i,
+    const struct rule rules[2])
+{
+	const struct rule *r = &rules[v[i].is_dst ? 0 : 1];
+	size_t	 j;
+
+	if (v[i].at != rule_wall(r, year_of(v[i].at + v[i].off_before)) -
+	    v[i].off_before)
+		return 0;
+	for (j = n; j-- > i;) {
+		if (v[j].is_dst == v[i].is_dst)
+			return same_change(&v[j], &v[i]);
+	}
+	return 0;
+}
+
+/*
+ * Is every transition from v[k] on, and no other one before to, what the
+ * rules make? Then *bad is unused; else *bad gets the instant that
+ * differs.
+ */
+static int
+rules_complete(const struct tz_transition *v, size_t n, size_t k, int64_t to,
+    const struct rule rules[2], int64_t *bad)
+{
+	int64_t	 at;
+	size_t	 i = k;
+	int	 y, kind, found[2] = { 0, 0 }, off[2] = { 0, 0 };
+
+	for (i = k; i < n; i++) {
+		found[v[i].is_dst ? 0 : 1] = 1;
+		off[v[i].is_dst ? 0 : 1] = v[i].off_before;
+	}
+	if (!found[0] || !found[1])
+		return -1;
+	for (y = year_of(v[k].at) - 1; y <= year_of(to) + 1; y++) {
+		for (kind = 0; kind < 2; kind++) {
+			at = rule_wall(&rules[kind], y) - off[kind];
+			if (at < v[k].at || at >= to)
+				continue;
+			for (i = k; i < n && v[i].at != at; i++)
+				;
+			if (i == n) {
+				*bad = at;
+				return 0;
+			}
+		}
+	}
+	return 1;
+}
+
+/* From which transition on the zone's rules describe the rest; n if none. */
+static size_t
+rules_from(const struct tz_transition *v, size_t n, int64_t to,
+    const struct rule rules[2])
+{
+	size_t	 k = n;
+	int64_t	 bad = 0;
+	int	 r = 0;
+
+	while (k > 0 && rule_made(v, n, k - 1, rules))
+		k--;
+	while (k < n && (r = rules_complete(v, n, k, to, rules, &bad)) == 0) {
+		while (k < n && v[k].at <= bad)
+			k++;
+	}
+	return k < n && r == 1 ? k : n;
+}
+
+static void
+add_observance(icalcomponent *vtz, int daylight, int64_t at, int from,
+    int to, const char *abbr, const char *rrule)
+{
+	icalcomponent *o = icalcomponent_new(daylight ?
+	    ICAL_XDAYLIGHT_COMPONENT : ICAL_XSTANDARD_COMPONENT);
+	struct civil c;
+
+	utc_to_civil(at + from, &c);
+	icalcomponent_add_property(o, icalproperty_new_dtstart(ical_floating(&c)));
+	icalcomponent_add_property(o, icalproperty_new_tzoffsetfrom(from));
+	icalcomponent_add_property(o, icalproperty_new_tzoffsetto(to));
+	icalcomponent_add_property(o, icalproperty_new_tzname(abbr));
+	if (rrule != NULL)
+		icalcomponent_add_property(o, icalproperty_new_rrule(
+		    icalrecurrencetype_from_string(rrule)));
+	icalcomponent_add_component(vtz, o);
+}
+
+/* The first transition of a kind from k on. */
+static const struct tz_transition *
+first_of(const struct tz_transition *v, size_t n, size_t k, int dst)
+{
+	for (; k < n; k++) {
+		if (v[k].is_dst == dst)
+			return &v[k];
+	}
+	return NULL;
+}
+
+static void
+add_rule_observances(icalcomponent *vtz, const struct tz_transition *v,
+    size_t n, size_t k, const struct rule rules[2])
+{
+	const struct tz_transition *t;
+	struct buf b = BUF_INIT;
+	int	 kind;
+
+	for (kind = 0; kind < 2; kind++) {
+		t = first_of(v, n, k, kind == 0);
+		buf_reset(&b);
+		rule_rrule(&rules[kind], &b);
+		add_observance(vtz, t->is_dst, t->at, t->off_before,
+		    t->off_after, t->abbr, buf_str(&b));
+	}
+	buf_release(&b);
+}
+
+static icalcomponent *
+vtimezone(const struct tz *tz, const char *tzid, int64_t from, int64_t to)
+{
+	icalcomponent *vtz = icalcomponent_new_vtimezone();
+	struct tz_transition *v;
+	struct rule rules[2];
+	struct buf b = BUF_INIT;
+	size_t	 n, i, k;
+
+	icalcomponent_add_property(vtz, icalproperty_new_tzid(tzid));
+	v = transitions(tz, from, to, &n);
+	k = n;
+	if (n > 0 && zone_rules(tz, &rules[0], &rules[1]) == 0 &&
+	    rule_rrule(&rules[0], &b) == 0 && rule_rrule(&rules[1], &b) == 0)
+		k = rules_from(v, n, to, rules);
+	buf_release(&b);
+	if (n == 0 || v[0].at > from)
+		add_observance(vtz, tz_is_dst_at(tz, from), from,
+		    tz_offset_at(tz, from), tz_offset_at(tz, from),
+		    tz_abbr_at(tz, from), NULL);
+	for (i = 0; i < k; i++)
+		add_observance(vtz, v[i].is_dst, v[i].at, v[i].off_before,
+		    v[i].off_after, v[i].abbr, NULL);
+	if (k < n)
+		add_rule_observances(vtz, v, n, k, rules);
+	free(v);
+	return vtz;
+}
+
+char *
+notice_vtimezone(const char *tzid, int64_t from, int64_t to, char **cause)
+{
+	const struct tz *tz;
+
+	if ((tz = tz_get(tzid, cause)) == NULL)
+		return NULL;
+	return serialise(vtimezone(tz, tzid, from, to));
+}
+
+/* --- zones */
+
+#define ZONE_UTC	SIZE_MAX
+#define ZONE_BAD	(SIZE_MAX - 1)
+
+/* The zone of that name: ZONE_UTC for UTC, ZONE_BAD with *cause if unknown. */
+static size_t
+zone_find(struct render *r, const char *name, char **cause)
+{
+	const struct tz *tz;
+	struct zone *z;
+	size_t	 i;
+
+	if (name == NULL || strcmp(name, "UTC") == 0)
+		return ZONE_UTC;
+	for (i = 0; i < r->nzones; i++) {
+		if (strcmp(r->zones[i].name, name) == 0)
+			return i;
+	}
+	if ((tz = tz_get(name, cause)) == NULL)
+		return ZONE_BAD;
+	r->zones = xreallocarray(r->zones, r->nzones + 1, sizeof *r->zones);
+	z = &r->zones[r->nzones];
+	z->name = xstrdup(name);
+	z->tz = tz;
+	z->min = INT64_MAX;
+	z->max = INT64_MIN;
+	z->text = NULL;
+	return r->nzones++;
+}
+
+/* Note that [start, end] is shown in zone i: its VTIMEZONE must cover it. */
+static void
+zone_note(struct render *r, size_t i, int64_t start, int64_t end)
+{
+	struct zone *z;
+
+	if (i >= r->nzones)
+		return;
+	z = &r->zones[i];
+	z->min = start < z->min ? start : z->min;
+	z->max = end > z->max ? end : z->max;
+}
+
+static const struct zone *
+zone_at(const struct render *r, size_t i)
+{
+	return i < r->nzones ? &r->zones[i] : NULL;
+}
+
+/* Each zone's VTIMEZONE covers whole years, one past its last use. */
+static void
+zones_finish(struct render *r)
+{
+	struct zone *z;
+	size_t	 i;
+
+	for (i = 0; i < r->nzones; i++) {
+		z = &r->zones[i];
+		if (z->min > z->max)
+			z->min = z->max = 0;
+		z->text = serialise(vtimezone(z->tz, z->name,
+		    year_start(year_of(z->min)), year_start(year_of(z->max) + 2)));
+	}
+}
+
+/* --- the view of a change */
+
+int
+notice_view(const struct plan_state *ps, const struct policy *pol,
+    int64_t now, struct notice_view *v)
+{
+	int64_t	 keep = pol->calendar.retention, since;
+
+	if (!ps->has_slot)
+		return 0;
+	switch (ps->status) {
+	case ST_COMPLETED:
+	case ST_ROLLED_BACK:
+	case ST_FAILED:
+		if (now >= ps->updated_at + keep)
+			return 0;
+		v->status = "CONFIRMED";
+		v->maintnote = "COMPLETED";
+		return 1;
+	case ST_BACKING_UP:
+	case ST_EXECUTING:
+	case ST_VERIFYING:
+		if (!ps->slot_live)
+			break;
+		v->status = "CONFIRMED";
+		v->maintnote = "IN-PROCESS";
+		return 1;
+	case ST_SCHEDULED:
+		if (!ps->slot_live)
+			break;
+		v->status = now >= ps->published_at + ps->risk.notice ?
+		    "CONFIRMED" : "TENTATIVE";
+		v->maintnote = v->status;
+		return 1;
+	default:
+		break;
+	}
+	since = ps->slot_live ? ps->updated_at : ps->released_at;
+	if (now >= since + keep)
+		return 0;
+	v->status = "CANCELLED";
+	v->maintnote = "CANCELLED";
+	return 1;
+}
+
+static int
+is_emergency(const struct plan_state *ps)
+{
+	return ps->risk.emergency || (ps->snap.type != NULL &&
+	    strcmp(ps->snap.type, "emergency") == 0);
+}
+
+static const char *
+bcop_impact(const char *impact)
+{
+	static const char *const map[][2] = {
+		{ "none", "NO-IMPACT" },
+		{ "reduced-redundancy", "REDUCED-REDUNDANCY" },
+		{ "degraded", "DEGRADED" },
+		{ "outage", "OUTAGE" }
+	};
+	size_t	 i;
+
+	for (i = 0; impact != NULL && i < nitems(map); i++) {
+		if (strcmp(map[i][0], impact) == 0)
+			return map[i][1];
+	}
+	return "OUTAGE";	/* unknown: say the worst */
+}
+
+/* --- DESCRIPTION */
+
+static void
+describe_status(struct buf *b, const struct event *e, const struct zone *z)
+{
+	const struct plan_state *ps = e->ps;
+
+	buf_addf(b, "Status: %s", status_names[ps->status]);
+	if (strcmp(e->view.maintnote, "CANCELLED") == 0) {
+		buf_adds(b, ps->slot_live ? "" : ", slot released ");
+		if (!ps->slot_live)
+			add_local(b, ps->released_at, z);
+	} else if (strcmp(e->view.maintnote, "COMPLETED") == 0)
+		buf_addf(b, " (%s)", ps->status == ST_COMPLETED ?
+		    "completed and verified" : ps->status == ST_ROLLED_BACK ?
+		    "the change failed and was rolled back" :
+		    "the change failed");
+	if (ps->reason != NULL)
+		buf_addf(b, "\nReason: %s", ps->reason);
+	buf_adds(b, "\nNotice: published ");
+	add_local(b, ps->published_at, z);
+	buf_adds(b, ", held from ");
+	add_local(b, ps->published_at + ps->risk.notice, z);
+	buf_addc(b, '\n');
+}
+
+static void
+describe_risk(struct buf *b, const struct plan_state *ps)
+{
+	size_t	 i;
+
+	buf_addf(b, "Risk: %s (score %lld)", ps->risk.level != NULL ?
+	    ps->risk.level : "-", ps->risk.score);
+	for (i = 0; i < ps->risk.nfactors; i++)
+		buf_addf(b, "%s %s %+lld", i == 0 ? ":" : ",",
+		    ps->risk.factors[i].name, ps->risk.factors[i].weight);
+	buf_addc(b, '\n');
+}
+
+static void
+describe_approvals(struct buf *b, const struct plan_state *ps)
+{
+	const struct approval *a;
+	struct civil c;
+	size_t	 i, n = 0;
+
+	buf_addf(b, "Approvals: %d needed", ps->risk.approvals);
+	for (i = 0; i < ps->napprovals; i++) {
+		a = &ps->approvals[i];
+		if (a->reject || strcmp(a->revision, ps->revision) != 0)
+			continue;
+		utc_to_civil(a->at, &c);
+		buf_addf(b, "%s %s (%04d-%02d-%02d)", n++ == 0 ? ", given by" :
+		    ",", a->approver, c.year, c.month, c.day);
+	}
+	buf_addc(b, '\n');
+}
+
+static char *
+describe(const struct event *e, const struct zone *z)
+{
+	const struct plan_state *ps = e->ps;
+	struct buf b = BUF_INIT;
+	size_t	 i;
+
+	if (ps->snap.description != NULL && *ps->snap.description != '\0')
+		buf_addf(&b, "%s\n\n", ps->snap.description);
+	describe_status(&b, e, z);
+	describe_risk(&b, ps);
+	buf_addf(&b, "Impact: %s\nSystems:", ps->snap.impact != NULL ?
+	    ps->snap.impact : "-");
+	for (i = 0; ps->snap.systems != NULL && ps->snap.systems[i] != NULL; i++)
+		buf_addf(&b, "%s %s", i == 0 ? "" : ",", ps->snap.systems[i]);
+	buf_addf(&b, "\nOwner: %s\nRollback: %s\n", ps->snap.owner != NULL ?
+	    ps->snap.owner : "-", ps->snap.rollback != NULL ?
+	    ps->snap.rollback : "-");
+	describe_approvals(&b, ps);
+	buf_addf(&b, "Window: %s\nChange: %s (%s), revision %.12s",
+	    ps->slot.window != NULL ? ps->slot.window : "-", ps->id,
+	    ps->snap.type != NULL ? ps->snap.type : "-", ps->revision);
+	return buf_detach(&b, NULL);
+}
+
+/* --- VEVENT of a change */
+
+static icalproperty_status
+ical_status(const char *s)
+{
+	if (strcmp(s, "TENTATIVE") == 0)
+		return ICAL_STATUS_TENTATIVE;
+	if (strcmp(s, "CANCELLED") == 0)
+		return ICAL_STATUS_CANCELLED;
+	return ICAL_STATUS_CONFIRMED;
+}
+
+static void
+add_summary(icalcomponent *c, const struct event *e)
+{
+	char	*s;
+
+	s = xasprintf("%s%s%s", strcmp(e->view.status, "CANCELLED") == 0 ?
+	    "Cancelled: " : "", is_emergency(e->ps) ? "[EMERGENCY] " : "",
+	    e->ps->snap.title != NULL ? e->ps->snap.title : e->ps->id);
+	add_text(c, icalproperty_new_summary, s, 0);
+	free(s);
+}
+
+/* One CATEGORIES each, as libical's parser splits a list into. */
+static void
+add_categories(icalcomponent *c, const struct plan_state *ps)
+{
+	char	*s;
+
+	add_text(c, icalproperty_new_categories, "maintenance", 0);
+	s = xasprintf("risk-%s", ps->risk.level != NULL &&
+	    *ps->risk.level != '\0' ? ps->risk.level : "unknown");
+	add_text(c, icalproperty_new_categories, s, 0);
+	free(s);
+	add_text(c, icalproperty_new_categories, is_emergency(ps) ?
+	    "emergency" : ps->snap.type != NULL ? ps->snap.type : "normal", 0);
+}
+
+static void
+add_alarms(icalcomponent *c, const struct policy *pol, const char *summary)
+{
+	icalcomponent *a;
+	size_t	 i;
+
+	for (i = 0; i < pol->calendar.nreminders; i++) {
+		a = icalcomponent_new(ICAL_VALARM_COMPONENT);
+		icalcomponent_add_property(a,
+		    icalproperty_new_action(ICAL_ACTION_DISPLAY));
+		icalcomponent_add_property(a, icalproperty_new_trigger(
+		    icaltriggertype_from_int((int)pol->calendar.reminders[i])));
+		add_text(a, icalproperty_new_description, summary, 0);
+		icalcomponent_add_component(c, a);
+	}
+}
+
+static void
+add_bcop(icalcomponent *c, const struct policy *pol, const struct event *e)
+{
+	const struct plan_state *ps = e->ps;
+	const char *impact = bcop_impact(ps->snap.impact);
+	icalparameter *q;
+	icalproperty *p;
+	size_t	 i;
+
+	add_x(c, "X-MAINTNOTE-PROVIDER", pol->provider != NULL ?
+	    pol->provider : pol->calendar.name);
+	add_x(c, "X-MAINTNOTE-ACCOUNT", pol->calendar.account != NULL ?
+	    pol->calendar.account : pol->calendar.name);
+	add_x(c, "X-MAINTNOTE-MAINTENANCE-ID", ps->id);
+	for (i = 0; ps->snap.systems != NULL && ps->snap.systems[i] != NULL; i++) {
+		p = add_x(c, "X-MAINTNOTE-OBJECT-ID", ps->snap.systems[i]);
+		q = icalparameter_new_x(impact);
+		icalparameter_set_xname(q, "X-MAINTNOTE-OBJECT-IMPACT");
+		icalproperty_add_parameter(p, q);
+	}
+	add_x(c, "X-MAINTNOTE-IMPACT", impact);
+	add_x(c, "X-MAINTNOTE-STATUS", e->view.maintnote);
+}
+
+static char *
+event_text(const struct render *r, const struct event *e)
+{
+	const struct plan_state *ps = e->ps;
+	const struct policy *pol = r->pol;
+	const struct zone *z = zone_at(r, e->zone);
+	icalcomponent *c = icalcomponent_new(ICAL_VEVENT_COMPONENT);
+	int64_t	 stamp = ps->updated_at != 0 ? ps->updated_at : ps->published_at;
+	char	*s;
+
+	s = xasprintf("%s@%s", ps->id, pol->calendar.domain);
+	add_text(c, icalproperty_new_uid, s, 0);
+	free(s);
+	icalcomponent_add_property(c, icalproperty_new_dtstamp(ical_utc(stamp)));
+	icalcomponent_add_property(c, icalproperty_new_lastmodified(ical_utc(stamp)));
+	icalcomponent_add_property(c, icalproperty_new_sequence(ps->sequence));
+	add_time(c, icalproperty_new_dtstart, ps->slot.start, z);
+	add_time(c, icalproperty_new_dtend, ps->slot.end, z);
+	add_summary(c, e);
+	s = describe(e, z);
+	add_text(c, icalproperty_new_description, s, 1);
+	free(s);
+	icalcomponent_add_property(c, icalproperty_new_status(
+	    ical_status(e->view.status)));
+	icalcomponent_add_property(c, icalproperty_new_transp(
+	    ICAL_TRANSP_TRANSPARENT));
+	add_categories(c, ps);
+	if (pol->calendar.organizer != NULL)
+		add_text(c, icalproperty_new_organizer, pol->calendar.organizer, 0);
+	if (pol->calendar.url != NULL) {
+		s = xasprintf("%s%s%s", pol->calendar.url,
+		    str_endswith(pol->calendar.url, "/") ? "" : "/", ps->id);
+		add_text(c, icalproperty_new_url, s, 0);
+		free(s);
+	}
+	add_bcop(c, pol, e);
+	if (strcmp(e->view.maintnote, "TENTATIVE") == 0 ||
+	    strcmp(e->view.maintnote, "CONFIRMED") == 0)
+		add_alarms(c, pol, icalproperty_get_summary(
+		    icalcomponent_get_first_property(c, ICAL_SUMMARY_PROPERTY)));
+	return serialise(c);
+}
+
+static int
+event_cmp(const void *a, const void *b)
+{
+	const struct event *x = a, *y = b;
+
+	if (x->ps->slot.start != y->ps->slot.start)
+		return x->ps->slot.start < y->ps->slot.start ? -1 : 1;
+	return strcmp(x->ps->id, y->ps->id);
+}
+
+/* Every change the feeds show, in order, with the zones they use. */
+static void
+collect_events(struct render *r)
+{
+	const struct plan_state *ps;
+	struct notice_view v;
+	struct event *e;
+	char	*cause = NULL;
+	size_t	 i;
+
+	r->evs = xcalloc(r->st->n + 1, sizeof *r->evs);
+	for (i = 0; i < r->st->n; i++) {
+		ps = r->st->items[i];
+		if (!notice_view(ps, r->pol, r->now, &v))
+			continue;
+		e = &r->evs[r->nevs++];
+		e->ps = ps;
+		e->view = v;
+		/* a zone the system no longer knows: the times go out in UTC */
+		e->zone = zone_find(r, ps->slot.timezone, &cause);
+		zone_note(r, e->zone, ps->slot.start, ps->slot.end);
+		free(cause);
+		cause = NULL;
+	}
+	qsort(r->evs, r->nevs, sizeof *r->evs, event_cmp);
+}
+
+/* --- windows.ics */
+
+/* A local time as the zone reads it, as an instant. */
+static int64_t
+civil_instant(const struct civil *c, const struct zone *z)
+{
+	return z != NULL ? tz_local_to_utc(z->tz, c) : civil_to_utc(c);
+}
+
+/* The rule with a local UNTIL made an instant, as RFC 5545 wants it. */
+static struct icalrecurrencetype
+window_rule(const char *rrule, const struct zone *z)
+{
+	struct icalrecurrencetype rt = icalrecurrencetype_from_string(rrule);
+	struct icaltimetype *u = &rt.until;
+	struct civil c;
+
+	if (!icaltime_is_null_time(*u) && !u->is_date && !icaltime_is_utc(*u)) {
+		c.year = u->year;
+		c.month = u->month;
+		c.day = u->day;
+		c.hour = u->hour;
+		c.minute = u->minute;
+		c.second = u->second;
+		*u = ical_utc(civil_instant(&c, z));
+	}
+	return rt;
+}
+
+/* What a window and a freeze show in windows.ics. */
+struct span_event {
+	const char *kind;	/* "window", "freeze" */
+	const char *name;
+	char	*summary, *desc;
+	const char *category;
+	int64_t	 start, end;		/* absolute, or the first occurrence */
+	const char *rrule;
+	const struct civil *exdates;
+	size_t	 nexdates;
+	size_t	 zone;
+};
+
+static char *
+span_text(const struct render *r, const struct span_event *s)
+{
+	icalcomponent *c = icalcomponent_new(ICAL_VEVENT_COMPONENT);
+	const struct zone *z = zone_at(r, s->zone);
+	icalproperty *p;
+	char	*uid;
+	size_t	 i;
+
+	uid = xasprintf("%s+%s@%s", s->kind, s->name, r->pol->calendar.domain);
+	add_text(c, icalproperty_new_uid, uid, 0);
+	free(uid);
+	icalcomponent_add_property(c, icalproperty_new_dtstamp(ical_utc(s->start)));
+	icalcomponent_add_property(c, icalproperty_new_sequence(0));
+	add_time(c, icalproperty_new_dtstart, s->start, z);
+	add_time(c, icalproperty_new_dtend, s->end, z);
+	if (s->rrule != NULL)
+		icalcomponent_add_property(c,
+		    icalproperty_new_rrule(window_rule(s->rrule, z)));
+	for (i = 0; i < s->nexdates; i++) {
+		if (z == NULL) {
+			icalcomponent_add_property(c, icalproperty_new_exdate(
+			    ical_utc(civil_to_utc(&s->exdates[i]))));
+			continue;
+		}
+		p = icalproperty_new_exdate(ical_floating(&s->exdates[i]));
+		icalproperty_add_parameter(p, icalparameter_new_tzid(z->name));
+		icalcomponent_add_property(c, p);
+	}
+	add_text(c, icalproperty_new_summary, s->summary, 0);
+	add_text(c, icalproperty_new_description, s->desc, 1);
+	icalcomponent_add_property(c, icalproperty_new_status(ICAL_STATUS_CONFIRMED));
+	icalcomponent_add_property(c, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
+	add_text(c, icalproperty_new_categories, s->category, 0);
+	return serialise(c);
+}
+
+static void
+add_groups(struct buf *b, char *const *groups)
+{
+	size_t	 i;
+
+	for (i = 0; groups[i] != NULL; i++)
+		buf_addf(b, "%s%s", i == 0 ? "" : ", ", groups[i]);
+}
+
+static int
+window_event(struct render *r, const struct window_def *w,
+    struct span_event *s, char **cause)
+{
+	struct buf b = BUF_INIT;
+	char	*dur = dur_human(w->duration);
+
+	memset(s, 0, sizeof *s);
+	s->kind = "window";
+	s->name = w->name;
+	s->category = "off-peak-window";
+	s->summary = xasprintf("Off-peak window: %s", w->name);
+	buf_adds(&b, "Changes to ");
+	add_groups(&b, w->groups);
+	buf_addf(&b, " may be scheduled in this window (%s each time).", dur);
+	free(dur);
+	s->desc = buf_detach(&b, NULL);
+	s->rrule = w->rrule;
+	s->exdates = w->exdates;
+	s->nexdates = w->nexdates;
+	if ((s->zone = zone_find(r, w->timezone, cause)) == ZONE_BAD)
+		return -1;
+	s->start = civil_instant(&w->start, zone_at(r, s->zone));
+	s->end = s->start + w->duration;
+	zone_note(r, s->zone, s->start, (s->start > r->now ? s->start :
+	    r->now) + YEAR);
+	return 0;
+}
+
+static int
+freeze_event(struct render *r, const struct freeze_def *f,
+    struct span_event *s, char **cause)
+{
+	struct buf b = BUF_INIT;
+	const char *zone = f->kind == FREEZE_RECURRING ? f->timezone :
+	    r->pol->timezone;
+
+	memset(s, 0, sizeof *s);
+	s->kind = "freeze";
+	s->name = f->name;
+	s->category = "change-freeze";
+	s->summary = xasprintf("Change freeze: %s", f->name);
+	buf_adds(&b, "No changes ");
+	if (f->groups != NULL && f->groups[0] != NULL) {
+		buf_adds(&b, "to ");
+		add_groups(&b, f->groups);
+		buf_addc(&b, ' ');
+	}
+	buf_adds(&b, "are scheduled during this freeze.");
+	s->desc = buf_detach(&b, NULL);
+	if ((s->zone = zone_find(r, zone, cause)) == ZONE_BAD)
+		return -1;
+	if (f->kind == FREEZE_RECURRING) {
+		s->start = civil_instant(&f->local_start, zone_at(r, s->zone));
+		s->end = s->start + f->duration;
+		s->rrule = f->rrule;
+		s->exdates = f->exdates;
+		s->nexdates = f->nexdates;
+	} else {
+		s->start = f->start;
+		s->end = f->end;
+	}
+	zone_note(r, s->zone, s->start, (s->end > r->now ? s->end : r->now) +
+	    (s->rrule != NULL ? YEAR : 0));
+	return 0;
+}
+
+static int
+span_cmp(const void *a, const void *b)
+{
+	const struct span_event *x = a, *y = b;
+	int	 c = strcmp(x->kind, y->kind);
+
+	return c != 0 ? -c : strcmp(x->name, y->name);	/* windows first */
+}
+
+/* The windows and freezes (URL freezes are not repeated), in order. */
+static int
+collect_spans(struct render *r, struct span_event **out, size_t *n,
+    char **cause)
+{
+	struct span_event *v;
+	const struct policy *pol = r->pol;
+	size_t	 i;
+
+	v = xcalloc(pol->nwindows + pol->nfreezes + 1, sizeof *v);
+	*out = v;
+	*n = 0;
+	for (i = 0; i < pol->nwindows; i++) {
+		if (pol->windows[i].name == NULL || pol->windows[i].rrule == NULL)
+			continue;
+		if (window_event(r, &pol->windows[i], &v[(*n)++], cause) != 0)
+			return -1;
+	}
+	for (i = 0; i < pol->nfreezes; i++) {
+		if (pol->freezes[i].kind == FREEZE_URL ||
+		    pol->freezes[i].name == NULL)
+			continue;
+		if (freeze_event(r, &pol->freezes[i], &v[(*n)++], cause) != 0)
+			return -1;
+	}
+	qsort(v, *n, sizeof *v, span_cmp);
+	return 0;
+}
+
+static void
+spans_free(struct span_event *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].summary);
+		free(v[i].desc);
+	}
+	free(v);
+}
+
+/* --- feeds */
+
+static void
+feed_init(struct feed *f, const struct render *r, char *path, char *title,
+    char *desc)
+{
+	memset(f, 0, sizeof *f);
+	f->path = path;
+	f->title = title;
+	f->desc = desc;
+	buf_init(&f->body);
+	f->zused = xcalloc(r->nzones + 1, 1);
+}
+
+static void
+feed_add(struct feed *f, const char *text, size_t zone)
+{
+	buf_adds(&f->body, text);
+	f->nevents++;
+	if (zone != ZONE_UTC && zone != ZONE_BAD)
+		f->zused[zone] = 1;
+}
+
+/* The VCALENDAR around a feed's events, with the VTIMEZONEs they use. */
+static void
+feed_finish(const struct render *r, struct feed *f, struct notice_feed *out)
+{
+	icalcomponent *cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+	icalproperty *p;
+	struct buf b = BUF_INIT;
+	char	*head, *ttl;
+	size_t	 i, len;
+
+	icalcomponent_add_property(cal, icalproperty_new_prodid(PRODID));
+	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+	icalcomponent_add_property(cal, icalproperty_new_method(ICAL_METHOD_PUBLISH));
+	add_x(cal, "X-WR-CALNAME", f->title);
+	if (f->desc != NULL)
+		add_x(cal, "X-WR-CALDESC", f->desc);
+	add_x(cal, "X-WR-TIMEZONE", r->pol->timezone != NULL ?
+	    r->pol->timezone : "UTC");
+	ttl = dur_iso(r->pol->calendar.refresh);
+	p = add_x(cal, "REFRESH-INTERVAL", ttl);
+	icalproperty_add_parameter(p, icalparameter_new_value(ICAL_VALUE_DURATION));
+	add_x(cal, "X-PUBLISHED-TTL", ttl);
+	free(ttl);
+	head = serialise(cal);
+	len = strlen(head);
+	if (len >= strlen(CAL_END))
+		len -= strlen(CAL_END);	/* the events go before the end */
+	buf_add(&b, head, len);
+	free(head);
+	for (i = 0; i < r->nzones; i++) {
+		if (f->zused[i])
+			buf_adds(&b, r->zones[i].text);
+	}
+	buf_add(&b, f->body.data != NULL ? f->body.data : "", f->body.len);
+	buf_adds(&b, CAL_END);
+	out->path = f->path;
+	out->nevents = f->nevents;
+	out->data = buf_detach(&b, &out->len);
+	buf_release(&f->body);
+	free(f->title);
+	free(f->desc);
+	free(f->zused);
+}
+
+static int
+feed_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct feed *)a)->path,
+	    ((const struct feed *)b)->path);
+}
+
+static struct feed *
+feed_find(struct render *r, const char *dir, const char *name)
+{
+	struct feed key, *f;
+	char	*path = xasprintf("%s/%s.ics", dir, name);
+
+	key.path = path;
+	f = bsearch(&key, r->feeds, r->nfeeds, sizeof *r->feeds, feed_cmp);
+	free(path);
+	return f;
+}
+
+static void
+feed_new(struct render *r, const char *dir, const char *name,
+    const char *what, const char *desc)
+{
+	struct feed *f;
+
+	r->feeds = xreallocarray(r->feeds, r->nfeeds + 1, sizeof *r->feeds);
+	f = &r->feeds[r->nfeeds++];
+	feed_init(f, r, xasprintf("%s/%s.ics", dir, name),
+	    xasprintf("%s: %s %s", r->pol->calendar.name, what, name),
+	    desc != NULL ? xstrdup(desc) : NULL);
+}
+
+/* A feed for every system and group of the policy or of a shown change. */
+static void
+make_feeds(struct render *r)
+{
+	const struct policy *pol = r->pol;
+	char	*const *sys;
+	size_t	 i, j;
+
+	for (i = 0; i < pol->nsystems; i++)
+		feed_new(r, "systems", pol->systems[i].name, "system",
+		    pol->systems[i].description);
+	for (i = 0; pol->groups != NULL && pol->groups[i] != NULL; i++)
+		feed_new(r, "groups", pol->groups[i], "group", NULL);
+	qsort(r->feeds, r->nfeeds, sizeof *r->feeds, feed_cmp);
+	for (i = 0; i < r->nevs; i++) {
+		sys = r->evs[i].ps->snap.systems;
+		for (j = 0; sys != NULL && sys[j] != NULL; j++) {
+			if (!name_valid(sys[j]) || feed_find(r, "systems", sys[j]))
+				continue;
+			feed_new(r, "systems", sys[j], "system", NULL);
+			qsort(r->feeds, r->nfeeds, sizeof *r->feeds, feed_cmp);
+		}
+	}
+}
+
+/* Add an event to a feed unless it is there already. */
+static void
+add_once(struct feed *f, struct feed **seen, size_t *n, const struct event *e)
+{
+	size_t	 k;
+
+	if (f == NULL)
+		return;
+	for (k = 0; k < *n; k++) {
+		if (seen[k] == f)
+			return;
+	}
+	feed_add(f, e->text, e->zone);
+	seen[(*n)++] = f;
+}
+
+/* Add an event to the feeds of its systems and of their groups, once each. */
+static void
+distribute(struct render *r, const struct event *e)
+{
+	const struct system *s;
+	char	*const *sys = e->ps->snap.systems;
+	struct feed **seen;
+	size_t	 i, n = 0;
+
+	seen = xcalloc(2 * strv_len(sys) + 1, sizeof *seen);
+	for (i = 0; sys != NULL && sys[i] != NULL; i++) {
+		add_once(feed_find(r, "systems", sys[i]), seen, &n, e);
+		if ((s = policy_system(r->pol, sys[i])) != NULL && s->group != NULL)
+			add_once(feed_find(r, "groups", s->group), seen, &n, e);
+	}
+	free(seen);
+}
+
+static void
+render_release(struct render *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nevs; i++)
+		free(r->evs[i].text);
+	free(r->evs);
+	for (i = 0; i < r->nzones; i++) {
+		free(r->zones[i].name);
+		free(r->zones[i].text);
+	}
+	free(r->zones);
+	free(r->feeds);
+}
+
+static void
+set_add(struct notice_set *set, const struct render *r, struct feed *f)
+{
+	set->feeds = xreallocarray(set->feeds, set->n + 1, sizeof *set->feeds);
+	feed_finish(r, f, &set->feeds[set->n++]);
+}
+
+static int
+out_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct notice_feed *)a)->path,
+	    ((const struct notice_feed *)b)->path);
+}
+
+int
+notice_render(const struct policy *pol, const struct state *st, int64_t now,
+    struct notice_set *set, char **cause)
+{
+	struct render r;
+	struct span_event *spans = NULL;
+	struct feed all, win;
+	size_t	 i, nspans = 0;
+
+	memset(set, 0, sizeof *set);
+	memset(&r, 0, sizeof r);
+	r.pol = pol;
+	r.st = st;
+	r.now = now;
+	collect_events(&r);
+	if (collect_spans(&r, &spans, &nspans, cause) != 0) {
+		spans_free(spans, nspans);
+		render_release(&r);
+		return -1;
+	}
+	zones_finish(&r);
+	for (i = 0; i < r.nevs; i++)
+		r.evs[i].text = event_text(&r, &r.evs[i]);
+	make_feeds(&r);
+	feed_init(&all, &r, xstrdup(NOTICE_ALL), xstrdup(pol->calendar.name),
+	    NULL);
+	feed_init(&win, &r, xstrdup(NOTICE_WINDOWS), xasprintf("%s: windows "
+	    "and freezes", pol->calendar.name), NULL);
+	for (i = 0; i < r.nevs; i++) {
+		feed_add(&all, r.evs[i].text, r.evs[i].zone);
+		distribute(&r, &r.evs[i]);
+	}
+	for (i = 0; i < nspans; i++) {
+		char *text = span_text(&r, &spans[i]);
+		feed_add(&win, text, spans[i].zone);
+		free(text);
+	}
+	spans_free(spans, nspans);
+	set_add(set, &r, &all);
+	set_add(set, &r, &win);
+	for (i = 0; i < r.nfeeds; i++)
+		set_add(set, &r, &r.feeds[i]);
+	qsort(set->feeds, set->n, sizeof *set->feeds, out_cmp);
+	render_release(&r);
+	return 0;
+}
+
+void
+notice_set_release(struct notice_set *set)
+{
+	size_t	 i;
+
+	for (i = 0; i < set->n; i++) {
+		free(set->feeds[i].path);
+		free(set->feeds[i].data);
+	}
+	free(set->feeds);
+	memset(set, 0, sizeof *set);
+}
+
+/* --- writing */
+
+static int
+make_dir(const char *path, char **cause)
+{
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	*cause = xasprintf("cannot create directory '%s': %s", path,
+	    strerror(errno));
+	return -1;
+}
+
+/* Is the file at path exactly data? */
+static int
+same_file(const char *path, const char *data, size_t len)
+{
+	struct stat sb;
+	char	 chunk[65536];
+	size_t	 off = 0;
+	ssize_t	 got;
+	int	 fd, same = 0;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return 0;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (size_t)sb.st_size == len) {
+		same = 1;
+		while (same && (got = read(fd, chunk, sizeof chunk)) > 0) {
+			if (off + (size_t)got > len ||
+			    memcmp(chunk, data + off, (size_t)got) != 0)
+				same = 0;
+			off += (size_t)got;
+		}
+		same = same && off == len;
+	}
+	close(fd);
+	return same;
+}
+
+static int
+write_all(int fd, const char *data, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, data, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Replace path by data: a temporary file beside it, synced, renamed. */
+static int
+replace_file(const char *path, const char *data, size_t len, char **cause)
+{
+	const char *slash = strrchr(path, '/');
+	char	*tmp;
+	int	 fd, saved;
+
+	tmp = slash != NULL ? xasprintf("%.*s/.%s.XXXXXX",
+	    (int)(slash - path), path, slash + 1) : xasprintf(".%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1) {
+		*cause = xasprintf("cannot create a file beside '%s': %s", path,
+		    strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	if (write_all(fd, data, len) != 0 || fchmod(fd, 0644) != 0 ||
+	    fsync(fd) != 0) {
+		saved = errno;
+		close(fd);
+	} else if (close(fd) != 0 || rename(tmp, path) != 0)
+		saved = errno;
+	else {
+		free(tmp);
+		return 0;
+	}
+	unlink(tmp);
+	*cause = xasprintf("cannot write '%s': %s", path, strerror(saved));
+	free(tmp);
+	return -1;
+}
+
+static int
+sync_dir(const char *path, char **cause)
+{
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY)) == -1 || fsync(fd) != 0) {
+		*cause = xasprintf("cannot sync directory '%s': %s", path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+in_set(const struct notice_set *set, const char *path)
+{
+	struct notice_feed key;
+
+	key.path = (char *)path;
+	return bsearch(&key, set->feeds, set->n, sizeof *set->feeds,
+	    out_cmp) != NULL;
+}
+
+/* Remove the feeds in dir/sub that the set does not have. */
+static int
+prune(const struct notice_set *set, const char *dir, const char *sub,
+    size_t *changed, char **cause)
+{
+	char	*path = xasprintf("%s/%s", dir, sub), *rel, *full;
+	struct dirent *de;
+	DIR	*d;
+	int	 rc = 0;
+
+	if ((d = opendir(path)) == NULL) {
+		free(path);
+		return 0;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || !str_endswith(de->d_name, ".ics"))
+			continue;
+		rel = xasprintf("%s/%s", sub, de->d_name);
+		if (!in_set(set, rel)) {
+			full = xasprintf("%s/%s", dir, rel);
+			if (unlink(full) == 0)
+				(*changed)++;
+			else if (errno != ENOENT) {
+				*cause = xasprintf("cannot remove '%s': %s",
+				    full, strerror(errno));
+				rc = -1;
+			}
+			free(full);
+		}
+		free(rel);
+	}
+	closedir(d);
+	free(path);
+	return rc;
+}
+
+int
+notice_write(const struct notice_set *set, const char *dir, size_t *changed,
+    char **cause)
+{
+	static const char *const subs[] = { "", "/systems", "/groups" };
+	const struct notice_feed *f;
+	char	*path;
+	size_t	 i;
+	int	 rc = 0;
+
+	*changed = 0;
+	for (i = 0; rc == 0 && i < nitems(subs); i++) {
+		path = xasprintf("%s%s", dir, subs[i]);
+		rc = make_dir(path, cause);
+		free(path);
+	}
+	for (i = 0; rc == 0 && i < set->n; i++) {
+		f = &set->feeds[i];
+		path = xasprintf("%s/%s", dir, f->path);
+		if (!same_file(path, f->data, f->len)) {
+			rc = replace_file(path, f->data, f->len, cause);
+			(*changed)++;
+		}
+		free(path);
+	}
+	if (rc == 0)
+		rc = prune(set, dir, "systems", changed, cause);
+	if (rc == 0)
+		rc = prune(set, dir, "groups", changed, cause);
+	for (i = 0; rc == 0 && *changed > 0 && i < nitems(subs); i++) {
+		path = xasprintf("%s%s", dir, subs[i]);
+		rc = sync_dir(path, cause);
+		free(path);
+	}
+	return rc;
+}
