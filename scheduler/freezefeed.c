@@ -222,14 +222,14 @@ fall_back(struct session *s, struct freeze_feeds *ff, size_t i,
 	char	*bad = NULL;
 
 	if (fc->ics == NULL) {
-		*cause = xasprintf("freeze '%s': %s; there is no cached copy of "
-		    "'%s', and a freeze that cannot be seen must not be "
-		    "ignored", f->name, why, f->url);
+		*cause = xasprintf("freeze '%s': %s; there is no cached copy, "
+		    "and a freeze that cannot be seen must not be ignored",
+		    f->name, why);
 		return EXIT_ENV;
 	}
 	if (add_events(s, ff, i, fc->ics, fc->len, &bad) != 0) {
-		*cause = xasprintf("freeze '%s': %s; the cached copy of '%s' "
-		    "cannot be read either: %s", f->name, why, f->url, bad);
+		*cause = xasprintf("freeze '%s': %s; the cached copy cannot be "
+		    "read either: %s", f->name, why, bad);
 		free(bad);
 		return EXIT_ENV;
 	}

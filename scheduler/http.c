@@ -179,7 +179,8 @@ failure(const char *url, CURLcode rc, const struct transfer *t,
 		free(size);
 		return s;
 	}
-	if (*errbuf != '\0' && strcmp(errbuf, curl_easy_strerror(rc)) != 0)
+	/* curl's own message adds detail unless it only repeats the code's */
+	if (*errbuf != '\0' && strstr(errbuf, curl_easy_strerror(rc)) == NULL)
 		return xasprintf("cannot fetch '%s': %s (%s)", url,
 		    curl_easy_strerror(rc), errbuf);
 	return xasprintf("cannot fetch '%s': %s", url, curl_easy_strerror(rc));

@@ -172,9 +172,31 @@ ical_floating(const struct civil *c)
 }
 
 /*
- * A DTSTART, DTEND or EXDATE at instant t: local time with TZID when the
- * zone names t by its local time alone, else UTC (the second 02:30 of a
- * night the clocks go back reads as the first one everywhere).
+ * Does the local time at t happen only once? In the hour the clocks go
+ * back, RFC 5545 and zoneinfo take the first pass but libical, ical.js and
+ * python3-icalendar all take the second, so such a time has no local name
+ * that every client reads alike.
+ */
+static int
+local_unique(const struct tz *tz, int64_t t)
+{
+	static const int64_t near[] = { -DAY, -3 * 3600, 3 * 3600, DAY };
+	int64_t	 wall = t + tz_offset_at(tz, t), u;
+	size_t	 i;
+	int	 off;
+
+	for (i = 0; i < nitems(near); i++) {
+		off = tz_offset_at(tz, t + near[i]);
+		u = wall - off;
+		if (u != t && tz_offset_at(tz, u) == off)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * A DTSTART, DTEND or EXDATE at instant t: local time with TZID when every
+ * client reads that local time as t, else UTC.
  */
 static void
 add_time(icalcomponent *c, icalproperty *(*make)(struct icaltimetype),
@@ -185,7 +207,7 @@ add_time(icalcomponent *c, icalproperty *(*make)(struct icaltimetype),
 
 	if (z != NULL) {
 		tz_utc_to_local(z->tz, t, &lc, NULL);
-		if (tz_local_to_utc(z->tz, &lc) == t) {
+		if (tz_local_to_utc(z->tz, &lc) == t && local_unique(z->tz, t)) {
 			p = make(ical_floating(&lc));
 			icalproperty_add_parameter(p, icalparameter_new_tzid(z->name));
 			icalcomponent_add_property(c, p);
@@ -318,8 +340,8 @@ rule_wall(const struct rule *r, int year)
 
 /*
  * The rule as an RRULE for DTSTARTs at the local time it gives: -1 when
- * its day, moved by a time past midnight, could leave the month (2001 has
- * the shortest February).
+ * its day, moved by a time past midnight, could leave the month, or when
+ * the last week of February moves (2001 has the shortest months).
  */
 static int
 rule_rrule(const struct rule *r, struct buf *b)
@@ -333,8 +355,10 @@ rule_rrule(const struct rule *r, struct buf *b)
 		buf_addf(b, "%d%s", r->week == 5 ? -1 : r->week, wd[d]);
 		return 0;
 	}
-	if (r->week == 5 && k < 0 && k >= -21)
-		lo = -7 + k;
+	/* ical.js misreads a negative BYMONTHDAY here: count from the start */
+	if (r->week == 5 && r->month != 2 && k < 0 &&
+	    days_in_month(2001, r->month) - 6 + k >= 1)
+		lo = days_in_month(2001, r->month) - 6 + k;
 	else if (r->week < 5 && 7 * (r->week - 1) + 1 + k >= 1 &&
 	    7 * r->week + k <= days_in_month(2001, r->month))
 		lo = 7 * (r->week - 1) + 1 + k;

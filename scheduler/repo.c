@@ -1379,3 +1379,62 @@ repo_config_set(struct repo *r, const char *key, const char *value,
 	git_config_free(cfg);
 	return rc == 0 ? 0 : -1;
 }
+
+/* History walks, for the log of one plan. */
+
+static void
+walk_fill(git_commit *c, const char *path, struct repo_commit *rc,
+    char *author, size_t authorlen)
+{
+	const git_signature *a = git_commit_author(c);
+	git_tree *tree = NULL;
+	git_tree_entry *te = NULL;
+
+	git_oid_tostr(rc->id, sizeof rc->id, git_commit_id(c));
+	snprintf(author, authorlen, "%s <%s>", a->name, a->email);
+	rc->author = author;
+	rc->when = (int64_t)git_commit_time(c);
+	rc->message = git_commit_message(c);
+	rc->blob[0] = '\0';
+	if (path != NULL && git_commit_tree(&tree, c) == 0 &&
+	    git_tree_entry_bypath(&te, tree, path) == 0)
+		git_oid_tostr(rc->blob, sizeof rc->blob, git_tree_entry_id(te));
+	git_tree_entry_free(te);
+	git_tree_free(tree);
+}
+
+int
+repo_walk(struct repo *r, const char *rev, const char *path,
+    int (*fn)(const struct repo_commit *, void *), void *arg, char **cause)
+{
+	git_revwalk *walk = NULL;
+	git_object *obj = NULL;
+	git_commit *c;
+	git_oid	 id;
+	struct repo_commit rc;
+	char	 author[512];
+	int	 rv;
+
+	if ((rv = git_revparse_single(&obj, r->git, rev)) == GIT_ENOTFOUND)
+		return 1;
+	if (rv != 0 || git_revwalk_new(&walk, r->git) != 0 ||
+	    git_revwalk_simplify_first_parent(walk) != 0 ||
+	    git_revwalk_push(walk, git_object_id(obj)) != 0) {
+		set_cause(cause, git_cause("cannot walk the history of '%s'", rev));
+		git_revwalk_free(walk);
+		git_object_free(obj);
+		return -1;
+	}
+	while (git_revwalk_next(&id, walk) == 0) {
+		if (git_commit_lookup(&c, r->git, &id) != 0)
+			continue;
+		walk_fill(c, path, &rc, author, sizeof author);
+		rv = fn(&rc, arg);
+		git_commit_free(c);
+		if (rv != 0)
+			break;
+	}
+	git_revwalk_free(walk);
+	git_object_free(obj);
+	return 0;
+}

@@ -109,6 +109,24 @@ int	 repo_first_added(struct repo *, const char *rev, const char *dir,
 	     int (*fn)(const char *name, int64_t when, void *), void *arg,
 	     char **cause);
 
+/* One commit of a history walk. */
+struct repo_commit {
+	char	 id[41];
+	const char *author;	/* name <email> */
+	int64_t	 when;		/* commit time */
+	const char *message;
+	char	 blob[41];	/* the id of the walked path's blob, "" if absent */
+};
+
+/*
+ * Walk the first-parent history of rev, newest first, calling fn for each
+ * commit (with the blob of path, when path is not NULL); fn returns
+ * non-zero to stop. Returns 0, 1 when rev does not exist, or -1.
+ */
+int	 repo_walk(struct repo *, const char *rev, const char *path,
+	     int (*fn)(const struct repo_commit *, void *), void *arg,
+	     char **cause);
+
 /*
  * A set of changes to the tree of a branch, committed as one commit whose
  * parent is base (a hex id, or "" for a new branch).

@@ -69,6 +69,10 @@ plan_state_free(struct plan_state *ps)
 	free(ps->slot.window);
 	free(ps->slot.timezone);
 	free(ps->reason);
+	free(ps->run.id);
+	free(ps->run.operator);
+	free(ps->run.host);
+	free(ps->run.outcome);
 	snapshot_release(&ps->snap);
 	for (i = 0; i < ps->napprovals; i++)
 		approval_release(&ps->approvals[i]);
@@ -312,6 +316,20 @@ snapshot_json(const struct snapshot *n)
 	return o;
 }
 
+static json_t *
+run_json(const struct plan_state *ps)
+{
+	json_t	*o = json_object();
+
+	set_str(o, "id", ps->run.id);
+	set_str(o, "operator", ps->run.operator);
+	set_str(o, "host", ps->run.host);
+	json_object_set_new(o, "pid", json_integer(ps->run.pid));
+	json_object_set_new(o, "started_at", jtime(ps->run.started));
+	set_str(o, "outcome", ps->run.outcome);
+	return o;
+}
+
 char *
 state_to_json(const struct plan_state *ps)
 {
@@ -334,6 +352,8 @@ state_to_json(const struct plan_state *ps)
 			json_object_set_new(o, "released_at", jtime(ps->released_at));
 	}
 	set_str(o, "reason", ps->reason);
+	if (ps->run.id != NULL)
+		json_object_set_new(o, "run", run_json(ps));
 	json_object_set_new(o, "plan", snapshot_json(&ps->snap));
 	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
@@ -490,6 +510,14 @@ state_from_json(struct plan_state *ps, const char *text, size_t len,
 		bad |= get_time(o, "released_at", &ps->released_at);
 	}
 	ps->reason = get_str(o, "reason");
+	if ((v = json_object_get(o, "run")) != NULL) {
+		ps->run.id = get_str(v, "id");
+		ps->run.operator = get_str(v, "operator");
+		ps->run.host = get_str(v, "host");
+		ps->run.pid = (long)json_integer_value(json_object_get(v, "pid"));
+		bad |= get_time(v, "started_at", &ps->run.started);
+		ps->run.outcome = get_str(v, "outcome");
+	}
 	snapshot_from(&ps->snap, json_object_get(o, "plan"));
 	json_decref(o);
 	if (bad) {

@@ -80,6 +80,14 @@ struct plan_state {
 	int	 sequence;	/* raised on every change subscribers see */
 	char	*reason;	/* why it is blocked, rejected or cancelled */
 	struct snapshot snap;
+	struct {
+		char	*id;		/* run in progress or last run; NULL none */
+		char	*operator;
+		char	*host;
+		long	 pid;
+		int64_t	 started;
+		char	*outcome;	/* running, completed, rolled-back, ... */
+	} run;
 	struct approval *approvals;
 	size_t	 napprovals;
 	int	 dirty;		/* changed in this invocation: write it */

@@ -272,7 +272,60 @@ store_save(struct repo *repo, struct state *st, const struct store_file *extra,
 	rc = repo_txn_commit(txn, STATE_BRANCH, buf_str(&msg), now, oid, cause);
 	repo_txn_free(txn);
 	buf_release(&msg);
-	if (rc == 0)
+	if (rc == 0) {
 		memcpy(st->commit, oid, sizeof st->commit);
+		/* a process may commit again: start a fresh set of changes */
+		for (i = 0; i < st->n; i++)
+			st->items[i]->dirty = 0;
+		buf_reset(&st->log);
+		st->nlog = 0;
+	}
 	return rc;
+}
+
+int
+store_read(struct repo *repo, const struct state *st, const char *path,
+    char **text, size_t *len, char **cause)
+{
+	struct repo_tree *tree;
+	int	 rc;
+
+	if (st->commit[0] == '\0')
+		return 1;
+	if ((tree = repo_tree_at(repo, st->commit, cause)) == NULL)
+		return -1;
+	rc = repo_tree_read(tree, path, STATE_MAX_FILE, text, len, NULL, cause);
+	repo_tree_free(tree);
+	if (rc == 2) {
+		*cause = xasprintf("state branch: '%s' is too large", path);
+		rc = -1;
+	}
+	return rc;
+}
+
+int
+store_list(struct repo *repo, const struct state *st, const char *dir,
+    char ***names, char **cause)
+{
+	struct repo_tree *tree;
+	struct repo_entry *ents;
+	size_t	 n = 0, i;
+	int	 rc;
+
+	*names = NULL;
+	if (st->commit[0] == '\0') {
+		*names = xcalloc(1, sizeof **names);
+		return 0;
+	}
+	if ((tree = repo_tree_at(repo, st->commit, cause)) == NULL)
+		return -1;
+	rc = repo_tree_list(tree, dir, &ents, &n, cause);
+	repo_tree_free(tree);
+	if (rc == -1)
+		return -1;
+	*names = xcalloc(n + 1, sizeof **names);
+	for (i = 0; i < n; i++)
+		(*names)[i] = xstrdup(ents[i].name);
+	repo_entries_free(ents, n);
+	return 0;
 }

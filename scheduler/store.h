@@ -36,4 +36,14 @@ struct repo_tree *store_tree(struct repo *, const struct state *, char **cause);
 int	 store_save(struct repo *, struct state *, const struct store_file *,
 	     size_t, int64_t now, int simulated, char *oid, char **cause);
 
+/*
+ * Read a file of the state branch as of the loaded state: 0 with *text
+ * (allocated) and *len, 1 when absent, -1 with *cause.
+ */
+int	 store_read(struct repo *, const struct state *, const char *path,
+	     char **text, size_t *len, char **cause);
+/* The names in a directory of the state branch, sorted, NULL-terminated. */
+int	 store_list(struct repo *, const struct state *, const char *dir,
+	     char ***names, char **cause);
+
 #endif

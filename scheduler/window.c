@@ -296,7 +296,8 @@ expand(const struct recur *r, int64_t from, int64_t to,
 		return -1;
 	}
 	/* A start skipped by DST can land on another occurrence's instant. */
-	qsort(e.v, e.n, sizeof *e.v, cmp_interval);
+	if (e.n > 0)
+		qsort(e.v, e.n, sizeof *e.v, cmp_interval);
 	for (i = k = 0; i < e.n; i++) {
 		if (k == 0 || cmp_interval(&e.v[k - 1], &e.v[i]) != 0)
 			e.v[k++] = e.v[i];

@@ -188,13 +188,26 @@ demo_approve(struct ctx *ctx, struct repo *repo)
 	return status;
 }
 
-/* check is done; then assess, approve, schedule and show the status. */
+/* Where the feeds are, and how a calendar client subscribes to them. */
+static void
+demo_feeds_hint(const char *dir, const char *feeds)
+{
+	printf("\nThe notices: %s/all.ics (every change), systems/<name>.ics,\n"
+	    "groups/<name>.ics and windows.ics in %s/.\n"
+	    "To subscribe from a calendar client, serve them with\n"
+	    "  offpeak -C %s serve --listen 127.0.0.1:8080\n"
+	    "and add webcal://127.0.0.1:8080/all.ics\n", feeds, feeds, dir);
+}
+
+/* check is done; then assess, approve, schedule, show the status, write the feeds. */
 static int
 demo_pipeline(const struct ctx *given, const char *dir, struct repo *repo)
 {
 	struct ctx ctx = *given;
 	const char *assess[] = { "assess", NULL }, *sched[] = { "schedule", NULL };
 	const char *status_argv[] = { "status", NULL };
+	const char *cal[] = { "calendar", "-o", NULL, NULL };
+	char	*feeds;
 	int	 status;
 
 	ctx.repo_path = dir;
@@ -209,6 +222,12 @@ demo_pipeline(const struct ctx *given, const char *dir, struct repo *repo)
 	    (status = demo_approve(&ctx, repo)) != EXIT_DONE ||
 	    (status = demo_run(&ctx, 1, sched)) != EXIT_DONE ||
 	    (status = demo_run(&ctx, 1, status_argv)) != EXIT_DONE)
+		return status;
+	cal[2] = feeds = xasprintf("%s/feeds", dir);
+	if ((status = demo_run(&ctx, 3, cal)) == EXIT_DONE)
+		demo_feeds_hint(dir, feeds);
+	free(feeds);
+	if (status != EXIT_DONE)
 		return status;
 	printf("\nThe audit trail: git -C %s log offpeak-state\n", dir);
 	return EXIT_DONE;

@@ -19,6 +19,8 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_approve_entry,
 	&cmd_schedule_entry,
 	&cmd_status_entry,
+	&cmd_cancel_entry,
+	&cmd_log_entry,
 	&cmd_calendar_entry,
 	NULL
 };

@@ -148,6 +148,8 @@ class Checker:
         out = []
         for base, dirs, files in os.walk(self.a.feeds):
             for f in files:
+                if not f.endswith(".ics") or f.startswith("."):
+                    continue
                 rel = os.path.relpath(os.path.join(base, f), self.a.feeds)
                 out.append(rel)
         return sorted(out)

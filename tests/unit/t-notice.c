@@ -237,6 +237,8 @@ test_render(const struct policy *pol)
 	    title, sys);
 	ps->snap.description = buf_detach(&desc, NULL);
 	free(title);
+	add_plan(&st, "first", ST_SCHEDULED, at("2026-10-25T00:30:00Z"), pub,
+	    "First pass", sys);
 	ps = add_plan(&st, "nozone", ST_SCHEDULED, at("2026-11-02T01:00:00Z"), pub,
 	    "No zone", sys);
 	free(ps->slot.timezone);
@@ -269,20 +271,24 @@ test_render(const struct policy *pol)
 	    "(%zu feeds)", a.n);
 	f = feed(&a, "all.ics");
 	nvevent = starts(f->data, "BEGIN:VEVENT\r\n");
-	is_int(nvevent, 4, "all.ics: four VEVENTs (CR/LF in fields made none)");
-	is_int(f->nevents, 4, "... as counted");
-	is_int(starts(f->data, "END:VEVENT\r\n"), 4, "... four ends");
-	is_int(starts(f->data, "BEGIN:"), 1 + 1 + 3 + 4 + 3, "no component from a value "
-	    "(VCALENDAR, VTIMEZONE with 3 observances, 4 VEVENTs, 3 VALARMs)");
-	is_int(starts(f->data, "UID:"), 4, "one UID each");
-	is_int(starts(f->data, "ORGANIZER:"), 4, "one ORGANIZER each");
+	is_int(nvevent, 5, "all.ics: five VEVENTs (CR/LF in fields made none)");
+	is_int(f->nevents, 5, "... as counted");
+	is_int(starts(f->data, "END:VEVENT\r\n"), 5, "... five ends");
+	is_int(starts(f->data, "BEGIN:"), 1 + 1 + 3 + 5 + 4, "no component from a value "
+	    "(VCALENDAR, VTIMEZONE with 3 observances, 5 VEVENTs, 4 VALARMs)");
+	is_int(starts(f->data, "UID:"), 5, "one UID each");
+	is_int(starts(f->data, "ORGANIZER:"), 5, "one ORGANIZER each");
 	is_int(starts(f->data, "END:VCALENDAR"), 1, "one END:VCALENDAR");
 	ok(strstr(f->data, "\r\nSUMMARY:") != NULL && starts(f->data, "SUMMARY:pwned") == 0 &&
 	    starts(f->data, "X:") == 0, "no smuggled property starts a line");
 	ok(lines_ok(f->data, &longest), "every line ends in CRLF, is <= 75 octets "
 	    "and whole UTF-8 (longest %zu)", longest);
-	ok(strstr(f->data, "DTSTART:20261025T013000Z") != NULL,
-	    "the second 02:30 of a fall-back night is written in UTC");
+	ok(strstr(f->data, "DTSTART:20261025T013000Z") != NULL &&
+	    strstr(f->data, "DTSTART:20261025T003000Z") != NULL &&
+	    strstr(f->data, "DTEND:20261025T013000Z") != NULL,
+	    "both 02:30s of a fall-back night are written in UTC");
+	ok(strstr(f->data, "DTEND;TZID=Europe/Berlin:20261025T033000\r\n") != NULL,
+	    "... but 03:30 is local");
 	ok(strstr(f->data, "DTSTART:20261102T010000Z") != NULL,
 	    "a zone the system does not know: UTC");
 	text = unfold(f->data);
@@ -302,7 +308,7 @@ test_render(const struct policy *pol)
 	f = feed(&a, "systems/db-1.ics");
 	is_int(f->nevents, 1, "systems/db-1.ics: the one change on db-1");
 	f = feed(&a, "groups/web.ics");
-	is_int(f->nevents, 3, "groups/web.ics: every change on web-1, once");
+	is_int(f->nevents, 4, "groups/web.ics: every change on web-1, once");
 	f = feed(&a, "windows.ics");
 	ok(strstr(f->data, "RRULE:FREQ=DAILY;UNTIL=20271231T000000Z") != NULL,
 	    "a local UNTIL is written in UTC");
@@ -313,7 +319,7 @@ test_render(const struct policy *pol)
 	notice_set_release(&a);
 	notice_set_release(&b);
 	ok(notice_render(pol, &st, at("2026-11-20T10:00:00Z"), &a, &cause) == 0 &&
-	    feed(&a, "all.ics")->nevents == 3, "after the retention the cancelled one is gone");
+	    feed(&a, "all.ics")->nevents == 4, "after the retention the cancelled one is gone");
 	notice_set_release(&a);
 	state_release(&st);
 }

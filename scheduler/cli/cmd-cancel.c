@@ -1,0 +1,78 @@
+/* offpeak cancel: withdraw a change before it completes */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "session.h"
+#include "util.h"
+
+static int
+cmd_cancel_exec(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "message", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct session s;
+	struct plan_state *ps;
+	const char *msg = NULL;
+	char	*why;
+	int	 c, rc;
+
+	while ((c = cmd_getopt(&cmd_cancel_entry, argc, argv, "m:", opts)) != -1) {
+		switch (c) {
+		case 'm': msg = optarg; break;
+		case 'h': return cmd_help(&cmd_cancel_entry);
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc || msg == NULL)
+		return cmd_usage(&cmd_cancel_entry);
+	if (*msg == '\0' || str_find_control(msg, 0) != NULL) {
+		cmd_error("cancel: the message must be one line of text");
+		return EXIT_USAGE;
+	}
+	if ((rc = cmd_session_open(&s, ctx, "cancel")) != EXIT_DONE)
+		return rc;
+	session_reconcile(&s);
+	rc = EXIT_INVALID;
+	if ((ps = state_find(&s.st, argv[optind])) == NULL)
+		cmd_error("no plan has the id '%s'", argv[optind]);
+	else if (ps->status == ST_COMPLETED || ps->status == ST_CANCELLED)
+		cmd_error("plan '%s' is already %s", ps->id,
+		    status_names[ps->status]);
+	else {
+		state_release_slot(ps, s.now);
+		why = xasprintf("cancelled: %s", msg);
+		free(ps->reason);
+		ps->reason = why;
+		if (ps->run.id != NULL && ps->run.outcome != NULL &&
+		    strcmp(ps->run.outcome, "running") == 0) {
+			free(ps->run.outcome);
+			ps->run.outcome = xstrdup("cancelled");
+		}
+		state_set_status(&s.st, ps, ST_CANCELLED, s.now);
+		state_log(&s.st, ps, "cancel %s: %s", ps->id, msg);
+		if ((rc = cmd_session_commit(&s, NULL, 0)) == EXIT_DONE)
+			printf("%s: cancelled; its notice now says CANCELLED\n",
+			    ps->id);
+	}
+	session_close(&s);
+	return rc;
+}
+
+const struct cmd_entry cmd_cancel_entry = {
+	.name = "cancel",
+	.usage = "ID -m MSG",
+	.summary = "cancel a change before it completes",
+	.help =
+	    "Cancels a plan in any state before completion: its slot is released\n"
+	    "and its notice becomes a cancellation (STATUS:CANCELLED, a higher\n"
+	    "SEQUENCE) for the policy's retention period. An interrupted run is\n"
+	    "closed as cancelled. Edit the plan to ask for it again.\n\n"
+	    "  -m, --message   why (required; kept in the state and the audit trail)\n",
+	.exec = cmd_cancel_exec
+};

@@ -1,0 +1,278 @@
+/* record: the maintenance record of one run, records/<id>/<run>.json */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datetime.h"
+#include "record.h"
+#include "util.h"
+#include "verify.h"
+
+struct record {
+	json_t	*o;
+};
+
+static json_t *
+array_of(json_t *o, const char *key)
+{
+	json_t	*a = json_object_get(o, key);
+
+	if (!json_is_array(a)) {
+		a = json_array();
+		json_object_set_new(o, key, a);
+	}
+	return a;
+}
+
+struct record *
+record_new(const char *plan, const char *run)
+{
+	struct record *r = xcalloc(1, sizeof *r);
+
+	r->o = json_object();
+	json_object_set_new(r->o, "plan", json_string(plan));
+	json_object_set_new(r->o, "run", json_string(run));
+	json_object_set_new(r->o, "outcome", json_string("running"));
+	array_of(r->o, "gates");
+	array_of(r->o, "phases");
+	array_of(r->o, "verification");
+	return r;
+}
+
+struct record *
+record_parse(const char *text, size_t len, char **cause)
+{
+	json_error_t err;
+	json_t	*o = json_loadb(text, len, 0, &err);
+	struct record *r;
+
+	if (o == NULL || !json_is_object(o) ||
+	    !json_is_string(json_object_get(o, "run")) ||
+	    !json_is_array(json_object_get(o, "phases"))) {
+		*cause = xasprintf("not a maintenance record%s%s",
+		    o == NULL ? ": " : "", o == NULL ? err.text : "");
+		json_decref(o);
+		return NULL;
+	}
+	r = xcalloc(1, sizeof *r);
+	r->o = o;
+	return r;
+}
+
+void
+record_free(struct record *r)
+{
+	if (r == NULL)
+		return;
+	json_decref(r->o);
+	free(r);
+}
+
+char *
+record_to_json(const struct record *r)
+{
+	char	*s = json_dumps(r->o, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	    JSON_ENSURE_ASCII), *out;
+
+	out = xasprintf("%s\n", s);
+	free(s);
+	return out;
+}
+
+static json_t *
+jtime(int64_t t)
+{
+	char	*s = dt_format_utc(t);
+	json_t	*v = json_string(s);
+
+	free(s);
+	return v;
+}
+
+static int64_t
+parse_time(json_t *v)
+{
+	int64_t	 t = 0;
+	char	*cause = NULL;
+
+	if (json_is_string(v) && dt_parse_instant(json_string_value(v), &t,
+	    NULL, &cause) != 0) {
+		free(cause);
+		t = 0;
+	}
+	return t;
+}
+
+void
+record_set_str(struct record *r, const char *key, const char *value)
+{
+	if (value == NULL)
+		json_object_del(r->o, key);
+	else
+		json_object_set_new(r->o, key, json_string(value));
+}
+
+void
+record_set_time(struct record *r, const char *key, int64_t t)
+{
+	json_object_set_new(r->o, key, jtime(t));
+}
+
+void
+record_set_bool(struct record *r, const char *key, int b)
+{
+	json_object_set_new(r->o, key, json_boolean(b));
+}
+
+const char *
+record_str(const struct record *r, const char *key)
+{
+	return json_string_value(json_object_get(r->o, key));
+}
+
+int64_t
+record_time(const struct record *r, const char *key)
+{
+	return parse_time(json_object_get(r->o, key));
+}
+
+int
+record_bool(const struct record *r, const char *key)
+{
+	return json_is_true(json_object_get(r->o, key));
+}
+
+void
+record_add_gate(struct record *r, const char *gate, int ok, const char *detail)
+{
+	json_t	*g = json_pack("{s:s, s:b}", "gate", gate, "ok", ok);
+
+	if (detail != NULL)
+		json_object_set_new(g, "detail", json_string(detail));
+	json_array_append_new(array_of(r->o, "gates"), g);
+}
+
+size_t
+record_phase_begin(struct record *r, const char *phase, const char *name,
+    int64_t at, const char *log)
+{
+	json_t	*a = array_of(r->o, "phases"), *p;
+
+	p = json_pack("{s:s, s:s, s:o, s:s}", "phase", phase, "name", name,
+	    "started_at", jtime(at), "status", "running");
+	if (log != NULL)
+		json_object_set_new(p, "log", json_string(log));
+	json_array_append_new(a, p);
+	return json_array_size(a) - 1;
+}
+
+void
+record_phase_end(struct record *r, size_t i, int64_t at, int exit, int signal,
+    int timed_out, const char *status, const char *problem, const char *tail)
+{
+	json_t	*p = json_array_get(array_of(r->o, "phases"), i);
+
+	if (p == NULL)
+		return;
+	json_object_set_new(p, "ended_at", jtime(at));
+	json_object_set_new(p, "exit", exit >= 0 ? json_integer(exit) : json_null());
+	json_object_set_new(p, "signal", signal > 0 ? json_integer(signal) :
+	    json_null());
+	json_object_set_new(p, "timed_out", json_boolean(timed_out));
+	json_object_set_new(p, "status", json_string(status));
+	if (problem != NULL)
+		json_object_set_new(p, "problem", json_string(problem));
+	if (tail != NULL)
+		json_object_set_new(p, "output_tail", json_string(tail));
+}
+
+size_t
+record_nphases(const struct record *r)
+{
+	return json_array_size(json_object_get(r->o, "phases"));
+}
+
+void
+record_phase(const struct record *r, size_t i, struct record_phase *out)
+{
+	json_t	*p = json_array_get(json_object_get(r->o, "phases"), i), *v;
+
+	memset(out, 0, sizeof *out);
+	out->phase = json_string_value(json_object_get(p, "phase"));
+	out->name = json_string_value(json_object_get(p, "name"));
+	out->started = parse_time(json_object_get(p, "started_at"));
+	out->ended = parse_time(json_object_get(p, "ended_at"));
+	v = json_object_get(p, "exit");
+	out->exit = json_is_integer(v) ? (int)json_integer_value(v) : -1;
+	out->signal = (int)json_integer_value(json_object_get(p, "signal"));
+	out->timed_out = json_is_true(json_object_get(p, "timed_out"));
+	out->status = json_string_value(json_object_get(p, "status"));
+	out->problem = json_string_value(json_object_get(p, "problem"));
+	out->tail = json_string_value(json_object_get(p, "output_tail"));
+	out->log = json_string_value(json_object_get(p, "log"));
+}
+
+int
+record_phase_ok(const struct record *r, const char *phase, const char *name)
+{
+	struct record_phase p;
+	size_t	 i = record_nphases(r);
+
+	while (i-- > 0) {
+		record_phase(r, i, &p);
+		if (p.phase != NULL && p.name != NULL &&
+		    strcmp(p.phase, phase) == 0 && strcmp(p.name, name) == 0)
+			return p.status != NULL && strcmp(p.status, "ok") == 0;
+	}
+	return 0;
+}
+
+int
+record_set_manifest(struct record *r, const char *text, size_t len,
+    char **cause)
+{
+	json_error_t err;
+	json_t	*m = json_loadb(text, len, 0, &err);
+
+	if (m == NULL || !json_is_object(m)) {
+		*cause = xasprintf("the backup manifest is not a JSON object%s%s",
+		    m == NULL ? ": " : "", m == NULL ? err.text : "");
+		json_decref(m);
+		return -1;
+	}
+	json_object_set_new(r->o, "backup_manifest", m);
+	return 0;
+}
+
+void
+record_add_attempt(struct record *r, const struct verify_attempt *a)
+{
+	json_t	*v = json_pack("{s:s, s:i, s:o, s:I, s:I, s:b}", "url", a->url,
+	    "attempt", a->attempt, "at", jtime(a->at), "status",
+	    (json_int_t)a->status, "ms", (json_int_t)a->ms, "ok", a->ok);
+
+	if (a->problem != NULL)
+		json_object_set_new(v, "problem", json_string(a->problem));
+	json_array_append_new(array_of(r->o, "verification"), v);
+}
+
+size_t
+record_nattempts(const struct record *r)
+{
+	return json_array_size(json_object_get(r->o, "verification"));
+}
+
+void
+record_attempt(const struct record *r, size_t i, struct verify_attempt *a)
+{
+	json_t	*v = json_array_get(json_object_get(r->o, "verification"), i);
+
+	memset(a, 0, sizeof *a);
+	a->url = json_string_value(json_object_get(v, "url"));
+	a->attempt = (int)json_integer_value(json_object_get(v, "attempt"));
+	a->at = parse_time(json_object_get(v, "at"));
+	a->status = (long)json_integer_value(json_object_get(v, "status"));
+	a->ms = json_integer_value(json_object_get(v, "ms"));
+	a->ok = json_is_true(json_object_get(v, "ok"));
+	a->problem = json_string_value(json_object_get(v, "problem"));
+}

@@ -1,0 +1,62 @@
+/* record: the maintenance record of one run, records/<id>/<run>.json */
+#ifndef OFFPEAK_RECORD_H
+#define OFFPEAK_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct record;
+struct verify_attempt;
+
+/* One phase of a run as the record tells it. */
+struct record_phase {
+	const char *phase;	/* backup, step, verify, http, rollback */
+	const char *name;	/* step name, hook path or URL */
+	int64_t	 started, ended;	/* ended 0: not finished */
+	int	 exit;		/* -1 when killed or never run */
+	int	 signal;	/* 0 when none */
+	int	 timed_out;
+	const char *status;	/* running, ok, failed, skipped */
+	const char *problem;	/* why it failed, or NULL */
+	const char *tail;	/* last part of the output, or NULL */
+	const char *log;	/* path of the whole log on the state branch */
+};
+
+struct record *record_new(const char *plan, const char *run);
+/* Parse a record; NULL with *cause when it is not one. */
+struct record *record_parse(const char *text, size_t len, char **cause);
+void	 record_free(struct record *);
+/* The record as JSON text (allocated), deterministic. */
+char	*record_to_json(const struct record *);
+
+void	 record_set_str(struct record *, const char *key, const char *value);
+void	 record_set_time(struct record *, const char *key, int64_t);
+void	 record_set_bool(struct record *, const char *key, int);
+const char *record_str(const struct record *, const char *key);
+/* A time member, or 0 when absent. */
+int64_t	 record_time(const struct record *, const char *key);
+int	 record_bool(const struct record *, const char *key);
+
+void	 record_add_gate(struct record *, const char *gate, int ok,
+	     const char *detail);
+/* Start a phase; returns its index for record_phase_end. */
+size_t	 record_phase_begin(struct record *, const char *phase,
+	     const char *name, int64_t at, const char *log);
+/* Finish a phase: status "ok", "failed" or "skipped". */
+void	 record_phase_end(struct record *, size_t, int64_t at, int exit,
+	     int signal, int timed_out, const char *status, const char *problem,
+	     const char *tail);
+size_t	 record_nphases(const struct record *);
+void	 record_phase(const struct record *, size_t, struct record_phase *);
+/* Did a phase of that kind and name finish "ok" (the latest attempt)? */
+int	 record_phase_ok(const struct record *, const char *phase,
+	     const char *name);
+/* Keep the backup manifest (a JSON object's text); -1 when it is not one. */
+int	 record_set_manifest(struct record *, const char *text, size_t len,
+	     char **cause);
+void	 record_add_attempt(struct record *, const struct verify_attempt *);
+/* Number of verification attempts kept, and one of them. */
+size_t	 record_nattempts(const struct record *);
+void	 record_attempt(const struct record *, size_t, struct verify_attempt *);
+
+#endif

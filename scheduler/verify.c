@@ -1,0 +1,95 @@
+/* verify: post-change HTTP checks with latency limits (libcurl via http) */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http.h"
+#include "plan.h"
+#include "util.h"
+#include "verify.h"
+
+#define VERIFY_PAUSE_MS		1000	/* between tries */
+#define VERIFY_TIMEOUT_MS	30000	/* one try, when max_ms gives no bound */
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+pause_ms(int64_t ms)
+{
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+/* One try; returns the problem (allocated) or NULL when it passed. */
+static char *
+try_once(const struct http_check *c, struct verify_attempt *a)
+{
+	struct http_request req;
+	struct http_response res;
+	char	*cause = NULL, *problem = NULL;
+
+	memset(&req, 0, sizeof req);
+	req.url = c->url;
+	/* a response slower than the limit fails anyway: do not wait long */
+	req.timeout_ms = c->max_ms > 0 ? c->max_ms * 2 + 1000 : VERIFY_TIMEOUT_MS;
+	if (req.timeout_ms > VERIFY_TIMEOUT_MS)
+		req.timeout_ms = VERIFY_TIMEOUT_MS;
+	memset(&res, 0, sizeof res);
+	if (http_get(&req, &res, &cause) != 0)
+		return cause;
+	a->status = res.status;
+	a->ms = res.total_ms;
+	if (res.status != c->status)
+		problem = xasprintf("status %ld, want %d", res.status, c->status);
+	else if (c->max_ms > 0 && res.total_ms > c->max_ms)
+		problem = xasprintf("took %lld ms, over max_ms %d",
+		    (long long)res.total_ms, c->max_ms);
+	else if (c->contains != NULL && strstr(res.body, c->contains) == NULL)
+		problem = xasprintf("the body does not contain '%s'", c->contains);
+	http_response_release(&res);
+	return problem;
+}
+
+int
+verify_http(const struct http_check *c, const struct verify_hooks *h,
+    char **why)
+{
+	struct verify_attempt a;
+	int64_t	 deadline = mono_ms() + c->within * 1000;
+	char	*problem = NULL;
+	int	 n;
+
+	for (n = 1;; n++) {
+		memset(&a, 0, sizeof a);
+		a.url = c->url;
+		a.attempt = n;
+		a.at = h->clock(h->arg);
+		free(problem);
+		problem = try_once(c, &a);
+		a.ok = problem == NULL;
+		a.problem = problem;
+		h->attempt(&a, h->arg);
+		if (problem == NULL)
+			return 1;
+		if (mono_ms() + VERIFY_PAUSE_MS > deadline)
+			break;
+		pause_ms(VERIFY_PAUSE_MS);
+	}
+	*why = xasprintf("%s: %s (%d attempt%s)", c->url, problem, n,
+	    n == 1 ? "" : "s");
+	free(problem);
+	return 0;
+}
