@@ -119,6 +119,18 @@ record_set_time(struct record *r, const char *key, int64_t t)
 }
 
 void
+record_set_int(struct record *r, const char *key, long long v)
+{
+	json_object_set_new(r->o, key, json_integer(v));
+}
+
+long long
+record_int(const struct record *r, const char *key)
+{
+	return json_integer_value(json_object_get(r->o, key));
+}
+
+void
 record_set_bool(struct record *r, const char *key, int b)
 {
 	json_object_set_new(r->o, key, json_boolean(b));
@@ -251,6 +263,8 @@ record_add_attempt(struct record *r, const struct verify_attempt *a)
 	    "attempt", a->attempt, "at", jtime(a->at), "status",
 	    (json_int_t)a->status, "ms", (json_int_t)a->ms, "ok", a->ok);
 
+	if (a->max_ms > 0)
+		json_object_set_new(v, "max_ms", json_integer(a->max_ms));
 	if (a->problem != NULL)
 		json_object_set_new(v, "problem", json_string(a->problem));
 	json_array_append_new(array_of(r->o, "verification"), v);
@@ -273,6 +287,7 @@ record_attempt(const struct record *r, size_t i, struct verify_attempt *a)
 	a->at = parse_time(json_object_get(v, "at"));
 	a->status = (long)json_integer_value(json_object_get(v, "status"));
 	a->ms = json_integer_value(json_object_get(v, "ms"));
+	a->max_ms = (long)json_integer_value(json_object_get(v, "max_ms"));
 	a->ok = json_is_true(json_object_get(v, "ok"));
 	a->problem = json_string_value(json_object_get(v, "problem"));
 }

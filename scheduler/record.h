@@ -32,6 +32,8 @@ char	*record_to_json(const struct record *);
 void	 record_set_str(struct record *, const char *key, const char *value);
 void	 record_set_time(struct record *, const char *key, int64_t);
 void	 record_set_bool(struct record *, const char *key, int);
+void	 record_set_int(struct record *, const char *key, long long);
+long long record_int(const struct record *, const char *key);
 const char *record_str(const struct record *, const char *key);
 /* A time member, or 0 when absent. */
 int64_t	 record_time(const struct record *, const char *key);

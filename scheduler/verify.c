@@ -75,6 +75,7 @@ verify_http(const struct http_check *c, const struct verify_hooks *h,
 	for (n = 1;; n++) {
 		memset(&a, 0, sizeof a);
 		a.url = c->url;
+		a.max_ms = c->max_ms;
 		a.attempt = n;
 		a.at = h->clock(h->arg);
 		free(problem);

@@ -13,6 +13,7 @@ struct verify_attempt {
 	int64_t	 at;		/* when it started (the run's clock) */
 	long	 status;	/* HTTP status; 0 when no response */
 	int64_t	 ms;		/* total time of the exchange */
+	long	 max_ms;	/* the check's limit; 0 none */
 	int	 ok;
 	const char *problem;	/* why it failed, or NULL */
 };

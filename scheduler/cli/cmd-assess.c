@@ -15,17 +15,19 @@ static json_t *
 assessment_json(const struct plan_state *ps)
 {
 	const struct assessment *a = &ps->risk;
-	json_t	*f = json_array();
+	json_t	*f = json_array(), *o;
 	char	*notice = dur_iso(a->notice);
 	size_t	 i;
 
 	for (i = 0; i < a->nfactors; i++)
 		json_array_append_new(f, json_pack("{s:s, s:I}", "factor",
 		    a->factors[i].name, "weight", (json_int_t)a->factors[i].weight));
-	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:i, s:b, s:o}", "id", ps->id,
+	o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:i, s:b, s:o}", "id", ps->id,
 	    "type", ps->snap.type, "score", (json_int_t)a->score, "level",
 	    a->level, "notice", notice, "approvals", a->approvals, "emergency",
 	    a->emergency, "factors", f);
+	free(notice);
+	return o;
 }
 
 static void

@@ -21,6 +21,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_status_entry,
 	&cmd_cancel_entry,
 	&cmd_log_entry,
+	&cmd_report_entry,
 	&cmd_calendar_entry,
 	NULL
 };

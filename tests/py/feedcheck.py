@@ -60,6 +60,25 @@ def duration(s):
     return -v if sign else v
 
 
+NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
+def clean(s, multiline=False):
+    """What offpeak makes of a value: line breaks never leave it."""
+    s = s.replace("\r\n", "\n")
+    out = []
+    for ch in s:
+        if ch in "\r\n":
+            out.append("\n" if multiline else " ")
+        elif ch == "\t" and multiline:
+            out.append(ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7f:
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def iso(t):
     return datetime.datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -132,7 +151,7 @@ class Checker:
         feeds = {"all.ics": set(self.shown), "windows.ics": None}
         names = set(self.systems)
         for ps, _ in self.shown.values():
-            names.update(s for s in ps["plan"]["systems"])
+            names.update(s for s in ps["plan"]["systems"] if NAME.fullmatch(s))
         for s in names:
             feeds["systems/%s.ics" % s] = {p for p, (ps, _) in self.shown.items()
                                            if s in ps["plan"]["systems"]}
@@ -191,7 +210,7 @@ class Checker:
         prefix = "Cancelled: " if v[0] == "CANCELLED" else ""
         if ps["plan"].get("type") == "emergency" or ps["risk"].get("emergency"):
             prefix += "[EMERGENCY] "
-        return prefix + ps["plan"]["title"]
+        return clean(prefix + ps["plan"]["title"])
 
     def check_event(self, who, rel, ev, pid):
         ps, v = self.shown[pid]
@@ -220,7 +239,7 @@ class Checker:
                          % (where, ev["start"], iso(held)))
         if ev.get("summary") != self.summary_of(ps, v):
             self.bad("%s: SUMMARY %r" % (where, ev.get("summary")))
-        desc = ps["plan"].get("description")
+        desc = clean(ps["plan"].get("description") or "", True)
         if desc and not (ev.get("description") or "").startswith(desc + "\n\n"):
             self.bad("%s: DESCRIPTION does not start with the plan's" % where)
         if who != "python":
@@ -234,7 +253,7 @@ class Checker:
         impact = IMPACT[ps["plan"]["impact"]]
         if ev["impact"] != impact:
             self.bad("%s: X-MAINTNOTE-IMPACT %s" % (where, ev["impact"]))
-        if ev["objects"] != [[s, impact] for s in ps["plan"]["systems"]]:
+        if ev["objects"] != [[clean(s), impact] for s in ps["plan"]["systems"]]:
             self.bad("%s: X-MAINTNOTE-OBJECT-ID %r" % (where, ev["objects"]))
         if ev["maintenance_id"] != ps["id"]:
             self.bad("%s: X-MAINTNOTE-MAINTENANCE-ID %s" % (where, ev["maintenance_id"]))

@@ -1,0 +1,247 @@
+/* offpeak report: maintenance records of a period and compliance figures */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "datetime.h"
+#include "report.h"
+#include "session.h"
+#include "util.h"
+
+/* A day ("2026-12-01", UTC midnight) or an RFC 3339 date-time. */
+static int
+parse_when(const char *s, int64_t *t)
+{
+	struct civil c;
+	char	*cause = NULL, *full;
+	int	 rc;
+
+	if (strlen(s) == 10) {
+		full = xasprintf("%sT00:00:00", s);
+		rc = dt_parse_civil(full, &c, &cause);
+		free(full);
+		if (rc == 0)
+			*t = civil_to_utc(&c);
+	} else
+		rc = dt_parse_instant(s, t, NULL, &cause);
+	if (rc != 0) {
+		cmd_error("report: %s", cause);
+		free(cause);
+	}
+	return rc;
+}
+
+static double
+share(size_t part, size_t whole)
+{
+	return whole == 0 ? 0.0 : 100.0 * (double)part / (double)whole;
+}
+
+static void
+print_text(const struct report *r)
+{
+	char	*t, *d, *p;
+	size_t	 i;
+
+	printf("Maintenance records: %zu run%s\n\n", r->n, r->n == 1 ? "" : "s");
+	for (i = 0; i < r->n; i++) {
+		const struct report_row *w = &r->rows[i];
+		t = dt_format_utc(w->started);
+		printf("%s  %-24s %-12s %s%s%s\n", t, w->plan, w->outcome,
+		    w->title, w->emergency ? "  [EMERGENCY]" : "",
+		    w->simulated ? "  [simulated clock]" : "");
+		if (w->problem != NULL)
+			printf("    problem:    %s\n", w->problem);
+		if (w->resolution != NULL)
+			printf("    resolution: %s\n", w->resolution);
+		printf("    operator %s, run %s%s%s\n", w->operator, w->run,
+		    w->inside_window ? "" : ", OUTSIDE its window",
+		    w->notice_held ? "" : ", notice NOT held");
+		free(t);
+	}
+	d = dur_human(r->mean_duration);
+	p = dur_human(r->mean_planned);
+	printf("\nCompliance\n"
+	    "  changes run:            %zu (completed %zu, rolled back %zu, "
+	    "failed %zu, other %zu)\n"
+	    "  inside their window:    %.1f%%\n"
+	    "  notice held:            %.1f%%\n"
+	    "  mean duration:          %s (planned %s)\n", r->n, r->completed,
+	    r->rolled_back, r->failed, r->other, share(r->inside, r->n),
+	    share(r->notice, r->n), d, p);
+	free(d);
+	free(p);
+	if (r->worst_plan != NULL) {
+		d = dur_human(r->worst_over);
+		printf("  worst against plan:     %s (%s%s)\n", r->worst_plan,
+		    r->worst_over >= 0 ? "+" : "", d);
+		free(d);
+	}
+	printf("  verification latency:   p50 %lld ms, p95 %lld ms over %zu "
+	    "attempts (median max_ms %ld; %zu over the limit)\n",
+	    (long long)r->p50_ms, (long long)r->p95_ms, r->nlatency,
+	    r->max_ms_p50, r->over_max);
+	printf("  emergency changes:      %zu\n", r->emergencies);
+	for (i = 0; i < r->n; i++) {
+		if (r->rows[i].emergency)
+			printf("    %s (%s)\n", r->rows[i].plan, r->rows[i].outcome);
+	}
+	if (r->simulated > 0)
+		printf("  records made under a simulated clock: %zu\n", r->simulated);
+}
+
+static json_t *
+row_json(const struct report_row *w)
+{
+	char	*s = dt_format_utc(w->started), *e = w->ended ?
+	    dt_format_utc(w->ended) : NULL;
+	json_t	*o;
+
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:I, "
+	    "s:b, s:b, s:b, s:b}", "plan", w->plan, "run", w->run, "title",
+	    w->title, "operator", w->operator, "outcome", w->outcome,
+	    "started_at", s, "ended_at", e, "problem", w->problem, "resolution",
+	    w->resolution, "planned_seconds", (json_int_t)w->planned,
+	    "inside_window", w->inside_window, "notice_held", w->notice_held,
+	    "emergency", w->emergency, "simulated", w->simulated);
+	free(s);
+	free(e);
+	return o;
+}
+
+static void
+print_json(const struct report *r)
+{
+	json_t	*rows = json_array(), *o;
+	size_t	 i;
+
+	for (i = 0; i < r->n; i++)
+		json_array_append_new(rows, row_json(&r->rows[i]));
+	o = json_pack("{s:o, s:{s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:I, "
+	    "s:s?, s:I, s:I, s:I, s:I, s:I, s:I}}", "records", rows, "figures",
+	    "runs", (json_int_t)r->n, "completed", (json_int_t)r->completed,
+	    "rolled_back", (json_int_t)r->rolled_back, "failed",
+	    (json_int_t)r->failed, "other", (json_int_t)r->other,
+	    "inside_window_pct", share(r->inside, r->n), "notice_held_pct",
+	    share(r->notice, r->n), "mean_seconds", (json_int_t)r->mean_duration,
+	    "mean_planned_seconds", (json_int_t)r->mean_planned, "worst_plan",
+	    r->worst_plan, "worst_over_seconds", (json_int_t)r->worst_over,
+	    "latency_p50_ms", (json_int_t)r->p50_ms, "latency_p95_ms",
+	    (json_int_t)r->p95_ms, "latency_attempts", (json_int_t)r->nlatency,
+	    "over_max_ms", (json_int_t)r->over_max, "emergency",
+	    (json_int_t)r->emergencies);
+	json_dumpf(o, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(o);
+}
+
+/* One CSV field, quoted when it must be (RFC 4180). */
+static void
+csv_field(const char *s, int last)
+{
+	if (s == NULL)
+		s = "";
+	if (strpbrk(s, ",\"\r\n") != NULL) {
+		putchar('"');
+		for (; *s != '\0'; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	} else
+		fputs(s, stdout);
+	putchar(last ? '\n' : ',');
+}
+
+static void
+print_csv(const struct report *r)
+{
+	char	*s, *e;
+	size_t	 i;
+
+	printf("started_at,ended_at,plan,run,title,operator,outcome,problem,"
+	    "resolution,inside_window,notice_held,emergency,simulated\n");
+	for (i = 0; i < r->n; i++) {
+		const struct report_row *w = &r->rows[i];
+		s = dt_format_utc(w->started);
+		e = w->ended ? dt_format_utc(w->ended) : xstrdup("");
+		csv_field(s, 0); csv_field(e, 0); csv_field(w->plan, 0);
+		csv_field(w->run, 0); csv_field(w->title, 0);
+		csv_field(w->operator, 0); csv_field(w->outcome, 0);
+		csv_field(w->problem, 0); csv_field(w->resolution, 0);
+		csv_field(w->inside_window ? "yes" : "no", 0);
+		csv_field(w->notice_held ? "yes" : "no", 0);
+		csv_field(w->emergency ? "yes" : "no", 0);
+		csv_field(w->simulated ? "yes" : "no", 1);
+		free(s);
+		free(e);
+	}
+}
+
+static int
+cmd_report_exec(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct session s;
+	struct report rep;
+	const char *format = ctx->json ? "json" : "text";
+	int64_t	 from = 0, to = INT64_MAX;
+	char	*cause = NULL;
+	int	 c, rc;
+
+	while ((c = cmd_getopt(&cmd_report_entry, argc, argv, "", opts)) != -1) {
+		switch (c) {
+		case 'f': if (parse_when(optarg, &from) != 0) return EXIT_USAGE; break;
+		case 't': if (parse_when(optarg, &to) != 0) return EXIT_USAGE; break;
+		case 'F': format = optarg; break;
+		case 'h': return cmd_help(&cmd_report_entry);
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || (strcmp(format, "text") != 0 &&
+	    strcmp(format, "json") != 0 && strcmp(format, "csv") != 0))
+		return cmd_usage(&cmd_report_entry);
+	if ((rc = cmd_session_open(&s, ctx, "report")) != EXIT_DONE)
+		return rc;
+	if (report_build(s.repo, &s.st, from, to, &rep, &cause) != 0) {
+		cmd_error("%s", cause);
+		free(cause);
+		rc = EXIT_ENV;
+	} else if (strcmp(format, "json") == 0)
+		print_json(&rep);
+	else if (strcmp(format, "csv") == 0)
+		print_csv(&rep);
+	else
+		print_text(&rep);
+	report_release(&rep);
+	session_close(&s);
+	return rc;
+}
+
+const struct cmd_entry cmd_report_entry = {
+	.name = "report",
+	.usage = "[--from D] [--to D] [--format text|json|csv]",
+	.summary = "maintenance records and compliance figures",
+	.help =
+	    "Lists the maintenance records of the runs that started in the period\n"
+	    "(time, change, problem, resolution, operator) and the compliance\n"
+	    "figures: changes run, completed, rolled back, failed; the share run\n"
+	    "inside their window and whose notice held; mean and worst duration\n"
+	    "against the plan; verification latency p50/p95 against max_ms;\n"
+	    "emergency changes apart. Records made under a simulated clock are\n"
+	    "marked.\n\n"
+	    "  --from D, --to D   a day (2026-12-01, UTC) or an RFC 3339 time;\n"
+	    "                     the period is [from, to)\n"
+	    "  --format F         text (default), json (also --json) or csv\n",
+	.exec = cmd_report_exec
+};

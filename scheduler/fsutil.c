@@ -1,0 +1,145 @@
+/* fsutil: removing and creating directory trees */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "util.h"
+
+/* Deeper trees than this are refused rather than exhausting descriptors. */
+#define RMTREE_MAX_DEPTH	512
+
+static int	rmtree_at(int, const char *, int);
+
+/* Open a directory below dirfd for removal, giving ourselves rwx on it. */
+static int
+rmtree_open(int dirfd, const char *name)
+{
+	struct stat sb;
+	int	 fd;
+
+	fd = openat(dirfd, name, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
+	if (fd == -1 && errno == EACCES &&
+	    fchmodat(dirfd, name, S_IRWXU, 0) == 0)
+		fd = openat(dirfd, name,
+		    O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & S_IRWXU) != S_IRWXU)
+		fchmod(fd, (sb.st_mode & 07777) | S_IRWXU);
+	return fd;
+}
+
+/* Remove every entry of the open directory fd (which it closes). */
+static int
+rmtree_entries(int fd, int depth)
+{
+	struct dirent *de;
+	DIR	*d;
+	int	 saved = 0;
+
+	if ((d = fdopendir(fd)) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (rmtree_at(dirfd(d), de->d_name, depth + 1) != 0 &&
+		    saved == 0)
+			saved = errno;
+	}
+	closedir(d);
+	errno = saved;
+	return saved != 0 ? -1 : 0;
+}
+
+static int
+rmtree_at(int dirfd, const char *name, int depth)
+{
+	int	 fd;
+
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	/* Linux says EISDIR for a directory, POSIX EPERM. */
+	if (errno != EISDIR && errno != EPERM)
+		return -1;
+	if (depth >= RMTREE_MAX_DEPTH) {
+		errno = ELOOP;
+		return -1;
+	}
+	if ((fd = rmtree_open(dirfd, name)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (rmtree_entries(fd, depth) != 0)
+		return -1;
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+int
+rmtree(const char *path)
+{
+	if (path == NULL || *path == '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	return rmtree_at(AT_FDCWD, path, 0);
+}
+
+/* Create one directory; an existing directory is fine. */
+static int
+mkdir_one(const char *path, mode_t mode)
+{
+	struct stat sb;
+
+	if (mkdir(path, mode) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	if (stat(path, &sb) != 0)
+		return -1;
+	if (!S_ISDIR(sb.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+int
+mkdir_p(const char *path, mode_t mode)
+{
+	char	*copy, *p;
+	size_t	 len;
+	int	 r = 0, saved;
+
+	if (path == NULL || *path == '\0') {
+		errno = ENOENT;
+		return -1;
+	}
+	copy = xstrdup(path);
+	len = strlen(copy);
+	while (len > 1 && copy[len - 1] == '/')
+		copy[--len] = '\0';
+	for (p = copy + 1; r == 0 && (p = strchr(p, '/')) != NULL; p++) {
+		if (p[-1] == '/')
+			continue;
+		*p = '\0';
+		r = mkdir_one(copy, 0777);
+		*p = '/';
+	}
+	if (r == 0)
+		r = mkdir_one(copy, mode);
+	saved = errno;
+	free(copy);
+	errno = saved;
+	return r;
+}

@@ -1,0 +1,266 @@
+/* report: maintenance records of a period and compliance figures */
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+#include "report.h"
+#include "state.h"
+#include "store.h"
+#include "util.h"
+#include "verify.h"
+
+struct latencies {
+	int64_t	*ms;
+	long	*max;
+	size_t	 n, alloc;
+};
+
+/* What the record says went wrong and what was done about it. */
+static void
+problem_and_resolution(const struct record *r, struct report_row *row)
+{
+	struct record_phase p;
+	size_t	 i;
+
+	for (i = 0; i < record_nphases(r); i++) {
+		record_phase(r, i, &p);
+		if (p.status == NULL)
+			continue;
+		if (strcmp(p.phase, "rollback") == 0)
+			row->resolution = xasprintf("rollback %s",
+			    strcmp(p.status, "ok") == 0 ? "succeeded" : "failed");
+		else if (strcmp(p.status, "failed") == 0 && row->problem == NULL)
+			row->problem = xasprintf("%s '%s': %s", p.phase, p.name,
+			    p.problem != NULL ? p.problem : "failed");
+	}
+	if (row->problem == NULL && record_str(r, "reason") != NULL &&
+	    strcmp(row->outcome, "completed") != 0)
+		row->problem = xstrdup(record_str(r, "reason"));
+}
+
+/* Did every phase run inside the slot? */
+static int
+inside_window(const struct record *r, int64_t s, int64_t e)
+{
+	struct record_phase p;
+	size_t	 i;
+
+	for (i = 0; i < record_nphases(r); i++) {
+		record_phase(r, i, &p);
+		if (p.started < s || (p.ended != 0 && p.ended > e))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+collect_latencies(const struct record *r, struct latencies *l)
+{
+	struct verify_attempt a;
+	size_t	 i;
+
+	for (i = 0; i < record_nattempts(r); i++) {
+		record_attempt(r, i, &a);
+		if (a.status == 0)
+			continue;	/* no response: no latency */
+		if (l->n == l->alloc) {
+			l->alloc = l->alloc ? l->alloc * 2 : 64;
+			l->ms = xreallocarray(l->ms, l->alloc, sizeof *l->ms);
+			l->max = xreallocarray(l->max, l->alloc, sizeof *l->max);
+		}
+		l->ms[l->n] = a.ms;
+		l->max[l->n++] = a.max_ms;
+	}
+}
+
+static void
+fill_row(const struct record *r, const struct plan_state *ps,
+    struct report_row *row)
+{
+	row->plan = xstrdup(record_str(r, "plan"));
+	row->run = xstrdup(record_str(r, "run"));
+	row->title = xstrdup(record_str(r, "title") != NULL ?
+	    record_str(r, "title") : (ps != NULL && ps->snap.title != NULL ?
+	    ps->snap.title : ""));
+	row->operator = xstrdup(record_str(r, "operator") != NULL ?
+	    record_str(r, "operator") : "");
+	row->outcome = xstrdup(record_str(r, "outcome") != NULL ?
+	    record_str(r, "outcome") : "unknown");
+	row->started = record_time(r, "started_at");
+	row->ended = record_time(r, "ended_at");
+	row->slot_start = record_time(r, "slot_start");
+	row->slot_end = record_time(r, "slot_end");
+	row->planned = record_int(r, "planned_seconds");
+	row->emergency = record_bool(r, "emergency");
+	row->simulated = record_bool(r, "simulated");
+	row->notice_held = record_bool(r, "notice_held");
+	row->inside_window = inside_window(r, row->slot_start, row->slot_end);
+	problem_and_resolution(r, row);
+}
+
+static int
+load_row(struct repo *repo, const struct state *st, const char *id,
+    const char *name, struct report_row *row, struct latencies *lat,
+    int64_t from, int64_t to, char **cause)
+{
+	struct record *r;
+	char	*path, *text, *why;
+	size_t	 len;
+	int	 rc, keep = 0;
+
+	path = xasprintf("records/%s/%s", id, name);
+	rc = store_read(repo, st, path, &text, &len, cause);
+	free(path);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if ((r = record_parse(text, len, &why)) == NULL) {
+		*cause = xasprintf("records/%s/%s: %s", id, name, why);
+		free(why);
+		free(text);
+		return -1;
+	}
+	free(text);
+	if (record_time(r, "started_at") >= from &&
+	    record_time(r, "started_at") < to) {
+		fill_row(r, state_find(st, id), row);
+		collect_latencies(r, lat);
+		keep = 1;
+	}
+	record_free(r);
+	return keep;
+}
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct report_row *x = a, *y = b;
+
+	if (x->started != y->started)
+		return x->started < y->started ? -1 : 1;
+	return strcmp(x->plan, y->plan);
+}
+
+static int
+i64_cmp(const void *a, const void *b)
+{
+	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+long_cmp(const void *a, const void *b)
+{
+	long	 x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+figures(struct report *rep, struct latencies *l)
+{
+	int64_t	 dur = 0, planned = 0, over;
+	size_t	 i, finished = 0;
+
+	for (i = 0; i < rep->n; i++) {
+		struct report_row *r = &rep->rows[i];
+		if (strcmp(r->outcome, "completed") == 0)
+			rep->completed++;
+		else if (strcmp(r->outcome, "rolled-back") == 0)
+			rep->rolled_back++;
+		else if (strcmp(r->outcome, "failed") == 0)
+			rep->failed++;
+		else
+			rep->other++;
+		rep->inside += r->inside_window;
+		rep->notice += r->notice_held;
+		rep->emergencies += r->emergency;
+		rep->simulated += r->simulated;
+		if (r->ended == 0)
+			continue;
+		finished++;
+		dur += r->ended - r->started;
+		planned += r->planned;
+		over = (r->ended - r->started) - r->planned;
+		if (rep->worst_plan == NULL || over > rep->worst_over) {
+			rep->worst_over = over;
+			rep->worst_plan = r->plan;
+		}
+	}
+	if (finished > 0) {
+		rep->mean_duration = dur / (int64_t)finished;
+		rep->mean_planned = planned / (int64_t)finished;
+	}
+	rep->nlatency = l->n;
+	for (i = 0; i < l->n; i++)
+		rep->over_max += l->max[i] > 0 && l->ms[i] > l->max[i];
+	if (l->n > 0) {
+		qsort(l->ms, l->n, sizeof *l->ms, i64_cmp);
+		qsort(l->max, l->n, sizeof *l->max, long_cmp);
+		rep->p50_ms = l->ms[(l->n - 1) / 2];
+		rep->p95_ms = l->ms[(l->n * 95 + 99) / 100 - 1];
+		rep->max_ms_p50 = l->max[(l->n - 1) / 2];
+	}
+}
+
+int
+report_build(struct repo *repo, const struct state *st, int64_t from,
+    int64_t to, struct report *rep, char **cause)
+{
+	struct latencies lat = { NULL, NULL, 0, 0 };
+	char	**ids = NULL, **runs, *dir;
+	size_t	 i, j, alloc = 0;
+	int	 rc = 0, kept;
+
+	memset(rep, 0, sizeof *rep);
+	if (store_list(repo, st, "records", &ids, cause) != 0)
+		return -1;
+	for (i = 0; rc == 0 && ids[i] != NULL; i++) {
+		dir = xasprintf("records/%s", ids[i]);
+		rc = store_list(repo, st, dir, &runs, cause);
+		free(dir);
+		for (j = 0; rc == 0 && runs[j] != NULL; j++) {
+			if (!str_endswith(runs[j], ".json"))
+				continue;
+			if (rep->n == alloc) {
+				alloc = alloc ? alloc * 2 : 16;
+				rep->rows = xreallocarray(rep->rows, alloc,
+				    sizeof *rep->rows);
+			}
+			memset(&rep->rows[rep->n], 0, sizeof *rep->rows);
+			kept = load_row(repo, st, ids[i], runs[j],
+			    &rep->rows[rep->n], &lat, from, to, cause);
+			if (kept < 0)
+				rc = -1;
+			else
+				rep->n += kept;
+		}
+		if (rc == 0)
+			strv_free(runs);
+	}
+	strv_free(ids);
+	qsort(rep->rows, rep->n, sizeof *rep->rows, row_cmp);
+	figures(rep, &lat);
+	free(lat.ms);
+	free(lat.max);
+	return rc;
+}
+
+void
+report_release(struct report *rep)
+{
+	size_t	 i;
+
+	for (i = 0; i < rep->n; i++) {
+		struct report_row *r = &rep->rows[i];
+		free(r->plan);
+		free(r->run);
+		free(r->title);
+		free(r->operator);
+		free(r->outcome);
+		free(r->problem);
+		free(r->resolution);
+	}
+	free(rep->rows);
+	memset(rep, 0, sizeof *rep);
+}

@@ -1,0 +1,47 @@
+/* report: maintenance records of a period and compliance figures */
+#ifndef OFFPEAK_REPORT_H
+#define OFFPEAK_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct repo;
+struct state;
+
+/* One run, as a maintenance report lists it (clause 3.3 of the SLA). */
+struct report_row {
+	char	*plan, *run, *title, *operator;
+	char	*outcome;	/* completed, rolled-back, failed, cancelled, running */
+	char	*problem;	/* what went wrong, or NULL */
+	char	*resolution;	/* what was done about it, or NULL */
+	int64_t	 started, ended;
+	int64_t	 slot_start, slot_end;
+	int64_t	 planned;	/* seconds the plan said it would take */
+	int	 emergency;
+	int	 simulated;	/* made under --now */
+	int	 inside_window;	/* every phase within the slot */
+	int	 notice_held;	/* the notice gate passed */
+};
+
+struct report {
+	struct report_row *rows;	/* by start time */
+	size_t	 n;
+	size_t	 completed, rolled_back, failed, other;
+	size_t	 inside, notice, emergencies, simulated;
+	int64_t	 mean_duration, mean_planned;	/* over finished runs */
+	int64_t	 worst_over;	/* largest (actual - planned), seconds */
+	const char *worst_plan;	/* borrowed from rows */
+	size_t	 nlatency, over_max;	/* verification attempts */
+	int64_t	 p50_ms, p95_ms;
+	long	 max_ms_p50;	/* median of the limits they were held to */
+};
+
+/*
+ * Read every maintenance record on the state branch whose run started in
+ * [from, to) and compute the figures. Returns 0, or -1 with *cause.
+ */
+int	 report_build(struct repo *, const struct state *, int64_t from,
+	     int64_t to, struct report *, char **cause);
+void	 report_release(struct report *);
+
+#endif
