@@ -54,6 +54,7 @@ struct render {
 	int64_t	 now;
 	struct zone *zones;
 	size_t	 nzones;
+	size_t	*zorder;		/* zones by name */
 	struct event *evs;
 	size_t	 nevs;
 	struct feed *feeds;		/* systems and groups, sorted by path */
@@ -605,12 +606,27 @@ zone_at(const struct render *r, size_t i)
 	return i < r->nzones ? &r->zones[i] : NULL;
 }
 
+static const struct render *zsort_r;
+
+static int
+zone_cmp(const void *a, const void *b)
+{
+	return strcmp(zsort_r->zones[*(const size_t *)a].name,
+	    zsort_r->zones[*(const size_t *)b].name);
+}
+
 /* Each zone's VTIMEZONE covers whole years, one past its last use. */
 static void
 zones_finish(struct render *r)
 {
 	struct zone *z;
 	size_t	 i;
+
+	r->zorder = xcalloc(r->nzones + 1, sizeof *r->zorder);
+	for (i = 0; i < r->nzones; i++)
+		r->zorder[i] = i;
+	zsort_r = r;
+	qsort(r->zorder, r->nzones, sizeof *r->zorder, zone_cmp);
 
 	for (i = 0; i < r->nzones; i++) {
 		z = &r->zones[i];
@@ -966,6 +982,7 @@ window_rule(const char *rrule, const struct zone *z)
 /* What a window and a freeze show in windows.ics. */
 struct span_event {
 	const char *kind;	/* "window", "freeze" */
+	const struct civil *local;	/* recurring: the first start as given */
 	const char *name;
 	char	*summary, *desc;
 	const char *category;
@@ -990,7 +1007,13 @@ span_text(const struct render *r, const struct span_event *s)
 	free(uid);
 	icalcomponent_add_property(c, icalproperty_new_dtstamp(ical_utc(s->start)));
 	icalcomponent_add_property(c, icalproperty_new_sequence(0));
-	add_time(c, icalproperty_new_dtstart, s->start, z);
+	if (s->local != NULL && z != NULL) {
+		/* a rule recurs in local time: its DTSTART must be local */
+		p = icalproperty_new_dtstart(ical_floating(s->local));
+		icalproperty_add_parameter(p, icalparameter_new_tzid(z->name));
+		icalcomponent_add_property(c, p);
+	} else
+		add_time(c, icalproperty_new_dtstart, s->start, z);
 	add_time(c, icalproperty_new_dtend, s->end, z);
 	if (s->rrule != NULL)
 		icalcomponent_add_property(c,
@@ -1039,6 +1062,7 @@ window_event(struct render *r, const struct window_def *w,
 	buf_addf(&b, " may be scheduled in this window (%s each time).", dur);
 	free(dur);
 	s->desc = buf_detach(&b, NULL);
+	s->local = &w->start;
 	s->rrule = w->rrule;
 	s->exdates = w->exdates;
 	s->nexdates = w->nexdates;
@@ -1075,6 +1099,7 @@ freeze_event(struct render *r, const struct freeze_def *f,
 	if ((s->zone = zone_find(r, zone, cause)) == ZONE_BAD)
 		return -1;
 	if (f->kind == FREEZE_RECURRING) {
+		s->local = &f->local_start;
 		s->start = civil_instant(&f->local_start, zone_at(r, s->zone));
 		s->end = s->start + f->duration;
 		s->rrule = f->rrule;
@@ -1193,8 +1218,8 @@ feed_finish(const struct render *r, struct feed *f, struct notice_feed *out)
 	buf_add(&b, head, len);
 	free(head);
 	for (i = 0; i < r->nzones; i++) {
-		if (f->zused[i])
-			buf_adds(&b, r->zones[i].text);
+		if (f->zused[r->zorder[i]])
+			buf_adds(&b, r->zones[r->zorder[i]].text);
 	}
 	buf_add(&b, f->body.data != NULL ? f->body.data : "", f->body.len);
 	buf_adds(&b, CAL_END);
@@ -1311,6 +1336,7 @@ render_release(struct render *r)
 		free(r->zones[i].text);
 	}
 	free(r->zones);
+	free(r->zorder);
 	free(r->feeds);
 }
 

@@ -256,6 +256,14 @@ record_set_manifest(struct record *r, const char *text, size_t len,
 	return 0;
 }
 
+char *
+record_manifest(const struct record *r)
+{
+	json_t	*m = json_object_get(r->o, "backup_manifest");
+
+	return m != NULL ? json_dumps(m, JSON_COMPACT) : NULL;
+}
+
 void
 record_add_attempt(struct record *r, const struct verify_attempt *a)
 {

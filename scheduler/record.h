@@ -56,6 +56,8 @@ int	 record_phase_ok(const struct record *, const char *phase,
 /* Keep the backup manifest (a JSON object's text); -1 when it is not one. */
 int	 record_set_manifest(struct record *, const char *text, size_t len,
 	     char **cause);
+/* The kept backup manifest as JSON text (allocated), or NULL. */
+char	*record_manifest(const struct record *);
 void	 record_add_attempt(struct record *, const struct verify_attempt *);
 /* Number of verification attempts kept, and one of them. */
 size_t	 record_nattempts(const struct record *);

@@ -128,6 +128,19 @@ int	 repo_walk(struct repo *, const char *rev, const char *path,
 	     char **cause);
 
 /*
+ * Write the tree of rev (a commit, tag or tree) into dir, which must be
+ * missing (it is created 0700, with its parents) or an empty directory
+ * (made 0700). Files get mode 0644 or 0755 as in git, symlinks are made
+ * as symlinks, submodules are skipped. Entry names ".", "..", ".git" or
+ * with a '/' are refused, and so are symlinks whose target is absolute or
+ * climbs out of dir (".." is allowed only as leading components). Nothing
+ * is ever written outside dir. Returns 0, or -1 with *cause; dir may then
+ * hold part of the tree (remove it with rmtree).
+ */
+int	 repo_export_tree(struct repo *, const char *rev, const char *dir,
+	     char **cause);
+
+/*
  * A set of changes to the tree of a branch, committed as one commit whose
  * parent is base (a hex id, or "" for a new branch).
  */

@@ -90,16 +90,22 @@ for path in sys.argv[1:]:
 "$NODE" "$SRCDIR/tests/js/ics-events.mjs" "$F/all.ics" >"$TMP/js.json"
 "$PY" "$SRCDIR/tests/py/ics_events.py" "$F/all.ics" >"$TMP/py.json"
 "$ICS_CHECK" "$F/all.ics" >"$TMP/lib.json"
-ok "ical.js, python3-icalendar and libical read back title, description and owner" "$PY" - "$TMP" <<'PY'
+ok "ical.js, python3-icalendar and libical read back title, description and owner" "$PY" - "$TMP" "$SRCDIR/tests/py" <<'PY'
 import json, sys
+sys.path.insert(0, sys.argv[2])
+from feedcheck import Checker
 d = sys.argv[1]
 want = json.load(open(d + "/want.json"))
 for who in ("js", "py", "lib"):
     feed = json.load(open("%s/%s.json" % (d, who)))[0]
     [e] = feed["events"]
-    assert e["summary"] == want["title"], (who, e["summary"])
-    assert e["description"].startswith(want["description"] + "\n\n"), who
-    assert "\nOwner: " + want["owner"] + "\n" in e["description"], who
+    # python3-icalendar 4.0.3 misreads a backslash before n, comma or semicolon
+    read = lambda s: Checker.as_read("python" if who == "py" else who, s)
+    assert e["summary"] == read(want["title"]), (who, e["summary"])
+    assert e["description"].startswith(read(want["description"]) + "\n\n"), who
+    assert "\nOwner: " + read(want["owner"]) + "\n" in e["description"], who
+    if who == "py":
+        assert e["description"] != want["description"], "the quirk is no longer there"
     if who != "lib":
         assert feed["calendar"]["name"] == want["name"], (who, feed["calendar"]["name"])
         assert e["provider"] == want["provider"], (who, e["provider"])

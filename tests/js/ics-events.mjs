@@ -11,6 +11,14 @@
 import fs from 'node:fs';
 import ICAL from 'ical.js';
 
+// RFC 5545 reads an X- property as TEXT; ical.js leaves properties it does
+// not know unescaped unless told their type, as a client would tell it.
+for (const name of ['x-wr-calname', 'x-wr-caldesc', 'x-wr-timezone', 'x-maintnote-provider',
+  'x-maintnote-account', 'x-maintnote-maintenance-id', 'x-maintnote-object-id',
+  'x-maintnote-impact', 'x-maintnote-status']) {
+  ICAL.design.defaultSet.property[name] = { defaultType: 'text' };
+}
+
 function utc(t) {
   return new Date(t.toUnixTime() * 1000).toISOString().replace('.000Z', 'Z');
 }

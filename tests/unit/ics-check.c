@@ -5,7 +5,8 @@
  * X-MAINTNOTE-STATUS and its DTSTART/DTEND in UTC through the file's own
  * VTIMEZONEs. "problems" lists every X-LIC-ERROR libical's parser added, a
  * TZID without a VTIMEZONE in the file, and whether libical writes the
- * parsed file back byte for byte ("roundtrip").
+ * parsed file back byte for byte ("roundtrip"; the order of VTIMEZONEs
+ * aside, which its parser reverses).
  *
  *   ics-check FILE...
  */
@@ -132,13 +133,53 @@ event(icalcomponent *root, icalcomponent *ev, json_t *problems)
 	return o;
 }
 
+static int
+block_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The text with its VTIMEZONEs sorted: libical's parser keeps every other
+ * component in order but gives the VTIMEZONEs back in reverse.
+ */
+static char *
+zones_sorted(const char *s)
+{
+	const char *first = strstr(s, "BEGIN:VTIMEZONE\r\n"), *p, *e;
+	char	*out, **blocks = NULL;
+	size_t	 n = 0, i, len = strlen(s);
+
+	if (first == NULL)
+		return strdup(s);
+	out = malloc(len + 1);
+	memcpy(out, s, (size_t)(first - s));
+	out[first - s] = '\0';
+	for (p = first; strncmp(p, "BEGIN:VTIMEZONE\r\n", 17) == 0; p = e) {
+		if ((e = strstr(p, "END:VTIMEZONE\r\n")) == NULL)
+			break;
+		e += strlen("END:VTIMEZONE\r\n");
+		blocks = realloc(blocks, (n + 1) * sizeof *blocks);
+		blocks[n] = strndup(p, (size_t)(e - p));
+		n++;
+	}
+	qsort(blocks, n, sizeof *blocks, block_cmp);
+	for (i = 0; i < n; i++) {
+		strcat(out, blocks[i]);
+		free(blocks[i]);
+	}
+	free(blocks);
+	strcat(out, p);
+	return out;
+}
+
 static json_t *
 check(const char *path)
 {
 	json_t	*o = json_object(), *events = json_array(), *zones = json_array();
 	json_t	*problems = json_array();
 	icalcomponent *root, *c;
-	char	*text, *again;
+	char	*text, *again, *a, *b;
 	size_t	 len;
 
 	json_object_set_new(o, "feed", json_string(path));
@@ -160,8 +201,12 @@ check(const char *path)
 	    ICAL_VEVENT_COMPONENT))
 		json_array_append_new(events, event(root, c, problems));
 	again = icalcomponent_as_ical_string_r(root);
+	a = zones_sorted(text);
+	b = zones_sorted(again);
 	json_object_set_new(o, "roundtrip", json_boolean(strlen(again) == len &&
-	    memcmp(again, text, len) == 0));
+	    strcmp(a, b) == 0));
+	free(a);
+	free(b);
 	icalmemory_free_buffer(again);
 	icalcomponent_free(root);
 	free(text);

@@ -1,0 +1,902 @@
+/* run: execute one approved change — gates, backup, steps, verify, rollback */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "datetime.h"
+#include "freezefeed.h"
+#include "fsutil.h"
+#include "hookrun.h"
+#include "plan.h"
+#include "policy.h"
+#include "record.h"
+#include "repo.h"
+#include "run.h"
+#include "session.h"
+#include "state.h"
+#include "store.h"
+#include "tz.h"
+#include "util.h"
+#include "verify.h"
+#include "window.h"
+
+#define RUN_LOG_MAX	(1024 * 1024)	/* bytes of a phase log kept on the branch */
+
+/* Everything one run works with. */
+struct run {
+	struct session *s;
+	struct plan *p;
+	struct plan_state *ps;
+	const struct run_opts *opts;
+	const struct run_events *ev;
+	struct record *rec;
+	char	*id;		/* run id */
+	char	*dir;		/* work directory: tree/, manifest, logs */
+	char	*tree;		/* export of the plan's revision */
+	char	*manifest;	/* $OFFPEAK_BACKUP_MANIFEST */
+	int64_t	 mono0, clock0;	/* the run's clock: clock0 + elapsed */
+	int	 nlog;		/* phase logs written so far */
+	struct store_file *files;	/* queued for the next commit */
+	size_t	 nfiles;
+	char	*failure;	/* what went wrong, for the operator */
+};
+
+static int64_t
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* Now, as the run sees it: --now plus the time the run has taken. */
+static int64_t
+run_clock(void *arg)
+{
+	struct run *r = arg;
+
+	return r->clock0 + (mono_s() - r->mono0);
+}
+
+static void
+progress(struct run *r, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	if (r->ev == NULL || r->ev->progress == NULL)
+		return;
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	r->ev->progress(s, r->ev->arg);
+	free(s);
+}
+
+static char *
+local_time(int64_t t, const char *zone)
+{
+	const struct tz *z;
+	char	*cause = NULL, *s;
+
+	if (zone == NULL || (z = tz_get(zone, &cause)) == NULL) {
+		free(cause);
+		return dt_format_utc(t);
+	}
+	s = dt_format_offset(t, tz_offset_at(z, t));
+	return s;
+}
+
+/* Queue a file for the next state commit (taking data). */
+static void
+queue_file(struct run *r, char *path, char *data, size_t len)
+{
+	r->files = xreallocarray(r->files, r->nfiles + 1, sizeof *r->files);
+	r->files[r->nfiles].path = path;
+	r->files[r->nfiles].data = data;
+	r->files[r->nfiles].len = len;
+	r->nfiles++;
+}
+
+static void
+clear_files(struct run *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nfiles; i++) {
+		free((char *)r->files[i].path);
+		free((char *)r->files[i].data);
+	}
+	free(r->files);
+	r->files = NULL;
+	r->nfiles = 0;
+}
+
+static char *
+record_path(const struct run *r)
+{
+	return xasprintf("records/%s/%s.json", r->ps->id, r->id);
+}
+
+/*
+ * A phase boundary: the record (and the logs written since the last one)
+ * go to the state branch in one commit, so a crash leaves a record that
+ * says how far the run got.
+ */
+static int
+checkpoint(struct run *r, char **cause)
+{
+	char	*text = record_to_json(r->rec);
+	int	 rc;
+
+	queue_file(r, record_path(r), text, strlen(text));
+	rc = session_commit(r->s, r->files, r->nfiles, cause);
+	clear_files(r);
+	return rc;
+}
+
+/* Is a process of this host with that pid still alive? */
+static int
+pid_alive(long pid)
+{
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+static char *
+this_host(void)
+{
+	char	 h[256];
+
+	if (gethostname(h, sizeof h) != 0)
+		return xstrdup("unknown");
+	h[sizeof h - 1] = '\0';
+	return xstrdup(h);
+}
+
+/* A run in progress: held elsewhere (exit 4) or interrupted (exit 1). */
+static int
+gate_running(struct run *r, char **cause)
+{
+	struct plan_state *ps = r->ps;
+	char	*host = this_host(), *since = dt_format_utc(ps->run.started);
+	int	 dead = ps->run.host != NULL && strcmp(ps->run.host, host) == 0 &&
+	    !pid_alive(ps->run.pid);
+	int	 rc;
+
+	if (dead) {
+		*cause = xasprintf("gate 'lock': run %s of '%s' (by %s since %s) "
+		    "was interrupted: its process %ld on this host is gone; "
+		    "continue it with 'offpeak run %s --resume' or stop it with "
+		    "'offpeak cancel %s -m ...'", ps->run.id, ps->id,
+		    ps->run.operator, since, ps->run.pid, ps->id, ps->id);
+		rc = EXIT_INVALID;
+	} else {
+		*cause = xasprintf("gate 'lock': run %s of '%s' by %s on %s "
+		    "(pid %ld) since %s holds the lock; if it was interrupted, "
+		    "continue it with 'offpeak run %s --resume'", ps->run.id,
+		    ps->id, ps->run.operator, ps->run.host, ps->run.pid, since,
+		    ps->id);
+		rc = EXIT_RACE;
+	}
+	free(host);
+	free(since);
+	return rc;
+}
+
+static int
+gate_status(struct run *r, char **cause)
+{
+	struct plan_state *ps = r->ps;
+	int	 n, rej, running = ps->status == ST_BACKING_UP ||
+	    ps->status == ST_EXECUTING || ps->status == ST_VERIFYING;
+
+	if (running && !r->opts->resume)
+		return gate_running(r, cause);
+	if (r->opts->resume && !running) {
+		*cause = xasprintf("'%s' has no interrupted run to resume (it is "
+		    "%s)", ps->id, status_names[ps->status]);
+		return EXIT_INVALID;
+	}
+	if (running)
+		return EXIT_DONE;
+	n = state_count_approvals(ps, r->s->chk.policy, &rej, NULL);
+	if (ps->status == ST_COMPLETED)
+		*cause = xasprintf("gate 'not completed': '%s' already ran to "
+		    "completion (run %s)", ps->id, ps->run.id != NULL ?
+		    ps->run.id : "?");
+	else if (ps->status == ST_SUBMITTED || ps->status == ST_ASSESSED ||
+	    ps->status == ST_REJECTED)
+		*cause = xasprintf("gate 'approved': '%s' is %s, with %d of %d "
+		    "approvals for revision %.12s", ps->id,
+		    status_names[ps->status], n, ps->risk.approvals, ps->revision);
+	else if (ps->status != ST_SCHEDULED || !ps->slot_live)
+		*cause = xasprintf("gate 'scheduled': '%s' is %s, without a slot%s",
+		    ps->id, status_names[ps->status], ps->status == ST_APPROVED ?
+		    " (run 'offpeak schedule')" : "");
+	else
+		return EXIT_DONE;
+	return EXIT_INVALID;
+}
+
+static int
+gate_time(struct run *r, char **cause)
+{
+	const struct plan_state *ps = r->ps;
+	int64_t	 now = run_clock(r), held = ps->published_at + ps->risk.notice;
+	char	*a, *wait;
+
+	if (now < ps->slot.start || now >= ps->slot.end) {
+		a = local_time(now < ps->slot.start ? ps->slot.start :
+		    ps->slot.end, ps->slot.timezone);
+		wait = dur_human(ps->slot.start - now);
+		if (now < ps->slot.start)
+			*cause = xasprintf("gate 'window': now is outside the "
+			    "slot of '%s'; it opens at %s (in %s)", ps->id, a, wait);
+		else
+			*cause = xasprintf("gate 'window': the slot of '%s' ended "
+			    "at %s; 'offpeak schedule' gives it a new one", ps->id, a);
+		free(a);
+		free(wait);
+		return EXIT_INVALID;
+	}
+	if (now < held) {
+		a = local_time(held, ps->slot.timezone);
+		*cause = xasprintf("gate 'notice': the notice of '%s' holds only "
+		    "from %s", ps->id, a);
+		free(a);
+		return EXIT_INVALID;
+	}
+	return EXIT_DONE;
+}
+
+/* Does the freeze touch one of the plan's systems' groups? */
+static int
+freeze_touches(const struct policy *pol, const struct freeze_def *f,
+    const struct plan *p)
+{
+	const struct system *s;
+	size_t	 i, j;
+
+	if (f->groups == NULL)
+		return 1;
+	for (i = 0; p->systems[i] != NULL; i++) {
+		if ((s = policy_system(pol, p->systems[i])) == NULL)
+			continue;
+		for (j = 0; f->groups[j] != NULL; j++) {
+			if (strcmp(f->groups[j], s->group) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* The end of a freeze in force at now, or 0. */
+static int64_t
+frozen_until(struct run *r, const struct freeze_def *f,
+    const struct freeze_feeds *ff, size_t index, int64_t now, char **cause)
+{
+	struct interval *iv = NULL;
+	size_t	 n = 0, i;
+	int64_t	 until = 0;
+
+	if (f->kind == FREEZE_URL) {
+		for (i = 0; i < ff->nevents; i++) {
+			if (ff->events[i].freeze == index &&
+			    ff->events[i].start <= now && now < ff->events[i].end &&
+			    ff->events[i].end > until)
+				until = ff->events[i].end;
+		}
+		return until;
+	}
+	if (freeze_expand(f, now - 8 * 86400, now + 86400, &iv, &n, cause) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (iv[i].start <= now && now < iv[i].end && iv[i].end > until)
+			until = iv[i].end;
+	}
+	free(iv);
+	(void)r;
+	return until;
+}
+
+static int
+gate_freeze(struct run *r, char **cause)
+{
+	const struct policy *pol = r->s->chk.policy;
+	struct freeze_feeds ff;
+	int64_t	 now = run_clock(r), until;
+	size_t	 i;
+	char	*t;
+	int	 rc;
+
+	if ((rc = freeze_feeds_load(r->s, &ff, cause)) != EXIT_DONE)
+		return rc;
+	for (i = 0; rc == EXIT_DONE && i < pol->nfreezes; i++) {
+		if (!freeze_touches(pol, &pol->freezes[i], r->p))
+			continue;
+		if ((until = frozen_until(r, &pol->freezes[i], &ff, i, now,
+		    cause)) < 0)
+			rc = EXIT_ENV;
+		else if (until > 0) {
+			t = local_time(until, r->ps->slot.timezone);
+			*cause = xasprintf("gate 'freeze': freeze '%s' is in force "
+			    "until %s", pol->freezes[i].name, t);
+			free(t);
+			rc = EXIT_INVALID;
+		}
+	}
+	/* refreshed feed caches go into the lock commit */
+	for (i = 0; rc == EXIT_DONE && i < ff.nfiles; i++) {
+		queue_file(r, xstrdup(ff.files[i].path), ff.files[i].data ?
+		    xstrndup(ff.files[i].data, ff.files[i].len) : NULL,
+		    ff.files[i].len);
+	}
+	for (i = 0; ff.warnings != NULL && ff.warnings[i] != NULL; i++)
+		progress(r, "warning: %s", ff.warnings[i]);
+	freeze_feeds_release(&ff);
+	return rc;
+}
+
+/* Every gate, in the order an operator would want to hear about them. */
+static int
+gates(struct run *r, char **cause)
+{
+	int	 rc;
+
+	if ((rc = gate_status(r, cause)) != EXIT_DONE)
+		return rc;
+	if (r->opts->resume)
+		return EXIT_DONE;	/* a change half done is finished or undone */
+	if ((rc = gate_time(r, cause)) != EXIT_DONE)
+		return rc;
+	return gate_freeze(r, cause);
+}
+
+static void
+set_outcome(struct plan_state *ps, const char *outcome)
+{
+	free(ps->run.outcome);
+	ps->run.outcome = xstrdup(outcome);
+	ps->dirty = 1;
+}
+
+/* A new record with what a report needs to judge the run. */
+static void
+record_start(struct run *r, int64_t now)
+{
+	const struct plan_state *ps = r->ps;
+
+	r->rec = record_new(ps->id, r->id);
+	record_set_str(r->rec, "title", r->p->title);
+	record_set_str(r->rec, "revision", ps->revision);
+	record_set_str(r->rec, "commit", repo_tree_commit(r->s->tree));
+	record_set_str(r->rec, "operator", ps->run.operator);
+	record_set_str(r->rec, "host", ps->run.host);
+	record_set_int(r->rec, "pid", ps->run.pid);
+	record_set_bool(r->rec, "simulated", r->s->simulated);
+	record_set_bool(r->rec, "emergency", ps->risk.emergency);
+	record_set_str(r->rec, "risk_level", ps->risk.level);
+	record_set_time(r->rec, "slot_start", ps->slot.start);
+	record_set_time(r->rec, "slot_end", ps->slot.end);
+	record_set_str(r->rec, "window", ps->slot.window);
+	record_set_int(r->rec, "planned_seconds", r->p->duration);
+	record_set_time(r->rec, "published_at", ps->published_at);
+	record_set_bool(r->rec, "notice_held", now >= ps->published_at +
+	    ps->risk.notice);
+	record_set_time(r->rec, "started_at", now);
+	record_add_gate(r->rec, "approved", 1, ps->revision);
+	record_add_gate(r->rec, "scheduled", 1, ps->slot.window);
+	record_add_gate(r->rec, "window", 1, NULL);
+	record_add_gate(r->rec, "notice", now >= ps->published_at +
+	    ps->risk.notice, NULL);
+	record_add_gate(r->rec, "freeze", 1, NULL);
+	record_add_gate(r->rec, "lock", 1, NULL);
+}
+
+/* The lock: the state commit that moves the plan to backing-up. */
+static int
+take_lock(struct run *r, char **cause)
+{
+	struct plan_state *ps = r->ps;
+	int64_t	 now = run_clock(r);
+	struct civil c;
+
+	utc_to_civil(now, &c);
+	r->id = xasprintf("%04d%02d%02dT%02d%02d%02dZ-%ld", c.year, c.month,
+	    c.day, c.hour, c.minute, c.second, (long)getpid());
+	free(ps->run.id);
+	ps->run.id = xstrdup(r->id);
+	free(ps->run.operator);
+	ps->run.operator = xstrdup(r->opts->operator);
+	free(ps->run.host);
+	ps->run.host = this_host();
+	ps->run.pid = (long)getpid();
+	ps->run.started = now;
+	set_outcome(ps, "running");
+	record_start(r, now);
+	state_set_status(&r->s->st, ps, ST_BACKING_UP, now);
+	state_log(&r->s->st, ps, "start %s run %s by %s on %s", ps->id, r->id,
+	    ps->run.operator, ps->run.host);
+	return checkpoint(r, cause);
+}
+
+/* Resuming: the record so far, and the lock taken again by this process. */
+static int
+take_over(struct run *r, char **cause)
+{
+	struct plan_state *ps = r->ps;
+	char	*path, *text, *why;
+	size_t	 len;
+	int	 rc;
+
+	r->id = xstrdup(ps->run.id);
+	path = record_path(r);
+	rc = store_read(r->s->repo, &r->s->st, path, &text, &len, cause);
+	free(path);
+	if (rc != 0) {
+		if (rc > 0)
+			*cause = xasprintf("the record of run %s is missing", r->id);
+		return EXIT_ENV;
+	}
+	r->rec = record_parse(text, len, &why);
+	free(text);
+	if (r->rec == NULL) {
+		*cause = xasprintf("run %s: %s", r->id, why);
+		free(why);
+		return EXIT_ENV;
+	}
+	free(ps->run.host);
+	ps->run.host = this_host();
+	ps->run.pid = (long)getpid();
+	ps->dirty = 1;
+	record_set_time(r->rec, "resumed_at", run_clock(r));
+	state_log(&r->s->st, ps, "resume %s run %s by %s on %s", ps->id, r->id,
+	    r->opts->operator, ps->run.host);
+	return checkpoint(r, cause);
+}
+
+/* The work directory and the export of the plan's own revision. */
+static int
+prepare_dir(struct run *r, char **cause)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	r->dir = xasprintf("%s/offpeak-run-%s-%s", tmp != NULL && *tmp ?
+	    tmp : "/tmp", r->ps->id, r->id);
+	r->tree = xasprintf("%s/tree", r->dir);
+	r->manifest = xasprintf("%s/backup-manifest.json", r->dir);
+	if (rmtree(r->dir) != 0 || mkdir_p(r->dir, 0700) != 0) {
+		*cause = xasprintf("cannot prepare '%s': %s", r->dir,
+		    strerror(errno));
+		return -1;
+	}
+	return repo_export_tree(r->s->repo, repo_tree_commit(r->s->tree),
+	    r->tree, cause);
+}
+
+/* Output of a hook, to the operator with its phase as prefix. */
+struct phase_out {
+	struct run *r;
+	const char *label;
+};
+
+static void
+on_line(const char *line, size_t len, void *arg)
+{
+	struct phase_out *o = arg;
+
+	if (o->r->ev != NULL && o->r->ev->output != NULL)
+		o->r->ev->output(o->label, line, len, o->r->ev->arg);
+}
+
+/* Queue a phase's whole log (its last RUN_LOG_MAX bytes) for the branch. */
+static void
+queue_log(struct run *r, const char *local, const char *path)
+{
+	FILE	*f = fopen(local, "rb");
+	struct buf b = BUF_INIT;
+	char	 chunk[8192];
+	size_t	 n;
+	long	 size;
+
+	if (f == NULL)
+		return;
+	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > RUN_LOG_MAX) {
+		buf_addf(&b, "[... %ld bytes cut ...]\n", size - RUN_LOG_MAX);
+		fseek(f, size - RUN_LOG_MAX, SEEK_SET);
+	} else
+		rewind(f);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(f);
+	n = b.len;
+	queue_file(r, xstrdup(path), buf_detach(&b, NULL), n);
+}
+
+static char **
+hook_env(struct run *r, const char *phase)
+{
+	char	**env = xcalloc(8, sizeof *env), *s, *e;
+
+	s = dt_format_utc(r->ps->slot.start);
+	e = dt_format_utc(r->ps->slot.end);
+	env[0] = xasprintf("OFFPEAK_PLAN_ID=%s", r->ps->id);
+	env[1] = xasprintf("OFFPEAK_PLAN_FILE=%s/plans/%s.json", r->tree,
+	    r->ps->id);
+	env[2] = xasprintf("OFFPEAK_PHASE=%s", phase);
+	env[3] = xasprintf("OFFPEAK_RUN_ID=%s", r->id);
+	env[4] = xasprintf("OFFPEAK_WINDOW_START=%s", s);
+	env[5] = xasprintf("OFFPEAK_WINDOW_END=%s", e);
+	env[6] = xasprintf("OFFPEAK_BACKUP_MANIFEST=%s", r->manifest);
+	free(s);
+	free(e);
+	return env;
+}
+
+/*
+ * Run one hook as a phase of the record. Returns 1 when it succeeded;
+ * otherwise *problem says how it failed.
+ */
+static int
+run_hook(struct run *r, const char *phase, const char *label,
+    const struct hook *h, char **problem)
+{
+	struct hookrun_opts o;
+	struct hookrun_result res;
+	struct phase_out out = { r, label };
+	char	*local, *path, **env, *cause = NULL;
+	size_t	 i;
+	int	 ok;
+
+	r->nlog++;
+	local = xasprintf("%s/%02d-%s.log", r->dir, r->nlog, phase);
+	path = xasprintf("records/%s/%s/%02d-%s.log", r->ps->id, r->id, r->nlog,
+	    phase);
+	i = record_phase_begin(r->rec, phase, label, run_clock(r), path);
+	env = hook_env(r, phase);
+	memset(&o, 0, sizeof o);
+	o.root = r->tree;
+	o.argv = h->argv;
+	o.env = env;
+	o.timeout_ms = h->timeout * 1000;
+	o.grace_ms = r->opts->grace_ms;
+	o.log = local;
+	o.line = on_line;
+	o.arg = &out;
+	o.stop = r->opts->stop;
+	progress(r, "%s: running %s", label, h->argv[0]);
+	if (hookrun_run(&o, &res, &cause) == 0 && hookrun_succeeded(&res)) {
+		ok = 1;
+		*problem = NULL;
+	} else {
+		ok = 0;
+		*problem = cause != NULL ? cause : hookrun_describe(&res);
+		if (cause != NULL)
+			cause = NULL;
+	}
+	record_phase_end(r->rec, i, run_clock(r), res.exited ? res.status : -1,
+	    res.signal, res.timed_out, ok ? "ok" : "failed", *problem, res.tail);
+	progress(r, "%s: %s", label, ok ? "ok" : *problem);
+	queue_log(r, local, path);
+	hookrun_result_release(&res);
+	strv_free(env);
+	free(local);
+	free(path);
+	return ok;
+}
+
+/* The manifest must be a JSON object with a location and a size or hash. */
+static char *
+manifest_problem(struct run *r)
+{
+	struct stat st;
+	char	*text = NULL, *why = NULL;
+	FILE	*f;
+	size_t	 n;
+	int	 ok;
+
+	if (stat(r->manifest, &st) != 0)
+		return xstrdup("the backup hook left no manifest at "
+		    "$OFFPEAK_BACKUP_MANIFEST");
+	if (st.st_size == 0)
+		return xstrdup("the backup manifest is empty");
+	if (st.st_size > 1024 * 1024)
+		return xstrdup("the backup manifest is larger than 1 MiB");
+	if ((f = fopen(r->manifest, "rb")) == NULL)
+		return xasprintf("cannot read the backup manifest: %s",
+		    strerror(errno));
+	text = xmalloc((size_t)st.st_size + 1);
+	n = fread(text, 1, (size_t)st.st_size, f);
+	fclose(f);
+	text[n] = '\0';
+	ok = record_set_manifest(r->rec, text, n, &why) == 0;
+	free(text);
+	if (!ok)
+		return why;
+	text = record_manifest(r->rec);
+	if (strstr(text, "\"location\"") == NULL || (strstr(text, "\"size\"") ==
+	    NULL && strstr(text, "\"sha256\"") == NULL))
+		why = xstrdup("the backup manifest lacks 'location', or both "
+		    "'size' and 'sha256'");
+	free(text);
+	return why;
+}
+
+static int
+phase_backup(struct run *r, char **problem)
+{
+	char	*why;
+
+	unlink(r->manifest);
+	if (!run_hook(r, "backup", "backup", &r->p->backup, problem))
+		return 0;
+	if ((why = manifest_problem(r)) != NULL) {
+		*problem = why;
+		progress(r, "backup: %s", why);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Steps in order, each one committed when done; one whose timeout would
+ * pass the slot's end is not run. Returns 1, 0 (*problem) or -1 (*cause).
+ */
+static int
+phase_steps(struct run *r, char **problem, char **cause)
+{
+	const struct step *st;
+	char	*label, *end;
+	size_t	 i, k;
+	int	 ok = 1;
+
+	for (i = 0; ok && i < r->p->nsteps; i++) {
+		st = &r->p->steps[i];
+		label = xasprintf("step %zu", i + 1);
+		if (record_phase_ok(r->rec, "step", label)) {
+			free(label);
+			continue;	/* done before an interruption */
+		}
+		if (run_clock(r) + st->hook.timeout > r->ps->slot.end) {
+			end = local_time(r->ps->slot.end, r->ps->slot.timezone);
+			*problem = xasprintf("step '%s' not started: its timeout "
+			    "would run past the end of the slot at %s", st->name, end);
+			k = record_phase_begin(r->rec, "step", label, run_clock(r), NULL);
+			record_phase_end(r->rec, k, run_clock(r), -1, 0, 0,
+			    "skipped", *problem, NULL);
+			progress(r, "%s: %s", label, *problem);
+			free(end);
+			ok = 0;
+		} else if ((ok = run_hook(r, "step", label, &st->hook, problem))) {
+			state_log(&r->s->st, r->ps, "step %s run %s: %s '%s' ok",
+			    r->ps->id, r->id, label, st->name);
+			if (checkpoint(r, cause) != EXIT_DONE) {
+				free(label);
+				return -1;
+			}
+		}
+		free(label);
+	}
+	return ok;
+}
+
+static void
+on_attempt(const struct verify_attempt *a, void *arg)
+{
+	struct run *r = arg;
+
+	record_add_attempt(r->rec, a);
+	progress(r, "verify: %s attempt %d: %s%ld in %lld ms%s%s", a->url,
+	    a->attempt, a->status ? "status " : "no response", a->status,
+	    (long long)a->ms, a->ok ? "" : ": ", a->ok ? "" : a->problem);
+}
+
+/* Verification hooks, then HTTP checks. */
+static int
+phase_verify(struct run *r, char **problem)
+{
+	struct verify_hooks vh = { run_clock, on_attempt, r };
+	char	*label;
+	size_t	 i, k;
+	int	 ok = 1;
+
+	for (i = 0; ok && i < r->p->nverify_run; i++) {
+		label = xasprintf("verify %zu", i + 1);
+		ok = run_hook(r, "verify", label, &r->p->verify_run[i], problem);
+		free(label);
+	}
+	for (i = 0; ok && i < r->p->nhttp; i++) {
+		k = record_phase_begin(r->rec, "http", r->p->http[i].url,
+		    run_clock(r), NULL);
+		ok = verify_http(&r->p->http[i], &vh, problem);
+		record_phase_end(r->rec, k, run_clock(r), -1, 0, 0, ok ? "ok" :
+		    "failed", ok ? NULL : *problem, NULL);
+	}
+	return ok;
+}
+
+/* The run is over: record, state and the operator's message agree. */
+static int
+finish(struct run *r, enum status st, const char *outcome, char *reason,
+    char **cause)
+{
+	struct plan_state *ps = r->ps;
+	int64_t	 now = run_clock(r);
+	int	 rc;
+
+	record_set_time(r->rec, "ended_at", now);
+	record_set_str(r->rec, "outcome", outcome);
+	record_set_str(r->rec, "reason", reason);
+	set_outcome(ps, outcome);
+	free(ps->reason);
+	ps->reason = reason != NULL ? xstrdup(reason) : NULL;
+	state_set_status(&r->s->st, ps, st, now);
+	if (reason != NULL)
+		state_log(&r->s->st, ps, "%s %s run %s: %s", outcome, ps->id, r->id,
+		    reason);
+	else
+		state_log(&r->s->st, ps, "%s %s run %s", outcome, ps->id, r->id);
+	rc = checkpoint(r, cause);
+	if (rc == EXIT_DONE && st != ST_COMPLETED) {
+		*cause = reason;
+		return EXIT_FAILED;
+	}
+	free(reason);
+	return rc;
+}
+
+/* Something failed after the backup: undo with the rollback hook. */
+static int
+roll_back(struct run *r, char *problem, char **cause)
+{
+	char	*why = NULL;
+	int	 rc;
+
+	state_log(&r->s->st, r->ps, "rollback %s run %s: %s", r->ps->id, r->id,
+	    problem);
+	if ((rc = checkpoint(r, cause)) != EXIT_DONE) {
+		free(problem);
+		return rc;
+	}
+	if (r->p->rollback.argv == NULL) {
+		why = xasprintf("%s; the plan has no rollback hook (risk.rollback "
+		    "none): the change is left as it is", problem);
+		free(problem);
+		return finish(r, ST_FAILED, "failed", why, cause);
+	}
+	if (run_hook(r, "rollback", "rollback", &r->p->rollback, &why)) {
+		rc = finish(r, ST_ROLLED_BACK, "rolled-back", xasprintf("%s; "
+		    "the rollback succeeded", problem), cause);
+	} else {
+		rc = finish(r, ST_FAILED, "failed", xasprintf("%s; the rollback "
+		    "FAILED too (%s): the system needs attention", problem, why),
+		    cause);
+	}
+	free(why);
+	free(problem);
+	return rc;
+}
+
+/* Backup, steps, verification; rollback on failure. */
+static int
+execute(struct run *r, char **cause)
+{
+	char	*problem = NULL, *m;
+	int	 rc;
+
+	if (!record_phase_ok(r->rec, "backup", "backup")) {
+		if (!phase_backup(r, &problem)) {
+			m = xasprintf("backup failed (%s): no step was run, "
+			    "nothing to roll back", problem);
+			free(problem);
+			return finish(r, ST_FAILED, "failed", m, cause);
+		}
+	} else if ((m = record_manifest(r->rec)) != NULL) {
+		FILE *f = fopen(r->manifest, "w");	/* for the rollback hook */
+		if (f != NULL) {
+			fputs(m, f);
+			fclose(f);
+		}
+		free(m);
+	}
+	if (r->ps->status != ST_EXECUTING) {
+		state_set_status(&r->s->st, r->ps, ST_EXECUTING, run_clock(r));
+		state_log(&r->s->st, r->ps, "backup %s run %s ok", r->ps->id, r->id);
+		if ((rc = checkpoint(r, cause)) != EXIT_DONE)
+			return rc;
+	}
+	if ((rc = phase_steps(r, &problem, cause)) < 0)
+		return EXIT_ENV;
+	if (rc == 0)
+		return roll_back(r, problem, cause);
+	state_set_status(&r->s->st, r->ps, ST_VERIFYING, run_clock(r));
+	state_log(&r->s->st, r->ps, "steps %s run %s ok", r->ps->id, r->id);
+	if ((rc = checkpoint(r, cause)) != EXIT_DONE)
+		return rc;
+	if (!phase_verify(r, &problem)) {
+		m = xasprintf("verification failed: %s", problem);
+		free(problem);
+		return roll_back(r, m, cause);
+	}
+	return finish(r, ST_COMPLETED, "completed", NULL, cause);
+}
+
+static void
+run_release(struct run *r)
+{
+	if (r->dir != NULL)
+		rmtree(r->dir);
+	record_free(r->rec);
+	clear_files(r);
+	free(r->id);
+	free(r->dir);
+	free(r->tree);
+	free(r->manifest);
+}
+
+/* The lock was taken but nothing could start: give the slot back. */
+static int
+abort_run(struct run *r, char *why, char **cause)
+{
+	int	 rc;
+
+	set_outcome(r->ps, "aborted");
+	record_set_str(r->rec, "outcome", "aborted");
+	record_set_str(r->rec, "reason", why);
+	state_set_status(&r->s->st, r->ps, ST_SCHEDULED, run_clock(r));
+	state_log(&r->s->st, r->ps, "abort %s run %s: %s", r->ps->id, r->id, why);
+	rc = checkpoint(r, cause);
+	if (rc == EXIT_DONE) {
+		*cause = why;
+		return EXIT_ENV;
+	}
+	free(why);
+	return rc;
+}
+
+int
+run_change(struct session *s, const char *id, const struct run_opts *o,
+    const struct run_events *ev, char **cause)
+{
+	struct run r;
+	char	*why = NULL;
+	int	 rc;
+
+	memset(&r, 0, sizeof r);
+	r.s = s;
+	r.opts = o;
+	r.ev = ev;
+	r.mono0 = mono_s();
+	r.clock0 = s->now;
+	if ((r.p = session_plan(s, id)) == NULL) {
+		*cause = xasprintf("no plan has the id '%s'", id);
+		return EXIT_INVALID;
+	}
+	session_reconcile(s);
+	r.ps = state_find(&s->st, id);
+	if ((rc = gates(&r, cause)) != EXIT_DONE ||
+	    (rc = o->resume ? take_over(&r, cause) : take_lock(&r, cause)) !=
+	    EXIT_DONE) {
+		run_release(&r);
+		return rc;
+	}
+	why = local_time(r.ps->slot.end, r.ps->slot.timezone);
+	progress(&r, "%s: run %s by %s; the slot in '%s' ends at %s", id, r.id,
+	    o->operator, r.ps->slot.window, why);
+	free(why);
+	why = NULL;
+	if (prepare_dir(&r, &why) != 0)
+		rc = abort_run(&r, why, cause);
+	else
+		rc = execute(&r, cause);
+	run_release(&r);
+	return rc;
+}

@@ -1,0 +1,39 @@
+/* run: execute one approved change — gates, backup, steps, verify, rollback */
+#ifndef OFFPEAK_RUN_H
+#define OFFPEAK_RUN_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct session;
+
+/* What the operator sees while a change runs. */
+struct run_events {
+	/* a line of a hook's output, with its phase ("backup", "step 2") */
+	void	(*output)(const char *phase, const char *line, size_t len, void *);
+	/* a line about progress ("backup: ok after 3 s") */
+	void	(*progress)(const char *text, void *);
+	void	*arg;
+};
+
+struct run_opts {
+	const char *operator;	/* who runs it (default: git user.email) */
+	int	 resume;	/* continue an interrupted run */
+	int64_t	 grace_ms;	/* from SIGTERM to SIGKILL of a hook */
+	const volatile sig_atomic_t *stop;	/* set by SIGINT/SIGTERM */
+};
+
+/*
+ * Run the change id of an open session: check every gate, take the run
+ * lock (a state commit moved by compare and swap), then the backup hook,
+ * the steps, the verification hooks and HTTP checks, and the rollback hook
+ * when anything failed, committing the maintenance record at every phase
+ * boundary. Returns an exit code: EXIT_DONE (completed), EXIT_INVALID
+ * (a gate refused: *cause names it), EXIT_FAILED (the change failed:
+ * *cause says whether the rollback succeeded), EXIT_RACE, EXIT_ENV.
+ */
+int	 run_change(struct session *, const char *id, const struct run_opts *,
+	     const struct run_events *, char **cause);
+
+#endif
