@@ -372,16 +372,22 @@ log_write(struct run *r, const char *p, size_t len)
 	}
 }
 
+/* Pass the first len bytes of the line on, NUL-terminated for a moment. */
 static void
 line_emit(struct run *r, size_t len)
 {
-	char	 saved = r->line.data[len];
+	char	 saved;
 
-	if (r->o->line != NULL) {
-		r->line.data[len] = '\0';
-		r->o->line(r->line.data, len, r->o->arg);
-		r->line.data[len] = saved;
+	if (r->o->line == NULL)
+		return;
+	if (len == r->line.len) {
+		r->o->line(buf_str(&r->line), len, r->o->arg);
+		return;
 	}
+	saved = r->line.data[len];
+	r->line.data[len] = '\0';
+	r->o->line(r->line.data, len, r->o->arg);
+	r->line.data[len] = saved;
 }
 
 /* Drop the first len bytes of b. */
@@ -418,19 +424,20 @@ line_feed(struct run *r, const char *p, size_t len)
 
 	while (len > 0) {
 		nl = memchr(p, '\n', len);
-		take = nl != NULL ? (size_t)(nl - p) + 1 : len;
+		take = nl != NULL ? (size_t)(nl - p) : len;
 		buf_add(&r->line, p, take);
-		p += take;
-		len -= take;
-		if (nl != NULL) {
-			line_emit(r, r->line.len - 1);
-			buf_reset(&r->line);
-		}
 		while (r->line.len > r->line_max) {
 			cut = line_cut(r->line.data, r->line_max);
 			line_emit(r, cut);
 			buf_consume(&r->line, cut);
 		}
+		if (nl != NULL) {
+			line_emit(r, r->line.len);
+			buf_reset(&r->line);
+			take++;
+		}
+		p += take;
+		len -= take;
 	}
 }
 

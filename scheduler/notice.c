@@ -16,6 +16,7 @@
 #include "state.h"
 #include "tz.h"
 #include "util.h"
+#include "window.h"
 
 #define DAY		INT64_C(86400)
 #define YEAR		(366 * DAY)
@@ -983,6 +984,8 @@ window_rule(const char *rrule, const struct zone *z)
 struct span_event {
 	const char *kind;	/* "window", "freeze" */
 	const struct civil *local;	/* recurring: the first start as given */
+	const struct window_def *w;	/* or */
+	const struct freeze_def *f;
 	const char *name;
 	char	*summary, *desc;
 	const char *category;
@@ -992,6 +995,50 @@ struct span_event {
 	size_t	 nexdates;
 	size_t	 zone;
 };
+
+/*
+ * Occurrences whose local start is skipped or repeated by a clock change
+ * are read differently by clients (libical and ical.js take the offset
+ * after the change, RFC 5545 the one before): each is replaced by an
+ * EXDATE at the time the rule names and an RDATE at the instant offpeak
+ * uses, up to the end of the zone's VTIMEZONE.
+ */
+static void
+add_overrides(const struct render *r, icalcomponent *c,
+    const struct span_event *s, const struct zone *z)
+{
+	struct icaldatetimeperiodtype rd;
+	struct interval *v = NULL;
+	struct civil lc;
+	icalproperty *p;
+	char	*cause = NULL;
+	size_t	 n = 0, i;
+	int	 rc;
+
+	if (z == NULL || strstr(s->rrule, "BYHOUR") != NULL ||
+	    strstr(s->rrule, "BYMINUTE") != NULL || strstr(s->rrule, "BYSECOND") != NULL)
+		return;
+	rc = s->w != NULL ? window_expand(s->w, s->start, z->max, &v, &n, &cause) :
+	    freeze_expand(s->f, s->start, z->max, &v, &n, &cause);
+	free(cause);
+	for (i = 0; rc == 0 && i < n; i++) {
+		tz_utc_to_local(z->tz, v[i].start, &lc, NULL);
+		if (lc.hour == s->local->hour && lc.minute == s->local->minute &&
+		    lc.second == s->local->second && local_unique(z->tz, v[i].start))
+			continue;
+		lc.hour = s->local->hour;
+		lc.minute = s->local->minute;
+		lc.second = s->local->second;
+		p = icalproperty_new_exdate(ical_floating(&lc));
+		icalproperty_add_parameter(p, icalparameter_new_tzid(z->name));
+		icalcomponent_add_property(c, p);
+		memset(&rd, 0, sizeof rd);
+		rd.time = ical_utc(v[i].start);
+		rd.period = icalperiodtype_null_period();
+		icalcomponent_add_property(c, icalproperty_new_rdate(rd));
+	}
+	free(v);
+}
 
 static char *
 span_text(const struct render *r, const struct span_event *s)
@@ -1015,9 +1062,11 @@ span_text(const struct render *r, const struct span_event *s)
 	} else
 		add_time(c, icalproperty_new_dtstart, s->start, z);
 	add_time(c, icalproperty_new_dtend, s->end, z);
-	if (s->rrule != NULL)
+	if (s->rrule != NULL) {
 		icalcomponent_add_property(c,
 		    icalproperty_new_rrule(window_rule(s->rrule, z)));
+		add_overrides(r, c, s, z);
+	}
 	for (i = 0; i < s->nexdates; i++) {
 		if (z == NULL) {
 			icalcomponent_add_property(c, icalproperty_new_exdate(
@@ -1063,6 +1112,7 @@ window_event(struct render *r, const struct window_def *w,
 	free(dur);
 	s->desc = buf_detach(&b, NULL);
 	s->local = &w->start;
+	s->w = w;
 	s->rrule = w->rrule;
 	s->exdates = w->exdates;
 	s->nexdates = w->nexdates;
@@ -1100,6 +1150,7 @@ freeze_event(struct render *r, const struct freeze_def *f,
 		return -1;
 	if (f->kind == FREEZE_RECURRING) {
 		s->local = &f->local_start;
+		s->f = f;
 		s->start = civil_instant(&f->local_start, zone_at(r, s->zone));
 		s->end = s->start + f->duration;
 		s->rrule = f->rrule;

@@ -164,4 +164,49 @@ int	 repo_txn_commit(struct repo_txn *, const char *ref, const char *message,
 	     int64_t when, char *oid, char **cause);
 void	 repo_txn_free(struct repo_txn *);
 
+/*
+ * The shared repository is the remote named "origin". Its branches are
+ * fetched into refs/remotes/origin/; credentials come from the URL, the
+ * ssh agent or the platform's default (Negotiate/NTLM); nothing prompts.
+ */
+#define REPO_REMOTE	"origin"
+#define REPO_PUSH_REFUSED 2
+
+/* Whether the repository has an origin (git config remote.origin.url). */
+int	 repo_has_remote(struct repo *);
+/* Origin's URL as used (insteadOf applied), or NULL without an origin. */
+char	*repo_remote_url(struct repo *);
+/* The remote-tracking ref of a branch: "refs/remotes/origin/<name>". */
+char	*repo_tracking_ref(const char *branch);
+
+/*
+ * Fetch from origin into refs/remotes/origin/: when plans is not NULL,
+ * the plans branch (git config offpeak.branch, else the branch origin's
+ * HEAD names), giving its remote-tracking ref in *plans (allocated); and
+ * the branch state (a full ref name) when not NULL. A state branch origin
+ * lacks is not fetched and its remote-tracking ref is removed; a missing
+ * plans branch is an error. Returns 0, or -1 with *cause naming the URL.
+ */
+int	 repo_fetch(struct repo *, char **plans, const char *state,
+	     char **cause);
+
+/*
+ * Push the local branch ref to the same name on origin, never forced, and
+ * only if origin's branch is at expect (a hex id, or "" for absent); on
+ * success its remote-tracking ref follows. Returns 0, REPO_TXN_RACE when
+ * origin's branch is elsewhere (nothing pushed), REPO_PUSH_REFUSED when
+ * origin refused the update (*cause has its reason), or -1 with *cause
+ * naming the URL.
+ */
+int	 repo_push(struct repo *, const char *ref, const char *expect,
+	     char **cause);
+
+/*
+ * Point ref at oid (a hex id; "" deletes it), only if it is at expect
+ * (a hex id, "" for absent, NULL for anywhere). Returns 0, REPO_TXN_RACE
+ * when it is not, or -1 with *cause.
+ */
+int	 repo_ref_set(struct repo *, const char *ref, const char *oid,
+	     const char *expect, char **cause);
+
 #endif

@@ -1,9 +1,12 @@
 /* offpeak status: every plan's state, slot, notice, approvals, next action */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cmd.h"
 #include "datetime.h"
@@ -11,6 +14,25 @@
 #include "policy.h"
 #include "session.h"
 #include "util.h"
+
+/*
+ * A run in progress, or one interrupted: a process of this host that is
+ * gone cannot be running it.
+ */
+static char *
+run_in_progress(const struct plan_state *ps)
+{
+	char	 host[256];
+	int	 here = gethostname(host, sizeof host) == 0 &&
+	    ps->run.host != NULL && strcmp(host, ps->run.host) == 0;
+
+	if (here && ps->run.pid > 0 && kill((pid_t)ps->run.pid, 0) != 0 &&
+	    errno != EPERM)
+		return xasprintf("INTERRUPTED run %s: 'offpeak run %s --resume' "
+		    "or 'offpeak cancel %s'", ps->run.id, ps->id, ps->id);
+	return xasprintf("running: run %s by %s on %s", ps->run.id,
+	    ps->run.operator, ps->run.host);
+}
 
 /* What someone should do next about a plan. */
 static char *
@@ -36,7 +58,7 @@ next_action(const struct session *s, const struct plan_state *ps, int napp)
 	case ST_BACKING_UP:
 	case ST_EXECUTING:
 	case ST_VERIFYING:
-		return xstrdup("running");
+		return run_in_progress(ps);
 	case ST_REJECTED:
 		return xstrdup("edit the plan to ask again");
 	case ST_EXPIRED:
@@ -125,6 +147,12 @@ print_detail(const struct session *s, const struct plan_state *ps)
 		free(t);
 		t = dt_format_utc(ps->published_at);
 		printf("  published:  %s\n", t);
+		free(t);
+	}
+	if (ps->run.id != NULL) {
+		t = dt_format_utc(ps->run.started);
+		printf("  run:        %s by %s on %s since %s: %s\n", ps->run.id,
+		    ps->run.operator, ps->run.host, t, ps->run.outcome);
 		free(t);
 	}
 	for (i = 0; i < ps->napprovals; i++) {

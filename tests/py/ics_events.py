@@ -10,7 +10,7 @@ is where a VTIMEZONE that python tools cannot read fails) as "start"/"end",
 and through the system zoneinfo (fold=0, as RFC 5545 reads local times) as
 "start_zoneinfo"/"end_zoneinfo". With --expand, recurring events list the
 occurrences that start in [FROM, TO), expanded with dateutil in local time
-and converted through the VTIMEZONE.
+and converted through the VTIMEZONE, with RDATEs added.
 """
 import datetime
 import json
@@ -101,7 +101,7 @@ class Feed:
         for ex in values(ev, "EXDATE"):
             for d in ex.dts:
                 exdates.add(d.dt.replace(tzinfo=None) if tzid else d.dt)
-        out = []
+        starts = []
         # expand in local time, as RFC 5545 does for a TZID start
         for local in rrule.rrulestr(rule, dtstart=start_local, ignoretz=True):
             if local in exdates:
@@ -109,9 +109,15 @@ class Feed:
             s = self.local_to_utc(local, tzid)[0] if tzid else local.replace(tzinfo=UTC)
             if s is None or s >= hi:
                 break
-            if s >= lo:
-                out.append([iso(s), iso(s + duration)])
-        return out
+            starts.append(s)
+        for rd in values(ev, "RDATE"):
+            for d in rd.dts:
+                if d.dt.tzinfo is None:
+                    s = self.local_to_utc(d.dt, tzid)[0] if tzid else d.dt.replace(tzinfo=UTC)
+                else:
+                    s = d.dt
+                starts.append(s)
+        return [[iso(s), iso(s + duration)] for s in sorted(set(starts)) if lo <= s < hi]
 
     def event(self, ev, expand):
         start, start_zi, tzid, start_local = self.when(ev, "DTSTART")
