@@ -4,10 +4,12 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,12 +20,13 @@
 
 /*
  * There is no SIGCHLD handler: while the hook lives, the loop looks for
- * its exit every TICK ms, more often once its output has closed (it is
- * about to exit). After SIGKILL, output still open after ABANDON_MS comes
+ * its exit every TICK ms, more often just after its output has closed
+ * (it is usually about to exit). After SIGKILL, output still open after ABANDON_MS comes
  * from processes that escaped the group; it is no longer read.
  */
 #define HOOKRUN_TICK_MS		100
 #define HOOKRUN_EXIT_TICK_MS	10
+#define HOOKRUN_EXIT_TICKS_FOR	500
 #define HOOKRUN_ABANDON_MS	2000
 #define HOOKRUN_READ		16384
 #define HOOKRUN_MAX_FD		65536
@@ -61,6 +64,7 @@ struct run {
 	int64_t		 deadline;	/* SIGTERM at; -1: none */
 	int64_t		 kill_at;	/* SIGKILL at; -1: not yet due */
 	int64_t		 abandon_at;	/* stop reading at; -1: not yet */
+	int64_t		 eof_at;	/* when the output closed */
 	size_t		 tail_max;
 	size_t		 line_max;
 	struct buf	 line;
@@ -522,6 +526,7 @@ output_read(struct run *r)
 		if (n == -1 && errno == EAGAIN)
 			return;
 		close_fd(&r->out);
+		r->eof_at = mono_ms();
 	}
 }
 
@@ -576,16 +581,76 @@ run_deadlines(struct run *r, int64_t now)
 		r->kill_at = now + r->o->grace_ms;
 	}
 	if (r->kill_at != -1 && now >= r->kill_at && !r->res->killed) {
-		if (r->reaped && r->out != -1)
+		if (r->reaped)
 			r->res->lingered = 1;
-		if (!r->reaped || r->out != -1) {
-			run_signal(r, SIGKILL);
-			r->res->killed = 1;
-		}
+		run_signal(r, SIGKILL);
+		r->res->killed = 1;
 		r->abandon_at = now + HOOKRUN_ABANDON_MS;
 	}
 	if (r->abandon_at != -1 && now >= r->abandon_at)
 		close_fd(&r->out);
+}
+
+/* Is /proc/<name>/stat that of a live (not zombie) member of pgid? */
+static int
+proc_in_group(const char *name, pid_t pgid)
+{
+	char	 path[300], data[512], state;
+	const char *p;
+	ssize_t	 n;
+	long	 ppid, pgrp;
+	int	 fd;
+
+	snprintf(path, sizeof path, "/proc/%s/stat", name);
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, data, sizeof data - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	data[n] = '\0';
+	/* "pid (comm) state ppid pgrp ...", comm may hold anything. */
+	if ((p = strrchr(data, ')')) == NULL ||
+	    sscanf(p + 1, " %c %ld %ld", &state, &ppid, &pgrp) != 3)
+		return 0;
+	return pgrp == pgid && state != 'Z' && state != 'X';
+}
+
+/*
+ * Does the group have a live member? kill(-pgid, 0) also counts zombies,
+ * which an init that reaps slowly leaves around; /proc tells them apart.
+ */
+static int
+group_alive(pid_t pgid)
+{
+	struct dirent *de;
+	DIR	*d;
+	int	 alive = 0;
+
+	if (kill(-pgid, 0) != 0)
+		return 0;
+	if ((d = opendir("/proc")) == NULL)
+		return 1;
+	while (!alive && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9')
+			alive = proc_in_group(de->d_name, pgid);
+	}
+	closedir(d);
+	return alive;
+}
+
+/*
+ * Is the run over? After a SIGTERM, the rest of the group gets its grace
+ * too, even with the hook gone and the output closed.
+ */
+static int
+run_done(struct run *r)
+{
+	if (!r->reaped || r->out != -1)
+		return 0;
+	if (r->termed && !r->res->killed && group_alive(r->pid))
+		return 0;
+	return 1;
 }
 
 static int64_t
@@ -604,10 +669,12 @@ run_wait(struct run *r, int64_t now)
 	int64_t	 wait = -1;
 
 	if (!r->reaped) {
-		wait = r->out != -1 ? HOOKRUN_TICK_MS : HOOKRUN_EXIT_TICK_MS;
+		wait = r->out == -1 && now - r->eof_at < HOOKRUN_EXIT_TICKS_FOR ?
+		    HOOKRUN_EXIT_TICK_MS : HOOKRUN_TICK_MS;
 		if (!r->termed)
 			wait = min_wait(wait, r->deadline, now);
-	}
+	} else if (r->out == -1)
+		wait = HOOKRUN_TICK_MS;		/* the group after a SIGTERM */
 	if (!r->res->killed)
 		wait = min_wait(wait, r->kill_at, now);
 	if (r->out != -1)
@@ -629,7 +696,7 @@ run_loop(struct run *r)
 		if (!r->reaped)
 			run_reap(r, now);
 		run_deadlines(r, now);
-		if (r->reaped && r->out == -1)
+		if (run_done(r))
 			break;
 		pfd.fd = r->out;
 		pfd.events = POLLIN;

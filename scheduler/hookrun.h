@@ -45,7 +45,7 @@ struct hookrun_result {
 	int	 timed_out;	/* the timeout expired: the group got SIGTERM */
 	int	 stopped;	/* *stop was set: the group got SIGTERM */
 	int	 killed;	/* the group got SIGKILL */
-	int	 lingered;	/* processes left behind held the output open */
+	int	 lingered;	/* processes it left behind got the SIGKILL */
 	int	 not_run;	/* errno that kept it from running, or 0 */
 	int	 log_errno;	/* first error writing the log, or 0 */
 	uint64_t bytes;		/* output bytes in all */
@@ -59,9 +59,10 @@ struct hookrun_result {
  * whose entries replace base ones of the same name; stdin is /dev/null,
  * stdout and stderr one pipe. The hook leads its own process group. At the
  * timeout (or when *stop is set) the group gets SIGTERM and, grace_ms
- * later, SIGKILL; when the hook has exited but processes it left behind
- * still hold the output open after grace_ms, the group gets SIGKILL too.
- * Processes left behind that closed the output are left alone.
+ * later, SIGKILL if any of it is left. When the hook exits by itself but
+ * processes it left behind still hold the output open grace_ms later, the
+ * group gets SIGKILL too; those that closed the output (daemons) are left
+ * alone then.
  *
  * Returns 0 when the hook ran, whatever its outcome, or -1 with *cause
  * when it could not be run: invalid argv, the log cannot be opened, or

@@ -267,3 +267,129 @@ http_response_release(struct http_response *res)
 	free(res->body);
 	memset(res, 0, sizeof *res);
 }
+
+/* --- other methods */
+
+/* The caller's headers, without curl's "Expect: 100-continue" round trip. */
+static int
+call_headers(const struct http_call *rq, struct curl_slist **list,
+    char **cause)
+{
+	static const char *const fixed[] = { "Expect:", NULL };
+	const char *const *sets[2] = { rq->headers, fixed };
+	const char *const *h;
+	struct curl_slist *l;
+	size_t	 i;
+
+	for (i = 0; i < nitems(sets); i++) {
+		for (h = sets[i]; h != NULL && *h != NULL; h++) {
+			if (str_find_control(*h, 0) != NULL) {
+				*cause = xasprintf("cannot %s '%s': a header has "
+				    "a control character", rq->method, rq->url);
+				return -1;
+			}
+			if ((l = curl_slist_append(*list, *h)) == NULL) {
+				*cause = xasprintf("cannot %s '%s': out of memory",
+				    rq->method, rq->url);
+				return -1;
+			}
+			*list = l;
+		}
+	}
+	return 0;
+}
+
+static void
+call_options(CURL *c, const struct http_call *rq, struct curl_slist *headers)
+{
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
+	if (rq->body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->len);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	if (rq->user != NULL) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, rq->user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD,
+		    rq->password != NULL ? rq->password : "");
+	}
+}
+
+static char *
+call_failure(const struct http_call *rq, CURLcode rc, const struct transfer *t,
+    char *errbuf)
+{
+	size_t	 k = strlen(errbuf);
+	char	*size, *s;
+
+	while (k > 0 && (errbuf[k - 1] == '\n' || errbuf[k - 1] == ' '))
+		errbuf[--k] = '\0';
+	if (t->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+		size = size_human(t->max);
+		s = xasprintf("cannot %s '%s': the response is larger than %s",
+		    rq->method, rq->url, size);
+		free(size);
+		return s;
+	}
+	if (*errbuf != '\0' && strstr(errbuf, curl_easy_strerror(rc)) == NULL)
+		return xasprintf("cannot %s '%s': %s (%s)", rq->method, rq->url,
+		    curl_easy_strerror(rc), errbuf);
+	return xasprintf("cannot %s '%s': %s", rq->method, rq->url,
+	    curl_easy_strerror(rc));
+}
+
+int
+http_call(const struct http_call *rq, struct http_response *res, char **cause)
+{
+	struct http_request get;
+	struct transfer t;
+	struct curl_slist *headers = NULL;
+	char	 errbuf[CURL_ERROR_SIZE];
+	curl_off_t us = 0;
+	CURLcode rc;
+	CURL	*c = NULL;
+	int	 rv = -1;
+
+	memset(res, 0, sizeof *res);
+	memset(&get, 0, sizeof get);
+	get.url = rq->url;
+	get.timeout_ms = rq->timeout_ms;
+	get.connect_timeout_ms = rq->connect_timeout_ms;
+	get.max_redirects = -1;
+	memset(&t, 0, sizeof t);
+	buf_init(&t.body);
+	t.max = rq->max_body > 0 ? rq->max_body : HTTP_MAX_BODY;
+	t.res = res;
+	errbuf[0] = '\0';
+	pthread_once(&http_once, http_init);
+	if (http_init_rc != CURLE_OK)
+		*cause = xasprintf("cannot %s '%s': %s", rq->method, rq->url,
+		    curl_easy_strerror(http_init_rc));
+	else if (call_headers(rq, &headers, cause) != 0)
+		;
+	else if ((c = curl_easy_init()) == NULL)
+		*cause = xasprintf("cannot %s '%s': cannot start libcurl",
+		    rq->method, rq->url);
+	else {
+		set_options(c, &get, &t, errbuf);
+		call_options(c, rq, headers);
+		if ((rc = curl_easy_perform(c)) != CURLE_OK)
+			*cause = call_failure(rq, rc, &t, errbuf);
+		else {
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
+			curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &us);
+			res->total_ms = (int64_t)us / 1000;
+			rv = 0;
+		}
+		curl_easy_cleanup(c);
+	}
+	curl_slist_free_all(headers);
+	if (rv == 0)
+		res->body = buf_detach(&t.body, &res->len);
+	else {
+		buf_release(&t.body);
+		http_response_release(res);
+	}
+	return rv;
+}

@@ -45,4 +45,30 @@ int	 http_get(const struct http_request *, struct http_response *,
 	     char **cause);
 void	 http_response_release(struct http_response *);
 
+/*
+ * A request with another method ("PUT", "DELETE", "POST", "GET"...), extra
+ * headers and a body. Zero or NULL members take the defaults above;
+ * redirects are never followed.
+ */
+struct http_call {
+	const char *method;
+	const char *url;
+	const char *const *headers;	/* "Name: value", NULL-terminated, or NULL */
+	const char *body;		/* sent when not NULL */
+	size_t	 len;
+	const char *user;		/* HTTP basic authentication, or NULL */
+	const char *password;
+	long	 timeout_ms;
+	long	 connect_timeout_ms;
+	size_t	 max_body;
+};
+
+/*
+ * Perform it. Returns 0 when a response arrived, whatever its status,
+ * with *res filled (the caller releases it), or -1 with *cause ("cannot
+ * PUT 'URL': Couldn't connect to server") when none did.
+ */
+int	 http_call(const struct http_call *, struct http_response *,
+	     char **cause);
+
 #endif

@@ -14,7 +14,7 @@ usage(FILE *f)
 {
 	const struct cmd_entry **e;
 
-	fprintf(f, "usage: offpeak [-C REPO] [--now TIME] [--json] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: offpeak [-C REPO] [--now TIME] [--json] [--offline] COMMAND [ARGS]\n\n"
 	    "Plan, approve, schedule, announce and run upgrades in off-peak windows.\n\n"
 	    "commands:\n");
 	for (e = cmd_table; *e != NULL; e++)
@@ -23,6 +23,7 @@ usage(FILE *f)
 	    "  -C REPO       the plan repository (default: current directory)\n"
 	    "  --now TIME    use TIME (RFC 3339) as the clock; also OFFPEAK_NOW\n"
 	    "  --json        machine-readable output on stdout\n"
+	    "  --offline     do not fetch from or push to origin\n"
 	    "  --version     print the version\n\n"
 	    "Run 'offpeak COMMAND --help' for a command's options.\n");
 }
@@ -47,6 +48,7 @@ parse_global(struct ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "now", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "offline", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -69,6 +71,9 @@ parse_global(struct ctx *ctx, int argc, char **argv)
 			break;
 		case 'j':
 			ctx->json = 1;
+			break;
+		case 'o':
+			ctx->offline = 1;
 			break;
 		case 'h':
 			usage(stdout);

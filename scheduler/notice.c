@@ -12,6 +12,7 @@
 
 #include "datetime.h"
 #include "notice.h"
+#include "parallel.h"
 #include "policy.h"
 #include "state.h"
 #include "tz.h"
@@ -37,6 +38,7 @@ struct event {
 	struct notice_view view;
 	size_t	 zone;			/* index into zones, or SIZE_MAX: UTC */
 	char	*text;			/* the VEVENT, serialised */
+	size_t	 len;
 };
 
 /* A feed being assembled. */
@@ -44,8 +46,9 @@ struct feed {
 	char	*path;
 	char	*title;			/* X-WR-CALNAME */
 	char	*desc;			/* X-WR-CALDESC, or NULL */
-	struct buf body;		/* VEVENTs */
-	size_t	 nevents;
+	const char **parts;		/* VEVENT texts, borrowed */
+	size_t	*lens;
+	size_t	 nevents, alloc, len;
 	unsigned char *zused;		/* per zone: does a VEVENT use it? */
 };
 
@@ -60,6 +63,7 @@ struct render {
 	size_t	 nevs;
 	struct feed *feeds;		/* systems and groups, sorted by path */
 	size_t	 nfeeds;
+	struct buf head, tail;		/* of every VCALENDAR, around its name */
 };
 
 /* --- text */
@@ -89,6 +93,13 @@ clean(const char *s, int multiline)
 	size_t	 n = s != NULL ? strlen(s) : 0, i = 0, k;
 	unsigned char c;
 
+	for (k = 0; k < n; k++) {
+		c = (unsigned char)s[k];
+		if ((c < 0x20 && !(multiline && c == '\n')) || c == 0x7f)
+			break;
+	}
+	if (k == n && utf8_valid_prefix(s, n) == n)
+		return xstrdup(n != 0 ? s : "");	/* the usual case */
 	buf_grow(&b, n + 1);
 	while (i < n) {
 		c = (unsigned char)s[i];
@@ -127,13 +138,22 @@ add_text(icalcomponent *c, icalproperty *(*make)(const char *),
 
 /* An X- or other non-standard property with a one-line value. */
 static icalproperty *
-add_x(icalcomponent *c, const char *name, const char *s)
+new_x(const char *name, const char *value)
 {
-	char	*v = clean(s, 0);
+	char	*v = clean(value, 0);
 	icalproperty *p = icalproperty_new_x(v);
 
 	free(v);
 	icalproperty_set_x_name(p, name);
+	return p;
+}
+
+/* The same, added to a component. */
+static icalproperty *
+add_x(icalcomponent *c, const char *name, const char *s)
+{
+	icalproperty *p = new_x(name, s);
+
 	icalcomponent_add_property(c, p);
 	return p;
 }
@@ -153,13 +173,6 @@ serialise(icalcomponent *c)
 /* --- times */
 
 static struct icaltimetype
-ical_utc(int64_t t)
-{
-	return icaltime_from_timet_with_zone((time_t)t, 0,
-	    icaltimezone_get_utc_timezone());
-}
-
-static struct icaltimetype
 ical_floating(const struct civil *c)
 {
 	struct icaltimetype tt = icaltime_null_time();
@@ -170,6 +183,19 @@ ical_floating(const struct civil *c)
 	tt.hour = c->hour;
 	tt.minute = c->minute;
 	tt.second = c->second;
+	return tt;
+}
+
+/* Made by hand: libical's conversions take a lock, and this runs in threads. */
+static struct icaltimetype
+ical_utc(int64_t t)
+{
+	struct icaltimetype tt;
+	struct civil c;
+
+	utc_to_civil(t, &c);
+	tt = ical_floating(&c);
+	tt.zone = icaltimezone_get_utc_timezone();
 	return tt;
 }
 
@@ -194,6 +220,20 @@ local_unique(const struct tz *tz, int64_t t)
 			return 0;
 	}
 	return 1;
+}
+
+/* Is the local time one that exists, once, so every client reads it alike? */
+static int
+local_named(const struct tz *tz, const struct civil *c)
+{
+	int64_t	 t = tz_local_to_utc(tz, c);
+	struct civil back;
+
+	tz_utc_to_local(tz, t, &back, NULL);
+	return back.year == c->year && back.month == c->month &&
+	    back.day == c->day && back.hour == c->hour &&
+	    back.minute == c->minute && back.second == c->second &&
+	    local_unique(tz, t);
 }
 
 /*
@@ -914,6 +954,16 @@ event_text(const struct render *r, const struct event *e)
 	return serialise(c);
 }
 
+static void
+event_work(size_t i, size_t worker, void *arg)
+{
+	struct render *r = arg;
+
+	(void)worker;
+	r->evs[i].text = event_text(r, &r->evs[i]);
+	r->evs[i].len = strlen(r->evs[i].text);
+}
+
 static int
 event_cmp(const void *a, const void *b)
 {
@@ -1004,8 +1054,8 @@ struct span_event {
  * uses, up to the end of the zone's VTIMEZONE.
  */
 static void
-add_overrides(const struct render *r, icalcomponent *c,
-    const struct span_event *s, const struct zone *z)
+add_overrides(icalcomponent *c, const struct span_event *s,
+    const struct zone *z)
 {
 	struct icaldatetimeperiodtype rd;
 	struct interval *v = NULL;
@@ -1061,11 +1111,16 @@ span_text(const struct render *r, const struct span_event *s)
 		icalcomponent_add_property(c, p);
 	} else
 		add_time(c, icalproperty_new_dtstart, s->start, z);
-	add_time(c, icalproperty_new_dtend, s->end, z);
+	if (s->local != NULL && z != NULL && !local_named(z->tz, s->local))
+		/* clients read that DTSTART differently: a DTEND would too */
+		icalcomponent_add_property(c, icalproperty_new_duration(
+		    icaldurationtype_from_int((int)(s->end - s->start))));
+	else
+		add_time(c, icalproperty_new_dtend, s->end, z);
 	if (s->rrule != NULL) {
 		icalcomponent_add_property(c,
 		    icalproperty_new_rrule(window_rule(s->rrule, z)));
-		add_overrides(r, c, s, z);
+		add_overrides(c, s, z);
 	}
 	for (i = 0; i < s->nexdates; i++) {
 		if (z == NULL) {
@@ -1225,59 +1280,93 @@ feed_init(struct feed *f, const struct render *r, char *path, char *title,
 	f->path = path;
 	f->title = title;
 	f->desc = desc;
-	buf_init(&f->body);
+
 	f->zused = xcalloc(r->nzones + 1, 1);
 }
 
 static void
-feed_add(struct feed *f, const char *text, size_t zone)
+feed_add(struct feed *f, const char *text, size_t len, size_t zone)
 {
-	buf_adds(&f->body, text);
-	f->nevents++;
+	if (f->nevents == f->alloc) {
+		f->alloc = f->alloc != 0 ? f->alloc * 2 : 16;
+		f->parts = xreallocarray(f->parts, f->alloc, sizeof *f->parts);
+		f->lens = xreallocarray(f->lens, f->alloc, sizeof *f->lens);
+	}
+	f->parts[f->nevents] = text;
+	f->lens[f->nevents++] = len;
+	f->len += len;
 	if (zone != ZONE_UTC && zone != ZONE_BAD)
 		f->zused[zone] = 1;
+}
+
+/* One property as libical writes it. */
+static void
+add_prop_text(struct buf *b, icalproperty *p)
+{
+	char	*s = icalproperty_as_ical_string_r(p);
+
+	buf_adds(b, s);
+	icalmemory_free_buffer(s);
+	icalproperty_free(p);
+}
+
+/*
+ * What every feed's VCALENDAR says before and after its own name: made
+ * once, property by property, as libical writes a component.
+ */
+static void
+headers_make(struct render *r)
+{
+	icalcomponent *cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+	icalproperty *p;
+	char	*head, *ttl;
+	size_t	 len;
+
+	icalcomponent_add_property(cal, icalproperty_new_prodid(PRODID));
+	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+	icalcomponent_add_property(cal, icalproperty_new_method(ICAL_METHOD_PUBLISH));
+	head = serialise(cal);
+	len = strlen(head);
+	if (len >= strlen(CAL_END))
+		len -= strlen(CAL_END);	/* the rest goes before the end */
+	buf_add(&r->head, head, len);
+	free(head);
+	add_prop_text(&r->tail, new_x("X-WR-TIMEZONE", r->pol->timezone != NULL ?
+	    r->pol->timezone : "UTC"));
+	ttl = dur_iso(r->pol->calendar.refresh);
+	p = new_x("REFRESH-INTERVAL", ttl);
+	icalproperty_add_parameter(p, icalparameter_new_value(ICAL_VALUE_DURATION));
+	add_prop_text(&r->tail, p);
+	add_prop_text(&r->tail, new_x("X-PUBLISHED-TTL", ttl));
+	free(ttl);
 }
 
 /* The VCALENDAR around a feed's events, with the VTIMEZONEs they use. */
 static void
 feed_finish(const struct render *r, struct feed *f, struct notice_feed *out)
 {
-	icalcomponent *cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
-	icalproperty *p;
 	struct buf b = BUF_INIT;
-	char	*head, *ttl;
-	size_t	 i, len;
+	size_t	 i;
 
-	icalcomponent_add_property(cal, icalproperty_new_prodid(PRODID));
-	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
-	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
-	icalcomponent_add_property(cal, icalproperty_new_method(ICAL_METHOD_PUBLISH));
-	add_x(cal, "X-WR-CALNAME", f->title);
+	buf_grow(&b, r->head.len + r->tail.len + f->len + 1024);
+	buf_add(&b, r->head.data, r->head.len);
+	add_prop_text(&b, new_x("X-WR-CALNAME", f->title));
 	if (f->desc != NULL)
-		add_x(cal, "X-WR-CALDESC", f->desc);
-	add_x(cal, "X-WR-TIMEZONE", r->pol->timezone != NULL ?
-	    r->pol->timezone : "UTC");
-	ttl = dur_iso(r->pol->calendar.refresh);
-	p = add_x(cal, "REFRESH-INTERVAL", ttl);
-	icalproperty_add_parameter(p, icalparameter_new_value(ICAL_VALUE_DURATION));
-	add_x(cal, "X-PUBLISHED-TTL", ttl);
-	free(ttl);
-	head = serialise(cal);
-	len = strlen(head);
-	if (len >= strlen(CAL_END))
-		len -= strlen(CAL_END);	/* the events go before the end */
-	buf_add(&b, head, len);
-	free(head);
+		add_prop_text(&b, new_x("X-WR-CALDESC", f->desc));
+	buf_add(&b, r->tail.data, r->tail.len);
 	for (i = 0; i < r->nzones; i++) {
 		if (f->zused[r->zorder[i]])
 			buf_adds(&b, r->zones[r->zorder[i]].text);
 	}
-	buf_add(&b, f->body.data != NULL ? f->body.data : "", f->body.len);
+	for (i = 0; i < f->nevents; i++)
+		buf_add(&b, f->parts[i], f->lens[i]);
 	buf_adds(&b, CAL_END);
 	out->path = f->path;
 	out->nevents = f->nevents;
 	out->data = buf_detach(&b, &out->len);
-	buf_release(&f->body);
+	free(f->parts);
+	free(f->lens);
 	free(f->title);
 	free(f->desc);
 	free(f->zused);
@@ -1352,7 +1441,7 @@ add_once(struct feed *f, struct feed **seen, size_t *n, const struct event *e)
 		if (seen[k] == f)
 			return;
 	}
-	feed_add(f, e->text, e->zone);
+	feed_add(f, e->text, e->len, e->zone);
 	seen[(*n)++] = f;
 }
 
@@ -1389,13 +1478,23 @@ render_release(struct render *r)
 	free(r->zones);
 	free(r->zorder);
 	free(r->feeds);
+	buf_release(&r->head);
+	buf_release(&r->tail);
 }
 
+/* Where the system and group feeds go while threads finish them. */
+struct finish {
+	const struct render *r;
+	struct notice_feed *out;
+};
+
 static void
-set_add(struct notice_set *set, const struct render *r, struct feed *f)
+finish_work(size_t i, size_t worker, void *arg)
 {
-	set->feeds = xreallocarray(set->feeds, set->n + 1, sizeof *set->feeds);
-	feed_finish(r, f, &set->feeds[set->n++]);
+	struct finish *w = arg;
+
+	(void)worker;
+	feed_finish(w->r, &w->r->feeds[i], &w->out[i]);
 }
 
 static int
@@ -1412,10 +1511,14 @@ notice_render(const struct policy *pol, const struct state *st, int64_t now,
 	struct render r;
 	struct span_event *spans = NULL;
 	struct feed all, win;
+	struct finish fin;
+	char	**texts;
 	size_t	 i, nspans = 0;
 
 	memset(set, 0, sizeof *set);
 	memset(&r, 0, sizeof r);
+	buf_init(&r.head);
+	buf_init(&r.tail);
 	r.pol = pol;
 	r.st = st;
 	r.now = now;
@@ -1426,27 +1529,35 @@ notice_render(const struct policy *pol, const struct state *st, int64_t now,
 		return -1;
 	}
 	zones_finish(&r);
-	for (i = 0; i < r.nevs; i++)
-		r.evs[i].text = event_text(&r, &r.evs[i]);
+	/* libical's lazily made UTC zone, before threads share it */
+	(void)icaltimezone_get_utc_timezone();
+	parallel_for(r.nevs, event_work, &r);
 	make_feeds(&r);
+	headers_make(&r);
 	feed_init(&all, &r, xstrdup(NOTICE_ALL), xstrdup(pol->calendar.name),
 	    NULL);
 	feed_init(&win, &r, xstrdup(NOTICE_WINDOWS), xasprintf("%s: windows "
 	    "and freezes", pol->calendar.name), NULL);
 	for (i = 0; i < r.nevs; i++) {
-		feed_add(&all, r.evs[i].text, r.evs[i].zone);
+		feed_add(&all, r.evs[i].text, r.evs[i].len, r.evs[i].zone);
 		distribute(&r, &r.evs[i]);
 	}
+	texts = xcalloc(nspans + 1, sizeof *texts);
 	for (i = 0; i < nspans; i++) {
-		char *text = span_text(&r, &spans[i]);
-		feed_add(&win, text, spans[i].zone);
-		free(text);
+		texts[i] = span_text(&r, &spans[i]);
+		feed_add(&win, texts[i], strlen(texts[i]), spans[i].zone);
 	}
+	set->feeds = xcalloc(r.nfeeds + 2, sizeof *set->feeds);
+	fin.r = &r;
+	fin.out = set->feeds + 2;
+	parallel_for(r.nfeeds, finish_work, &fin);
+	feed_finish(&r, &all, &set->feeds[0]);
+	feed_finish(&r, &win, &set->feeds[1]);
+	set->n = r.nfeeds + 2;
+	for (i = 0; i < nspans; i++)
+		free(texts[i]);
+	free(texts);
 	spans_free(spans, nspans);
-	set_add(set, &r, &all);
-	set_add(set, &r, &win);
-	for (i = 0; i < r.nfeeds; i++)
-		set_add(set, &r, &r.feeds[i]);
 	qsort(set->feeds, set->n, sizeof *set->feeds, out_cmp);
 	render_release(&r);
 	return 0;
@@ -1521,36 +1632,106 @@ write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-/* Replace path by data: a temporary file beside it, synced, renamed. */
+/* A feed written beside its place, to be renamed over it. */
+struct pending {
+	char	*tmp;
+	char	*path;
+};
+
+/* Write data to a new temporary file beside path (not yet synced). */
 static int
-replace_file(const char *path, const char *data, size_t len, char **cause)
+write_temp(const char *path, const char *data, size_t len,
+    struct pending *p, char **cause)
 {
 	const char *slash = strrchr(path, '/');
-	char	*tmp;
 	int	 fd, saved;
 
-	tmp = slash != NULL ? xasprintf("%.*s/.%s.XXXXXX",
+	p->path = xstrdup(path);
+	p->tmp = slash != NULL ? xasprintf("%.*s/.%s.XXXXXX",
 	    (int)(slash - path), path, slash + 1) : xasprintf(".%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) == -1) {
+	if ((fd = mkstemp(p->tmp)) == -1) {
 		*cause = xasprintf("cannot create a file beside '%s': %s", path,
 		    strerror(errno));
-		free(tmp);
 		return -1;
 	}
-	if (write_all(fd, data, len) != 0 || fchmod(fd, 0644) != 0 ||
-	    fsync(fd) != 0) {
-		saved = errno;
-		close(fd);
-	} else if (close(fd) != 0 || rename(tmp, path) != 0)
-		saved = errno;
+	if (write_all(fd, data, len) == 0 && fchmod(fd, 0644) == 0 &&
+	    close(fd) == 0)
+		return 0;
+	saved = errno;
+	close(fd);
+	*cause = xasprintf("cannot write '%s': %s", p->tmp, strerror(saved));
+	return -1;
+}
+
+static int
+fsync_path(const char *path, char **cause)
+{
+	int	 fd, rc;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		rc = -1;
 	else {
-		free(tmp);
+		rc = fsync(fd);
+		close(fd);
+	}
+	if (rc != 0)
+		*cause = xasprintf("cannot sync '%s': %s", path, strerror(errno));
+	return rc;
+}
+
+/*
+ * Make the temporary files durable before any is renamed, so that no
+ * crash leaves a feed empty: one by one when they are few, else with one
+ * syncfs() of the whole file system, which costs far less than thousands.
+ */
+static int
+sync_pending(const char *dir, const struct pending *v, size_t n, char **cause)
+{
+	size_t	 i;
+#ifdef __linux__
+	int	 fd, rc;
+
+	if (n > 16) {
+		if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) == -1 ||
+		    (rc = syncfs(fd)) != 0) {
+			*cause = xasprintf("cannot sync '%s': %s", dir,
+			    strerror(errno));
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		close(fd);
 		return 0;
 	}
-	unlink(tmp);
-	*cause = xasprintf("cannot write '%s': %s", path, strerror(saved));
-	free(tmp);
-	return -1;
+#endif
+	(void)dir;
+	for (i = 0; i < n; i++) {
+		if (fsync_path(v[i].tmp, cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Rename what is written and synced; remove every temporary file left. */
+static int
+commit_pending(struct pending *v, size_t n, int ok, char **cause)
+{
+	size_t	 i;
+	int	 rc = ok ? 0 : -1;
+
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && rename(v[i].tmp, v[i].path) != 0) {
+			*cause = xasprintf("cannot rename '%s' to '%s': %s",
+			    v[i].tmp, v[i].path, strerror(errno));
+			rc = -1;
+		}
+		if (rc != 0)
+			unlink(v[i].tmp);
+		free(v[i].tmp);
+		free(v[i].path);
+	}
+	free(v);
+	return rc;
 }
 
 static int
@@ -1621,8 +1802,9 @@ notice_write(const struct notice_set *set, const char *dir, size_t *changed,
 {
 	static const char *const subs[] = { "", "/systems", "/groups" };
 	const struct notice_feed *f;
+	struct pending *v;
 	char	*path;
-	size_t	 i;
+	size_t	 i, n = 0;
 	int	 rc = 0;
 
 	*changed = 0;
@@ -1631,15 +1813,18 @@ notice_write(const struct notice_set *set, const char *dir, size_t *changed,
 		rc = make_dir(path, cause);
 		free(path);
 	}
+	v = xcalloc(set->n + 1, sizeof *v);
 	for (i = 0; rc == 0 && i < set->n; i++) {
 		f = &set->feeds[i];
 		path = xasprintf("%s/%s", dir, f->path);
-		if (!same_file(path, f->data, f->len)) {
-			rc = replace_file(path, f->data, f->len, cause);
-			(*changed)++;
-		}
+		if (!same_file(path, f->data, f->len))
+			rc = write_temp(path, f->data, f->len, &v[n++], cause);
 		free(path);
 	}
+	if (rc == 0)
+		rc = sync_pending(dir, v, n, cause);
+	rc = commit_pending(v, n, rc == 0, cause);
+	*changed = n;
 	if (rc == 0)
 		rc = prune(set, dir, "systems", changed, cause);
 	if (rc == 0)
@@ -1650,4 +1835,139 @@ notice_write(const struct notice_set *set, const char *dir, size_t *changed,
 		free(path);
 	}
 	return rc;
+}
+
+/* --- one feed for a subscriber */
+
+/* Does the change touch one of the systems, or a system in one of the groups? */
+static int
+filter_match(const struct policy *pol, const struct plan_state *ps,
+    char *const *systems, char *const *groups)
+{
+	const struct system *s;
+	char	*const *sys = ps->snap.systems;
+	size_t	 i, j;
+
+	for (i = 0; sys != NULL && sys[i] != NULL; i++) {
+		for (j = 0; systems != NULL && systems[j] != NULL; j++) {
+			if (strcmp(sys[i], systems[j]) == 0)
+				return 1;
+		}
+		if ((s = policy_system(pol, sys[i])) == NULL || s->group == NULL)
+			continue;
+		for (j = 0; groups != NULL && groups[j] != NULL; j++) {
+			if (strcmp(s->group, groups[j]) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int
+notice_render_filter(const struct policy *pol, const struct state *st,
+    int64_t now, char *const *systems, char *const *groups,
+    struct notice_feed *out, char **cause)
+{
+	struct state sub = *st;
+	struct notice_set set;
+	size_t	 i;
+	int	 rc;
+
+	memset(out, 0, sizeof *out);
+	sub.items = xcalloc(st->n + 1, sizeof *sub.items);
+	sub.n = 0;
+	for (i = 0; i < st->n; i++) {
+		if (filter_match(pol, st->items[i], systems, groups))
+			sub.items[sub.n++] = st->items[i];
+	}
+	rc = notice_render(pol, &sub, now, &set, cause);
+	free(sub.items);
+	if (rc != 0)
+		return -1;
+	for (i = 0; i < set.n; i++) {
+		if (strcmp(set.feeds[i].path, NOTICE_ALL) == 0) {
+			*out = set.feeds[i];
+			set.feeds[i].path = NULL;
+			set.feeds[i].data = NULL;
+		}
+	}
+	notice_set_release(&set);
+	return 0;
+}
+
+/* --- one change on its own: a CalDAV resource, an iMIP message */
+
+/* The VEVENT text with an ATTENDEE who is told, not asked. */
+static char *
+with_attendee(char *vevent, const char *attendee, const char *cn)
+{
+	icalcomponent *c = icalcomponent_new_from_string(vevent);
+	icalproperty *p;
+	char	*v;
+
+	if (c == NULL)
+		return vevent;
+	free(vevent);
+	v = clean(attendee, 0);
+	p = icalproperty_new_attendee(v);
+	free(v);
+	if (cn != NULL) {
+		v = clean(cn, 0);
+		icalproperty_add_parameter(p, icalparameter_new_cn(v));
+		free(v);
+	}
+	icalproperty_add_parameter(p, icalparameter_new_role(ICAL_ROLE_NONPARTICIPANT));
+	icalproperty_add_parameter(p, icalparameter_new_rsvp(ICAL_RSVP_FALSE));
+	icalcomponent_add_property(c, p);
+	return serialise(c);
+}
+
+char *
+notice_event(const struct policy *pol, const struct plan_state *ps,
+    int64_t now, const char *method, const char *attendee, const char *cn)
+{
+	struct plan_state *one = (struct plan_state *)ps;
+	struct state st;
+	struct render r;
+	icalcomponent *cal;
+	struct buf b = BUF_INIT;
+	char	*head, *text;
+	size_t	 len;
+
+	memset(&st, 0, sizeof st);
+	st.items = &one;
+	st.n = 1;
+	memset(&r, 0, sizeof r);
+	r.pol = pol;
+	r.st = &st;
+	r.now = now;
+	collect_events(&r);
+	if (r.nevs == 0) {
+		render_release(&r);
+		return NULL;
+	}
+	zones_finish(&r);
+	text = event_text(&r, &r.evs[0]);
+	if (attendee != NULL)
+		text = with_attendee(text, attendee, cn);
+	cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+	icalcomponent_add_property(cal, icalproperty_new_prodid(PRODID));
+	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+	if (method != NULL)
+		icalcomponent_add_property(cal, icalproperty_new_method(
+		    icalproperty_string_to_method(method)));
+	head = serialise(cal);
+	len = strlen(head);
+	if (len >= strlen(CAL_END))
+		len -= strlen(CAL_END);
+	buf_add(&b, head, len);
+	free(head);
+	if (r.evs[0].zone < r.nzones)
+		buf_adds(&b, r.zones[r.evs[0].zone].text);
+	buf_adds(&b, text);
+	buf_adds(&b, CAL_END);
+	free(text);
+	render_release(&r);
+	return buf_detach(&b, NULL);
 }

@@ -68,4 +68,27 @@ int	 notice_write(const struct notice_set *, const char *dir,
 char	*notice_vtimezone(const char *tzid, int64_t from, int64_t to,
 	     char **cause);
 
+/*
+ * Render one feed, all.ics, holding only the changes that touch one of
+ * the systems or a system of one of the groups (NULL-terminated; either
+ * may be NULL), shown as notice_render shows them: a subscriber's feed.
+ * *out is released with free() of its path and data. Returns 0, or -1
+ * with *cause.
+ */
+int	 notice_render_filter(const struct policy *, const struct state *,
+	     int64_t now, char *const *systems, char *const *groups,
+	     struct notice_feed *out, char **cause);
+
+/*
+ * One change as a VCALENDAR of its own: its VEVENT as the feeds show it at
+ * now, with the VTIMEZONE it uses. With method ("REQUEST", "CANCEL") the
+ * calendar has that METHOD and, with attendee (a mailto: URI; cn its name
+ * or NULL), the event an ATTENDEE who is informed, not asked (iMIP); with
+ * neither it is a CalDAV resource. NULL when the change is not in the
+ * feeds.
+ */
+char	*notice_event(const struct policy *, const struct plan_state *,
+	     int64_t now, const char *method, const char *attendee,
+	     const char *cn);
+
 #endif

@@ -124,7 +124,7 @@ read_steps(struct jdoc *d, json_t *root, struct plan *p)
 		jd_known(d, v, known);
 		if ((name = jd_string(d, v, "name", JD_LINE, 200, 1)) != NULL)
 			s->name = xstrdup(name);
-		s->hook.timeout = p->duration > 0 ? p->duration : DEFAULT_HOOK_TIMEOUT;
+		s->hook.timeout = 0;	/* none: the rest of the slot */
 		if ((run = jd_get(d, v, "run", -1, 1)) != NULL) {
 			jdoc_push_key(d, "run");
 			s->hook.argv = read_argv(d, run);

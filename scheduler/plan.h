@@ -21,7 +21,7 @@ extern const char *const rollback_names[];
 /* A hook: an argv vector whose first element is a path in the tree. */
 struct hook {
 	char	**argv;		/* NULL-terminated; NULL when absent */
-	int64_t	 timeout;	/* seconds */
+	int64_t	 timeout;	/* seconds; 0: none (a step: the rest of the slot) */
 	struct jseg where[4];	/* path of argv[0] in the document */
 	size_t	 depth;
 };

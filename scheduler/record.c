@@ -224,6 +224,20 @@ record_phase(const struct record *r, size_t i, struct record_phase *out)
 	out->log = json_string_value(json_object_get(p, "log"));
 }
 
+void
+record_phase_interrupted(struct record *r, size_t i, const char *problem)
+{
+	json_t	*p = json_array_get(array_of(r->o, "phases"), i);
+
+	if (p == NULL || !json_is_string(json_object_get(p, "status")) ||
+	    strcmp(json_string_value(json_object_get(p, "status")),
+	    "running") != 0)
+		return;
+	json_object_set_new(p, "status", json_string("interrupted"));
+	if (problem != NULL)
+		json_object_set_new(p, "problem", json_string(problem));
+}
+
 int
 record_phase_ok(const struct record *r, const char *phase, const char *name)
 {
@@ -239,6 +253,37 @@ record_phase_ok(const struct record *r, const char *phase, const char *name)
 	return 0;
 }
 
+/* What is wrong with a backup manifest, or NULL. */
+static char *
+manifest_problem(json_t *m)
+{
+	json_t	*loc = json_object_get(m, "location");
+	json_t	*size = json_object_get(m, "size");
+	json_t	*sum = json_object_get(m, "sha256");
+
+	if (!json_is_object(m))
+		return xstrdup("the backup manifest is not a JSON object");
+	if (json_object_size(m) == 0)
+		return xstrdup("the backup manifest is an empty object");
+	if (loc == NULL)
+		return xstrdup("the backup manifest has no 'location'");
+	if (!json_is_string(loc) || json_string_length(loc) == 0)
+		return xstrdup("the backup manifest's 'location' is not a "
+		    "non-empty string");
+	if (size == NULL && sum == NULL)
+		return xstrdup("the backup manifest has neither 'size' nor "
+		    "'sha256'");
+	if (size != NULL && (!json_is_integer(size) ||
+	    json_integer_value(size) < 0))
+		return xstrdup("the backup manifest's 'size' is not a number "
+		    "of bytes");
+	if (sum != NULL && (!json_is_string(sum) ||
+	    json_string_length(sum) == 0))
+		return xstrdup("the backup manifest's 'sha256' is not a "
+		    "non-empty string");
+	return NULL;
+}
+
 int
 record_set_manifest(struct record *r, const char *text, size_t len,
     char **cause)
@@ -246,9 +291,12 @@ record_set_manifest(struct record *r, const char *text, size_t len,
 	json_error_t err;
 	json_t	*m = json_loadb(text, len, 0, &err);
 
-	if (m == NULL || !json_is_object(m)) {
-		*cause = xasprintf("the backup manifest is not a JSON object%s%s",
-		    m == NULL ? ": " : "", m == NULL ? err.text : "");
+	if (m == NULL) {
+		*cause = xasprintf("the backup manifest is not JSON: line %d "
+		    "column %d: %s", err.line, err.column, err.text);
+		return -1;
+	}
+	if ((*cause = manifest_problem(m)) != NULL) {
 		json_decref(m);
 		return -1;
 	}
@@ -267,9 +315,10 @@ record_manifest(const struct record *r)
 void
 record_add_attempt(struct record *r, const struct verify_attempt *a)
 {
-	json_t	*v = json_pack("{s:s, s:i, s:o, s:I, s:I, s:b}", "url", a->url,
-	    "attempt", a->attempt, "at", jtime(a->at), "status",
-	    (json_int_t)a->status, "ms", (json_int_t)a->ms, "ok", a->ok);
+	json_t	*v = json_pack("{s:s, s:i, s:o, s:o, s:I, s:b}", "url", a->url,
+	    "attempt", a->attempt, "at", jtime(a->at), "status", a->status > 0 ?
+	    json_integer(a->status) : json_null(), "ms", (json_int_t)a->ms, "ok",
+	    a->ok);
 
 	if (a->max_ms > 0)
 		json_object_set_new(v, "max_ms", json_integer(a->max_ms));

@@ -16,7 +16,7 @@ struct record_phase {
 	int	 exit;		/* -1 when killed or never run */
 	int	 signal;	/* 0 when none */
 	int	 timed_out;
-	const char *status;	/* running, ok, failed, skipped */
+	const char *status;	/* running, ok, failed, skipped, interrupted */
 	const char *problem;	/* why it failed, or NULL */
 	const char *tail;	/* last part of the output, or NULL */
 	const char *log;	/* path of the whole log on the state branch */
@@ -50,10 +50,19 @@ void	 record_phase_end(struct record *, size_t, int64_t at, int exit,
 	     const char *tail);
 size_t	 record_nphases(const struct record *);
 void	 record_phase(const struct record *, size_t, struct record_phase *);
+/*
+ * Mark a phase still "running" in a record read back after a crash as
+ * "interrupted": nobody saw it end.
+ */
+void	 record_phase_interrupted(struct record *, size_t, const char *problem);
 /* Did a phase of that kind and name finish "ok" (the latest attempt)? */
 int	 record_phase_ok(const struct record *, const char *phase,
 	     const char *name);
-/* Keep the backup manifest (a JSON object's text); -1 when it is not one. */
+/*
+ * Keep the backup manifest: a JSON object with a non-empty string
+ * "location" and a "size" (a number of bytes) or a "sha256" (a string).
+ * Returns 0, or -1 with *cause saying what is wrong (nothing kept).
+ */
 int	 record_set_manifest(struct record *, const char *text, size_t len,
 	     char **cause);
 /* The kept backup manifest as JSON text (allocated), or NULL. */

@@ -15,27 +15,38 @@ struct latencies {
 	size_t	 n, alloc;
 };
 
-/* What the record says went wrong and what was done about it. */
+/*
+ * What the record says went wrong (what made the run roll back, else why
+ * it did not complete) and what was done about it.
+ */
 static void
 problem_and_resolution(const struct record *r, struct report_row *row)
 {
 	struct record_phase p;
+	const char *why = record_str(r, "rollback_reason");
 	size_t	 i;
+	int	 steps = 0;
 
 	for (i = 0; i < record_nphases(r); i++) {
 		record_phase(r, i, &p);
-		if (p.status == NULL)
+		if (p.phase == NULL || p.status == NULL)
 			continue;
+		if (strcmp(p.phase, "step") == 0 && strcmp(p.status, "skipped") != 0)
+			steps++;
 		if (strcmp(p.phase, "rollback") == 0)
 			row->resolution = xasprintf("rollback %s",
 			    strcmp(p.status, "ok") == 0 ? "succeeded" : "failed");
-		else if (strcmp(p.status, "failed") == 0 && row->problem == NULL)
-			row->problem = xasprintf("%s '%s': %s", p.phase, p.name,
-			    p.problem != NULL ? p.problem : "failed");
 	}
-	if (row->problem == NULL && record_str(r, "reason") != NULL &&
-	    strcmp(row->outcome, "completed") != 0)
-		row->problem = xstrdup(record_str(r, "reason"));
+	if (why == NULL && strcmp(row->outcome, "completed") != 0)
+		why = record_str(r, "reason");
+	if (why != NULL)
+		row->problem = xstrdup(why);
+	if (row->resolution == NULL && steps == 0 &&
+	    strcmp(row->outcome, "failed") == 0)
+		row->resolution = xstrdup("none needed: no step had run");
+	else if (row->resolution == NULL && strcmp(row->outcome,
+	    "cancelled") == 0)
+		row->resolution = xstrdup("cancelled");
 }
 
 /* Did every phase run inside the slot? */

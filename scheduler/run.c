@@ -28,6 +28,7 @@
 #include "window.h"
 
 #define RUN_LOG_MAX	(1024 * 1024)	/* bytes of a phase log kept on the branch */
+#define RUN_REBASE_TRIES 16		/* commits made again after lost races */
 
 /* Everything one run works with. */
 struct run {
@@ -41,20 +42,24 @@ struct run {
 	char	*dir;		/* work directory: tree/, manifest, logs */
 	char	*tree;		/* export of the plan's revision */
 	char	*manifest;	/* $OFFPEAK_BACKUP_MANIFEST */
-	int64_t	 mono0, clock0;	/* the run's clock: clock0 + elapsed */
-	int	 nlog;		/* phase logs written so far */
+	int64_t	 mono0;		/* monotonic ms at the start */
+	int64_t	 clock0;	/* the run's clock at the start: --now or time */
+	int	 locked;	/* the lock is ours: later commits are rebased */
+	int	 prepared;	/* dir is this process's: remove it at the end */
+	int	 nlog;		/* phase logs named so far */
 	struct store_file *files;	/* queued for the next commit */
 	size_t	 nfiles;
-	char	*failure;	/* what went wrong, for the operator */
+	char	*err;		/* a commit inside a phase failed: why */
+	int	 err_rc;	/* and its exit code */
 };
 
 static int64_t
-mono_s(void)
+mono_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Now, as the run sees it: --now plus the time the run has taken. */
@@ -63,7 +68,7 @@ run_clock(void *arg)
 {
 	struct run *r = arg;
 
-	return r->clock0 + (mono_s() - r->mono0);
+	return r->clock0 + (mono_ms() - r->mono0) / 1000;
 }
 
 static void
@@ -126,6 +131,56 @@ record_path(const struct run *r)
 	return xasprintf("records/%s/%s.json", r->ps->id, r->id);
 }
 
+static int
+status_running(enum status st)
+{
+	return st == ST_BACKING_UP || st == ST_EXECUTING || st == ST_VERIFYING;
+}
+
+/*
+ * Another writer (a schedule, an approval of another plan) moved the state
+ * branch after the lock was taken. The run still owns its plan if the new
+ * head says so: then the same changes go on top of it.
+ */
+static int
+rebase(struct run *r, char **cause)
+{
+	struct plan_state *now;
+	char	 oid[41], *path, *text, *why = NULL;
+	size_t	 len;
+	int	 rc, ours;
+
+	if ((rc = repo_ref_commit(r->s->repo, STATE_BRANCH, oid, cause)) != 0) {
+		if (rc > 0)
+			*cause = xstrdup("the state branch disappeared during "
+			    "the run");
+		return EXIT_ENV;
+	}
+	memcpy(r->s->st.commit, oid, sizeof r->s->st.commit);
+	path = xasprintf("state/%s.json", r->ps->id);
+	rc = store_read(r->s->repo, &r->s->st, path, &text, &len, cause);
+	free(path);
+	if (rc < 0)
+		return EXIT_ENV;
+	now = plan_state_new(r->ps->id);
+	ours = rc == 0 && state_from_json(now, text, len, &why) == 0 &&
+	    status_running(now->status) && now->run.id != NULL &&
+	    strcmp(now->run.id, r->id) == 0;
+	if (rc == 0)
+		free(text);
+	free(why);
+	plan_state_free(now);
+	if (!ours) {
+		*cause = xasprintf("gate 'lock': run %s of '%s' lost its lock "
+		    "to another writer of the state branch (see 'offpeak log "
+		    "%s'); it stops here without a rollback", r->id, r->ps->id,
+		    r->ps->id);
+		return EXIT_RACE;
+	}
+	r->ps->dirty = 1;
+	return EXIT_DONE;
+}
+
 /*
  * A phase boundary: the record (and the logs written since the last one)
  * go to the state branch in one commit, so a crash leaves a record that
@@ -135,19 +190,54 @@ static int
 checkpoint(struct run *r, char **cause)
 {
 	char	*text = record_to_json(r->rec);
-	int	 rc;
+	int	 rc, tries = 0;
 
 	queue_file(r, record_path(r), text, strlen(text));
-	rc = session_commit(r->s, r->files, r->nfiles, cause);
+	r->s->now = run_clock(r);	/* the commit's time: when it happened */
+	for (;;) {
+		rc = session_commit(r->s, r->files, r->nfiles, cause);
+		if (rc != EXIT_RACE || !r->locked || tries++ == RUN_REBASE_TRIES)
+			break;
+		free(*cause);
+		*cause = NULL;
+		if ((rc = rebase(r, cause)) != EXIT_DONE)
+			break;
+	}
 	clear_files(r);
 	return rc;
 }
 
-/* Is a process of this host with that pid still alive? */
+/* A commit inside a phase failed: hand its message on. */
+static int
+run_fatal(struct run *r, char **cause)
+{
+	*cause = r->err != NULL ? r->err : xstrdup("the record could not be "
+	    "committed");
+	r->err = NULL;
+	return r->err_rc != EXIT_DONE ? r->err_rc : EXIT_ENV;
+}
+
+/*
+ * Is pid a live offpeak? Where /proc tells, a process that got the pid of
+ * a dead offpeak later, or one that is already a zombie, does not count.
+ */
 static int
 pid_alive(long pid)
 {
-	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+	char	 path[64], buf[4096], *base;
+	FILE	*f;
+	size_t	 n;
+
+	if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != EPERM))
+		return 0;
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return errno == ENOENT && access("/proc/self", F_OK) == 0 ? 0 : 1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	base = strrchr(buf, '/');
+	return strstr(base != NULL ? base + 1 : buf, "offpeak") != NULL;
 }
 
 static char *
@@ -161,44 +251,83 @@ this_host(void)
 	return xstrdup(h);
 }
 
+int
+run_alive_here(const struct plan_state *ps)
+{
+	char	*host = this_host();
+	int	 here = ps->run.host != NULL && strcmp(ps->run.host, host) == 0;
+
+	free(host);
+	return status_running(ps->status) && here && pid_alive(ps->run.pid);
+}
+
+int
+run_interrupted(const struct plan_state *ps)
+{
+	char	*host = this_host();
+	int	 here = ps->run.host != NULL && strcmp(ps->run.host, host) == 0;
+
+	free(host);
+	return status_running(ps->status) && here && !pid_alive(ps->run.pid);
+}
+
 /* A run in progress: held elsewhere (exit 4) or interrupted (exit 1). */
 static int
 gate_running(struct run *r, char **cause)
 {
 	struct plan_state *ps = r->ps;
-	char	*host = this_host(), *since = dt_format_utc(ps->run.started);
-	int	 dead = ps->run.host != NULL && strcmp(ps->run.host, host) == 0 &&
-	    !pid_alive(ps->run.pid);
-	int	 rc;
+	char	*since = dt_format_utc(ps->run.started);
+	int	 rc = EXIT_RACE;
 
-	if (dead) {
+	if (run_interrupted(ps)) {
 		*cause = xasprintf("gate 'lock': run %s of '%s' (by %s since %s) "
-		    "was interrupted: its process %ld on this host is gone; "
-		    "continue it with 'offpeak run %s --resume' or stop it with "
-		    "'offpeak cancel %s -m ...'", ps->run.id, ps->id,
-		    ps->run.operator, since, ps->run.pid, ps->id, ps->id);
+		    "was interrupted in phase %s: its process %ld on this host "
+		    "is gone; continue it with 'offpeak run %s --resume' or "
+		    "stop it with 'offpeak cancel %s -m ...'", ps->run.id, ps->id,
+		    ps->run.operator, since, status_names[ps->status],
+		    ps->run.pid, ps->id, ps->id);
 		rc = EXIT_INVALID;
-	} else {
+	} else if (run_alive_here(ps))
+		*cause = xasprintf("gate 'lock': run %s of '%s' by %s (process "
+		    "%ld on this host, since %s) holds the lock and is still "
+		    "running", ps->run.id, ps->id, ps->run.operator, ps->run.pid,
+		    since);
+	else
 		*cause = xasprintf("gate 'lock': run %s of '%s' by %s on %s "
-		    "(pid %ld) since %s holds the lock; if it was interrupted, "
-		    "continue it with 'offpeak run %s --resume'", ps->run.id,
-		    ps->id, ps->run.operator, ps->run.host, ps->run.pid, since,
-		    ps->id);
-		rc = EXIT_RACE;
-	}
-	free(host);
+		    "(process %ld) since %s holds the lock; if it was "
+		    "interrupted, continue it with 'offpeak run %s --resume'",
+		    ps->run.id, ps->id, ps->run.operator, ps->run.host,
+		    ps->run.pid, since, ps->id);
 	free(since);
 	return rc;
+}
+
+/* Not approved: say why, and whether an edit voided earlier approvals. */
+static char *
+not_approved(struct run *r, int n)
+{
+	const struct plan_state *ps = r->ps;
+	size_t	 i, old = 0;
+
+	for (i = 0; i < ps->napprovals; i++) {
+		if (!ps->approvals[i].reject &&
+		    strcmp(ps->approvals[i].revision, ps->revision) != 0)
+			old++;
+	}
+	return xasprintf("gate 'approved': '%s' is %s, with %d of %d "
+	    "approvals for its current revision %.12s%s", ps->id,
+	    status_names[ps->status], n, ps->risk.approvals, ps->revision,
+	    old > 0 ? "; the plan changed after it was approved, which voids "
+	    "approvals: approve it again, then schedule it" : "");
 }
 
 static int
 gate_status(struct run *r, char **cause)
 {
 	struct plan_state *ps = r->ps;
-	int	 n, rej, running = ps->status == ST_BACKING_UP ||
-	    ps->status == ST_EXECUTING || ps->status == ST_VERIFYING;
+	int	 n, rej, running = status_running(ps->status);
 
-	if (running && !r->opts->resume)
+	if (running && (!r->opts->resume || run_alive_here(ps)))
 		return gate_running(r, cause);
 	if (r->opts->resume && !running) {
 		*cause = xasprintf("'%s' has no interrupted run to resume (it is "
@@ -214,9 +343,7 @@ gate_status(struct run *r, char **cause)
 		    ps->run.id : "?");
 	else if (ps->status == ST_SUBMITTED || ps->status == ST_ASSESSED ||
 	    ps->status == ST_REJECTED)
-		*cause = xasprintf("gate 'approved': '%s' is %s, with %d of %d "
-		    "approvals for revision %.12s", ps->id,
-		    status_names[ps->status], n, ps->risk.approvals, ps->revision);
+		*cause = not_approved(r, n);
 	else if (ps->status != ST_SCHEDULED || !ps->slot_live)
 		*cause = xasprintf("gate 'scheduled': '%s' is %s, without a slot%s",
 		    ps->id, status_names[ps->status], ps->status == ST_APPROVED ?
@@ -238,8 +365,9 @@ gate_time(struct run *r, char **cause)
 		    ps->slot.end, ps->slot.timezone);
 		wait = dur_human(ps->slot.start - now);
 		if (now < ps->slot.start)
-			*cause = xasprintf("gate 'window': now is outside the "
-			    "slot of '%s'; it opens at %s (in %s)", ps->id, a, wait);
+			*cause = xasprintf("gate 'window': now is before the "
+			    "slot of '%s'; it opens at %s (in %s)", ps->id, a,
+			    wait);
 		else
 			*cause = xasprintf("gate 'window': the slot of '%s' ended "
 			    "at %s; 'offpeak schedule' gives it a new one", ps->id, a);
@@ -249,9 +377,12 @@ gate_time(struct run *r, char **cause)
 	}
 	if (now < held) {
 		a = local_time(held, ps->slot.timezone);
+		wait = dur_human(held - now);
 		*cause = xasprintf("gate 'notice': the notice of '%s' holds only "
-		    "from %s", ps->id, a);
+		    "from %s (in %s); 'offpeak schedule' moves it to a slot "
+		    "after that", ps->id, a, wait);
 		free(a);
+		free(wait);
 		return EXIT_INVALID;
 	}
 	return EXIT_DONE;
@@ -408,6 +539,7 @@ take_lock(struct run *r, char **cause)
 	struct plan_state *ps = r->ps;
 	int64_t	 now = run_clock(r);
 	struct civil c;
+	int	 rc;
 
 	utc_to_civil(now, &c);
 	r->id = xasprintf("%04d%02d%02dT%02d%02d%02dZ-%ld", c.year, c.month,
@@ -425,47 +557,19 @@ take_lock(struct run *r, char **cause)
 	state_set_status(&r->s->st, ps, ST_BACKING_UP, now);
 	state_log(&r->s->st, ps, "start %s run %s by %s on %s", ps->id, r->id,
 	    ps->run.operator, ps->run.host);
-	return checkpoint(r, cause);
+	if ((rc = checkpoint(r, cause)) == EXIT_RACE) {
+		free(*cause);
+		*cause = xasprintf("gate 'lock': another offpeak (an operator or "
+		    "the scheduler) wrote the state branch first; '%s' was not "
+		    "run and nothing was written: see 'offpeak status %s'",
+		    ps->id, ps->id);
+	}
+	r->locked = rc == EXIT_DONE;
+	return rc;
 }
 
-/* Resuming: the record so far, and the lock taken again by this process. */
-static int
-take_over(struct run *r, char **cause)
-{
-	struct plan_state *ps = r->ps;
-	char	*path, *text, *why;
-	size_t	 len;
-	int	 rc;
-
-	r->id = xstrdup(ps->run.id);
-	path = record_path(r);
-	rc = store_read(r->s->repo, &r->s->st, path, &text, &len, cause);
-	free(path);
-	if (rc != 0) {
-		if (rc > 0)
-			*cause = xasprintf("the record of run %s is missing", r->id);
-		return EXIT_ENV;
-	}
-	r->rec = record_parse(text, len, &why);
-	free(text);
-	if (r->rec == NULL) {
-		*cause = xasprintf("run %s: %s", r->id, why);
-		free(why);
-		return EXIT_ENV;
-	}
-	free(ps->run.host);
-	ps->run.host = this_host();
-	ps->run.pid = (long)getpid();
-	ps->dirty = 1;
-	record_set_time(r->rec, "resumed_at", run_clock(r));
-	state_log(&r->s->st, ps, "resume %s run %s by %s on %s", ps->id, r->id,
-	    r->opts->operator, ps->run.host);
-	return checkpoint(r, cause);
-}
-
-/* The work directory and the export of the plan's own revision. */
-static int
-prepare_dir(struct run *r, char **cause)
+static void
+work_paths(struct run *r)
 {
 	const char *tmp = getenv("TMPDIR");
 
@@ -473,28 +577,6 @@ prepare_dir(struct run *r, char **cause)
 	    tmp : "/tmp", r->ps->id, r->id);
 	r->tree = xasprintf("%s/tree", r->dir);
 	r->manifest = xasprintf("%s/backup-manifest.json", r->dir);
-	if (rmtree(r->dir) != 0 || mkdir_p(r->dir, 0700) != 0) {
-		*cause = xasprintf("cannot prepare '%s': %s", r->dir,
-		    strerror(errno));
-		return -1;
-	}
-	return repo_export_tree(r->s->repo, repo_tree_commit(r->s->tree),
-	    r->tree, cause);
-}
-
-/* Output of a hook, to the operator with its phase as prefix. */
-struct phase_out {
-	struct run *r;
-	const char *label;
-};
-
-static void
-on_line(const char *line, size_t len, void *arg)
-{
-	struct phase_out *o = arg;
-
-	if (o->r->ev != NULL && o->r->ev->output != NULL)
-		o->r->ev->output(o->label, line, len, o->r->ev->arg);
 }
 
 /* Queue a phase's whole log (its last RUN_LOG_MAX bytes) for the branch. */
@@ -521,6 +603,112 @@ queue_log(struct run *r, const char *local, const char *path)
 	queue_file(r, xstrdup(path), buf_detach(&b, NULL), n);
 }
 
+/*
+ * Phases a crash cut short are marked so; what their hooks wrote before
+ * it is still in the work directory of this host: keep it.
+ */
+static void
+salvage(struct run *r)
+{
+	struct record_phase p;
+	const char *base;
+	char	*local;
+	size_t	 i;
+
+	for (i = 0; i < record_nphases(r->rec); i++) {
+		record_phase(r->rec, i, &p);
+		if (p.log != NULL)
+			r->nlog++;
+		if (p.status == NULL || strcmp(p.status, "running") != 0)
+			continue;
+		if (p.log != NULL) {
+			base = strrchr(p.log, '/');
+			local = xasprintf("%s/%s", r->dir, base != NULL ?
+			    base + 1 : p.log);
+			queue_log(r, local, p.log);
+			free(local);
+		}
+		record_phase_interrupted(r->rec, i, "offpeak was interrupted "
+		    "while this phase ran");
+	}
+}
+
+/* Resuming: the record so far, and the lock taken again by this process. */
+static int
+take_over(struct run *r, char **cause)
+{
+	struct plan_state *ps = r->ps;
+	char	*path, *text, *why;
+	size_t	 len;
+	int	 rc;
+
+	r->id = xstrdup(ps->run.id);
+	work_paths(r);
+	path = record_path(r);
+	rc = store_read(r->s->repo, &r->s->st, path, &text, &len, cause);
+	free(path);
+	if (rc != 0) {
+		if (rc > 0)
+			*cause = xasprintf("the record of run %s is missing", r->id);
+		return EXIT_ENV;
+	}
+	r->rec = record_parse(text, len, &why);
+	free(text);
+	if (r->rec == NULL) {
+		*cause = xasprintf("run %s: %s", r->id, why);
+		free(why);
+		return EXIT_ENV;
+	}
+	salvage(r);
+	free(ps->run.host);
+	ps->run.host = this_host();
+	ps->run.pid = (long)getpid();
+	ps->dirty = 1;
+	record_set_str(r->rec, "host", ps->run.host);
+	record_set_int(r->rec, "pid", ps->run.pid);
+	record_set_time(r->rec, "resumed_at", run_clock(r));
+	state_log(&r->s->st, ps, "resume %s run %s by %s on %s (phase %s)",
+	    ps->id, r->id, r->opts->operator, ps->run.host,
+	    status_names[ps->status]);
+	if ((rc = checkpoint(r, cause)) == EXIT_RACE) {
+		free(*cause);
+		*cause = xasprintf("gate 'lock': another offpeak wrote the state "
+		    "branch first (did someone else resume run %s?); nothing "
+		    "was run: see 'offpeak status %s'", r->id, ps->id);
+	}
+	r->locked = rc == EXIT_DONE;
+	return rc;
+}
+
+/* The work directory and the export of the plan's own revision. */
+static int
+prepare_dir(struct run *r, char **cause)
+{
+	r->prepared = 1;
+	if (rmtree(r->dir) != 0 || mkdir_p(r->dir, 0700) != 0) {
+		*cause = xasprintf("cannot prepare '%s': %s", r->dir,
+		    strerror(errno));
+		return -1;
+	}
+	return repo_export_tree(r->s->repo, repo_tree_commit(r->s->tree),
+	    r->tree, cause);
+}
+
+/* Output of a hook, to the operator with its phase as prefix. */
+struct phase_out {
+	struct run *r;
+	const char *label;
+};
+
+static void
+on_line(const char *line, size_t len, void *arg)
+{
+	struct phase_out *o = arg;
+
+	if (o->r->ev != NULL && o->r->ev->output != NULL)
+		o->r->ev->output(o->label, line, len, o->r->ev->arg);
+}
+
 static char **
 hook_env(struct run *r, const char *phase)
 {
@@ -541,58 +729,6 @@ hook_env(struct run *r, const char *phase)
 	return env;
 }
 
-/*
- * Run one hook as a phase of the record. Returns 1 when it succeeded;
- * otherwise *problem says how it failed.
- */
-static int
-run_hook(struct run *r, const char *phase, const char *label,
-    const struct hook *h, char **problem)
-{
-	struct hookrun_opts o;
-	struct hookrun_result res;
-	struct phase_out out = { r, label };
-	char	*local, *path, **env, *cause = NULL;
-	size_t	 i;
-	int	 ok;
-
-	r->nlog++;
-	local = xasprintf("%s/%02d-%s.log", r->dir, r->nlog, phase);
-	path = xasprintf("records/%s/%s/%02d-%s.log", r->ps->id, r->id, r->nlog,
-	    phase);
-	i = record_phase_begin(r->rec, phase, label, run_clock(r), path);
-	env = hook_env(r, phase);
-	memset(&o, 0, sizeof o);
-	o.root = r->tree;
-	o.argv = h->argv;
-	o.env = env;
-	o.timeout_ms = h->timeout * 1000;
-	o.grace_ms = r->opts->grace_ms;
-	o.log = local;
-	o.line = on_line;
-	o.arg = &out;
-	o.stop = r->opts->stop;
-	progress(r, "%s: running %s", label, h->argv[0]);
-	if (hookrun_run(&o, &res, &cause) == 0 && hookrun_succeeded(&res)) {
-		ok = 1;
-		*problem = NULL;
-	} else {
-		ok = 0;
-		*problem = cause != NULL ? cause : hookrun_describe(&res);
-		if (cause != NULL)
-			cause = NULL;
-	}
-	record_phase_end(r->rec, i, run_clock(r), res.exited ? res.status : -1,
-	    res.signal, res.timed_out, ok ? "ok" : "failed", *problem, res.tail);
-	progress(r, "%s: %s", label, ok ? "ok" : *problem);
-	queue_log(r, local, path);
-	hookrun_result_release(&res);
-	strv_free(env);
-	free(local);
-	free(path);
-	return ok;
-}
-
 /* The manifest must be a JSON object with a location and a size or hash. */
 static char *
 manifest_problem(struct run *r)
@@ -601,7 +737,6 @@ manifest_problem(struct run *r)
 	char	*text = NULL, *why = NULL;
 	FILE	*f;
 	size_t	 n;
-	int	 ok;
 
 	if (stat(r->manifest, &st) != 0)
 		return xstrdup("the backup hook left no manifest at "
@@ -617,72 +752,180 @@ manifest_problem(struct run *r)
 	n = fread(text, 1, (size_t)st.st_size, f);
 	fclose(f);
 	text[n] = '\0';
-	ok = record_set_manifest(r->rec, text, n, &why) == 0;
-	free(text);
-	if (!ok)
+	if (record_set_manifest(r->rec, text, n, &why) != 0) {
+		free(text);
 		return why;
-	text = record_manifest(r->rec);
-	if (strstr(text, "\"location\"") == NULL || (strstr(text, "\"size\"") ==
-	    NULL && strstr(text, "\"sha256\"") == NULL))
-		why = xstrdup("the backup manifest lacks 'location', or both "
-		    "'size' and 'sha256'");
+	}
 	free(text);
-	return why;
+	return NULL;
+}
+
+/* Hook options: the grace after SIGTERM is never longer than the timeout. */
+static void
+hook_opts(struct run *r, struct hookrun_opts *o, const struct hook *h,
+    int64_t timeout, int stoppable)
+{
+	memset(o, 0, sizeof *o);
+	o->root = r->tree;
+	o->argv = h->argv;
+	o->timeout_ms = timeout * 1000;
+	o->grace_ms = r->opts->grace_ms;
+	if (o->timeout_ms > 0 && (o->grace_ms <= 0 || o->grace_ms > o->timeout_ms))
+		o->grace_ms = o->timeout_ms;
+	o->stop = stoppable ? r->opts->stop : NULL;
+}
+
+/*
+ * Run one hook as a phase of the record, committed as it starts. Returns 1
+ * when it succeeded (for the backup: with a good manifest), 0 when it
+ * failed (*problem says how), -1 when the record could not be committed.
+ */
+static int
+run_hook(struct run *r, const char *phase, const char *label,
+    const struct hook *h, int64_t timeout, int stoppable, char **problem)
+{
+	struct hookrun_opts o;
+	struct hookrun_result res;
+	struct phase_out out = { r, label };
+	char	*local, *path, **env, *cause = NULL;
+	size_t	 i;
+	int	 ok;
+
+	r->nlog++;
+	local = xasprintf("%s/%02d-%s.log", r->dir, r->nlog, phase);
+	path = xasprintf("records/%s/%s/%02d-%s.log", r->ps->id, r->id, r->nlog,
+	    phase);
+	i = record_phase_begin(r->rec, phase, label, run_clock(r), path);
+	state_log(&r->s->st, r->ps, "begin %s run %s: %s", r->ps->id, r->id,
+	    label);
+	if ((r->err_rc = checkpoint(r, &r->err)) != EXIT_DONE) {
+		free(local);
+		free(path);
+		return -1;
+	}
+	env = hook_env(r, phase);
+	hook_opts(r, &o, h, timeout, stoppable);
+	o.env = env;
+	o.log = local;
+	o.line = on_line;
+	o.arg = &out;
+	progress(r, "%s: running %s", label, h->argv[0]);
+	*problem = NULL;
+	if (hookrun_run(&o, &res, &cause) == 0 && hookrun_succeeded(&res))
+		ok = 1;
+	else {
+		ok = 0;
+		*problem = cause != NULL ? cause : hookrun_describe(&res);
+	}
+	if (ok && strcmp(phase, "backup") == 0 &&
+	    (*problem = manifest_problem(r)) != NULL)
+		ok = 0;
+	record_phase_end(r->rec, i, run_clock(r), res.exited ? res.status : -1,
+	    res.signal, res.timed_out, ok ? "ok" : "failed", *problem, res.tail);
+	progress(r, "%s: %s", label, ok ? "ok" : *problem);
+	queue_log(r, local, path);
+	hookrun_result_release(&res);
+	strv_free(env);
+	free(local);
+	free(path);
+	return ok;
 }
 
 static int
 phase_backup(struct run *r, char **problem)
 {
-	char	*why;
-
+	test_pause("backup");
 	unlink(r->manifest);
-	if (!run_hook(r, "backup", "backup", &r->p->backup, problem))
-		return 0;
-	if ((why = manifest_problem(r)) != NULL) {
-		*problem = why;
-		progress(r, "backup: %s", why);
-		return 0;
-	}
-	return 1;
+	return run_hook(r, "backup", "backup", &r->p->backup,
+	    r->p->backup.timeout, 1, problem);
+}
+
+/* Put what failed in front of how: "step 'x' failed: exit status 3". */
+static void
+failed_as(char **problem, const char *fmt, const char *name)
+{
+	char	*what = xasprintf(fmt, name);
+	char	*s = xasprintf("%s: %s", what, *problem);
+
+	free(what);
+	free(*problem);
+	*problem = s;
+}
+
+/* Record a step that is not started, and why. */
+static void
+step_skipped(struct run *r, const char *label, char *problem)
+{
+	size_t	 k;
+
+	k = record_phase_begin(r->rec, "step", label, run_clock(r), NULL);
+	record_phase_end(r->rec, k, run_clock(r), -1, 0, 0, "skipped", problem,
+	    NULL);
+	progress(r, "%s: %s", label, problem);
 }
 
 /*
- * Steps in order, each one committed when done; one whose timeout would
- * pass the slot's end is not run. Returns 1, 0 (*problem) or -1 (*cause).
+ * Is there time for the step? A step without a timeout of its own has the
+ * rest of the slot; one whose timeout would pass the slot's end is not
+ * started. Returns the timeout, or 0 with *problem.
+ */
+static int64_t
+step_timeout(struct run *r, const struct step *st, char **problem)
+{
+	int64_t	 now = run_clock(r), left = r->ps->slot.end - now;
+	char	*end, *t;
+
+	if (left > 0 && (st->hook.timeout == 0 || st->hook.timeout <= left))
+		return st->hook.timeout == 0 ? left : st->hook.timeout;
+	end = local_time(r->ps->slot.end, r->ps->slot.timezone);
+	if (st->hook.timeout == 0 || left <= 0)
+		*problem = xasprintf("step '%s' not started: the slot ended at "
+		    "%s", st->name, end);
+	else {
+		t = dur_human(st->hook.timeout);
+		*problem = xasprintf("step '%s' not started: its timeout (%s) "
+		    "would run past the end of the slot at %s", st->name, t, end);
+		free(t);
+	}
+	free(end);
+	return 0;
+}
+
+/*
+ * Steps in order, each one committed as it starts and ends. Returns 1,
+ * 0 (*problem) or -1 (the record could not be committed).
  */
 static int
-phase_steps(struct run *r, char **problem, char **cause)
+phase_steps(struct run *r, char **problem)
 {
 	const struct step *st;
-	char	*label, *end;
-	size_t	 i, k;
+	char	*label;
+	int64_t	 timeout;
+	size_t	 i;
 	int	 ok = 1;
 
-	for (i = 0; ok && i < r->p->nsteps; i++) {
+	test_pause("step");
+	for (i = 0; ok == 1 && i < r->p->nsteps; i++) {
 		st = &r->p->steps[i];
 		label = xasprintf("step %zu", i + 1);
 		if (record_phase_ok(r->rec, "step", label)) {
 			free(label);
 			continue;	/* done before an interruption */
 		}
-		if (run_clock(r) + st->hook.timeout > r->ps->slot.end) {
-			end = local_time(r->ps->slot.end, r->ps->slot.timezone);
-			*problem = xasprintf("step '%s' not started: its timeout "
-			    "would run past the end of the slot at %s", st->name, end);
-			k = record_phase_begin(r->rec, "step", label, run_clock(r), NULL);
-			record_phase_end(r->rec, k, run_clock(r), -1, 0, 0,
-			    "skipped", *problem, NULL);
-			progress(r, "%s: %s", label, *problem);
-			free(end);
+		if (r->opts->stop != NULL && *r->opts->stop) {
+			*problem = xasprintf("stopped by the operator before "
+			    "step '%s'", st->name);
+			step_skipped(r, label, xstrdup(*problem));
 			ok = 0;
-		} else if ((ok = run_hook(r, "step", label, &st->hook, problem))) {
+		} else if ((timeout = step_timeout(r, st, problem)) == 0) {
+			step_skipped(r, label, xstrdup(*problem));
+			ok = 0;
+		} else if ((ok = run_hook(r, "step", label, &st->hook, timeout, 1,
+		    problem)) == 1)
 			state_log(&r->s->st, r->ps, "step %s run %s: %s '%s' ok",
 			    r->ps->id, r->id, label, st->name);
-			if (checkpoint(r, cause) != EXIT_DONE) {
-				free(label);
-				return -1;
-			}
-		}
+		else if (ok == 0)
+			failed_as(problem, "step '%s' failed", st->name);
 		free(label);
 	}
 	return ok;
@@ -694,28 +937,44 @@ on_attempt(const struct verify_attempt *a, void *arg)
 	struct run *r = arg;
 
 	record_add_attempt(r->rec, a);
-	progress(r, "verify: %s attempt %d: %s%ld in %lld ms%s%s", a->url,
-	    a->attempt, a->status ? "status " : "no response", a->status,
-	    (long long)a->ms, a->ok ? "" : ": ", a->ok ? "" : a->problem);
+	if (a->status != 0)
+		progress(r, "verify: %s attempt %d: status %ld in %lld ms%s%s",
+		    a->url, a->attempt, a->status, (long long)a->ms,
+		    a->ok ? "" : ": ", a->ok ? "" : a->problem);
+	else
+		progress(r, "verify: %s attempt %d: %s after %lld ms", a->url,
+		    a->attempt, a->problem, (long long)a->ms);
 }
 
-/* Verification hooks, then HTTP checks. */
+/*
+ * Verification hooks, then HTTP checks; all again after an interruption.
+ * Returns 1, 0 (*problem) or -1 (the record could not be committed).
+ */
 static int
 phase_verify(struct run *r, char **problem)
 {
-	struct verify_hooks vh = { run_clock, on_attempt, r };
+	struct verify_hooks vh = { run_clock, on_attempt, r, r->opts->stop };
 	char	*label;
 	size_t	 i, k;
 	int	 ok = 1;
 
-	for (i = 0; ok && i < r->p->nverify_run; i++) {
+	test_pause("verify");
+	for (i = 0; ok == 1 && i < r->p->nverify_run; i++) {
 		label = xasprintf("verify %zu", i + 1);
-		ok = run_hook(r, "verify", label, &r->p->verify_run[i], problem);
+		ok = run_hook(r, "verify", label, &r->p->verify_run[i],
+		    r->p->verify_run[i].timeout, 1, problem);
+		if (ok == 0)
+			failed_as(problem, "verification hook '%s' failed",
+			    r->p->verify_run[i].argv[0]);
 		free(label);
 	}
-	for (i = 0; ok && i < r->p->nhttp; i++) {
+	for (i = 0; ok == 1 && i < r->p->nhttp; i++) {
 		k = record_phase_begin(r->rec, "http", r->p->http[i].url,
 		    run_clock(r), NULL);
+		state_log(&r->s->st, r->ps, "begin %s run %s: check %s",
+		    r->ps->id, r->id, r->p->http[i].url);
+		if ((r->err_rc = checkpoint(r, &r->err)) != EXIT_DONE)
+			return -1;
 		ok = verify_http(&r->p->http[i], &vh, problem);
 		record_phase_end(r->rec, k, run_clock(r), -1, 0, 0, ok ? "ok" :
 		    "failed", ok ? NULL : *problem, NULL);
@@ -753,75 +1012,111 @@ finish(struct run *r, enum status st, const char *outcome, char *reason,
 	return rc;
 }
 
-/* Something failed after the backup: undo with the rollback hook. */
+/*
+ * Something failed after the backup: undo with the rollback hook. The
+ * reason is committed first, so a run interrupted here resumes with the
+ * rollback. Takes problem.
+ */
 static int
 roll_back(struct run *r, char *problem, char **cause)
 {
 	char	*why = NULL;
 	int	 rc;
 
+	record_set_str(r->rec, "rollback_reason", problem);
 	state_log(&r->s->st, r->ps, "rollback %s run %s: %s", r->ps->id, r->id,
 	    problem);
 	if ((rc = checkpoint(r, cause)) != EXIT_DONE) {
 		free(problem);
 		return rc;
 	}
+	test_pause("rollback");
 	if (r->p->rollback.argv == NULL) {
 		why = xasprintf("%s; the plan has no rollback hook (risk.rollback "
 		    "none): the change is left as it is", problem);
 		free(problem);
 		return finish(r, ST_FAILED, "failed", why, cause);
 	}
-	if (run_hook(r, "rollback", "rollback", &r->p->rollback, &why)) {
+	/* a stop that ended a step must not cut the rollback short */
+	rc = run_hook(r, "rollback", "rollback", &r->p->rollback,
+	    r->p->rollback.timeout, 0, &why);
+	if (rc < 0)
+		rc = run_fatal(r, cause);
+	else if (rc == 1)
 		rc = finish(r, ST_ROLLED_BACK, "rolled-back", xasprintf("%s; "
 		    "the rollback succeeded", problem), cause);
-	} else {
+	else
 		rc = finish(r, ST_FAILED, "failed", xasprintf("%s; the rollback "
 		    "FAILED too (%s): the system needs attention", problem, why),
 		    cause);
-	}
 	free(why);
 	free(problem);
 	return rc;
 }
 
-/* Backup, steps, verification; rollback on failure. */
+/* A resumed run needs the manifest the backup left, for the rollback. */
+static void
+restore_manifest(struct run *r)
+{
+	char	*m;
+	FILE	*f;
+
+	if ((m = record_manifest(r->rec)) == NULL)
+		return;
+	if ((f = fopen(r->manifest, "w")) != NULL) {
+		fputs(m, f);
+		fclose(f);
+	}
+	free(m);
+}
+
+/* Move to the next phase's status, committed. */
+static int
+advance(struct run *r, enum status st, const char *what, char **cause)
+{
+	state_set_status(&r->s->st, r->ps, st, run_clock(r));
+	state_log(&r->s->st, r->ps, "%s %s run %s ok", what, r->ps->id, r->id);
+	return checkpoint(r, cause);
+}
+
+/*
+ * Backup, steps, verification; rollback on failure. A resumed run goes on
+ * from its first unfinished phase (the rollback, if it had begun).
+ */
 static int
 execute(struct run *r, char **cause)
 {
+	const char *again;
 	char	*problem = NULL, *m;
 	int	 rc;
 
+	restore_manifest(r);
+	if ((again = record_str(r->rec, "rollback_reason")) != NULL)
+		return roll_back(r, xstrdup(again), cause);
 	if (!record_phase_ok(r->rec, "backup", "backup")) {
-		if (!phase_backup(r, &problem)) {
+		if ((rc = phase_backup(r, &problem)) < 0)
+			return run_fatal(r, cause);
+		if (rc == 0) {
 			m = xasprintf("backup failed (%s): no step was run, "
 			    "nothing to roll back", problem);
 			free(problem);
 			return finish(r, ST_FAILED, "failed", m, cause);
 		}
-	} else if ((m = record_manifest(r->rec)) != NULL) {
-		FILE *f = fopen(r->manifest, "w");	/* for the rollback hook */
-		if (f != NULL) {
-			fputs(m, f);
-			fclose(f);
-		}
-		free(m);
 	}
-	if (r->ps->status != ST_EXECUTING) {
-		state_set_status(&r->s->st, r->ps, ST_EXECUTING, run_clock(r));
-		state_log(&r->s->st, r->ps, "backup %s run %s ok", r->ps->id, r->id);
-		if ((rc = checkpoint(r, cause)) != EXIT_DONE)
+	if (r->ps->status == ST_BACKING_UP &&
+	    (rc = advance(r, ST_EXECUTING, "backup", cause)) != EXIT_DONE)
+		return rc;
+	if (r->ps->status == ST_EXECUTING) {
+		if ((rc = phase_steps(r, &problem)) < 0)
+			return run_fatal(r, cause);
+		if (rc == 0)
+			return roll_back(r, problem, cause);
+		if ((rc = advance(r, ST_VERIFYING, "steps", cause)) != EXIT_DONE)
 			return rc;
 	}
-	if ((rc = phase_steps(r, &problem, cause)) < 0)
-		return EXIT_ENV;
-	if (rc == 0)
-		return roll_back(r, problem, cause);
-	state_set_status(&r->s->st, r->ps, ST_VERIFYING, run_clock(r));
-	state_log(&r->s->st, r->ps, "steps %s run %s ok", r->ps->id, r->id);
-	if ((rc = checkpoint(r, cause)) != EXIT_DONE)
-		return rc;
-	if (!phase_verify(r, &problem)) {
+	if ((rc = phase_verify(r, &problem)) < 0)
+		return run_fatal(r, cause);
+	if (rc == 0) {
 		m = xasprintf("verification failed: %s", problem);
 		free(problem);
 		return roll_back(r, m, cause);
@@ -832,7 +1127,7 @@ execute(struct run *r, char **cause)
 static void
 run_release(struct run *r)
 {
-	if (r->dir != NULL)
+	if (r->prepared)
 		rmtree(r->dir);
 	record_free(r->rec);
 	clear_files(r);
@@ -840,6 +1135,7 @@ run_release(struct run *r)
 	free(r->dir);
 	free(r->tree);
 	free(r->manifest);
+	free(r->err);
 }
 
 /* The lock was taken but nothing could start: give the slot back. */
@@ -849,6 +1145,7 @@ abort_run(struct run *r, char *why, char **cause)
 	int	 rc;
 
 	set_outcome(r->ps, "aborted");
+	record_set_time(r->rec, "ended_at", run_clock(r));
 	record_set_str(r->rec, "outcome", "aborted");
 	record_set_str(r->rec, "reason", why);
 	state_set_status(&r->s->st, r->ps, ST_SCHEDULED, run_clock(r));
@@ -874,7 +1171,7 @@ run_change(struct session *s, const char *id, const struct run_opts *o,
 	r.s = s;
 	r.opts = o;
 	r.ev = ev;
-	r.mono0 = mono_s();
+	r.mono0 = mono_ms();
 	r.clock0 = s->now;
 	if ((r.p = session_plan(s, id)) == NULL) {
 		*cause = xasprintf("no plan has the id '%s'", id);
@@ -888,15 +1185,61 @@ run_change(struct session *s, const char *id, const struct run_opts *o,
 		run_release(&r);
 		return rc;
 	}
+	if (r.dir == NULL)
+		work_paths(&r);
 	why = local_time(r.ps->slot.end, r.ps->slot.timezone);
-	progress(&r, "%s: run %s by %s; the slot in '%s' ends at %s", id, r.id,
-	    o->operator, r.ps->slot.window, why);
+	progress(&r, "%s: %s %s by %s; the slot in '%s' ends at %s", id,
+	    o->resume ? "resuming run" : "run", r.id, o->operator,
+	    r.ps->slot.window, why);
 	free(why);
 	why = NULL;
-	if (prepare_dir(&r, &why) != 0)
-		rc = abort_run(&r, why, cause);
-	else
+	if (prepare_dir(&r, &why) != 0) {
+		if (o->resume) {
+			*cause = why;	/* still interrupted: try again */
+			rc = EXIT_ENV;
+		} else
+			rc = abort_run(&r, why, cause);
+	} else
 		rc = execute(&r, cause);
 	run_release(&r);
 	return rc;
+}
+
+int
+run_cancel_record(struct session *s, const struct plan_state *ps,
+    const char *why, int64_t now, struct store_file *out, char **cause)
+{
+	struct record *rec;
+	char	*path, *text, *err;
+	size_t	 len, i;
+	int	 rc;
+
+	memset(out, 0, sizeof *out);
+	if (ps->run.id == NULL || !status_running(ps->status))
+		return 0;
+	path = xasprintf("records/%s/%s.json", ps->id, ps->run.id);
+	if ((rc = store_read(s->repo, &s->st, path, &text, &len, cause)) != 0) {
+		free(path);
+		return rc < 0 ? -1 : 0;
+	}
+	rec = record_parse(text, len, &err);
+	free(text);
+	if (rec == NULL) {
+		*cause = xasprintf("%s: %s", path, err);
+		free(err);
+		free(path);
+		return -1;
+	}
+	for (i = 0; i < record_nphases(rec); i++)
+		record_phase_interrupted(rec, i, "offpeak was interrupted while "
+		    "this phase ran");
+	record_set_time(rec, "ended_at", now);
+	record_set_str(rec, "outcome", "cancelled");
+	record_set_str(rec, "reason", why);
+	text = record_to_json(rec);
+	record_free(rec);
+	out->path = path;
+	out->data = text;
+	out->len = strlen(text);
+	return 0;
 }

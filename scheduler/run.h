@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct plan_state;
 struct session;
+struct store_file;
 
 /* What the operator sees while a change runs. */
 struct run_events {
@@ -35,5 +37,22 @@ struct run_opts {
  */
 int	 run_change(struct session *, const char *id, const struct run_opts *,
 	     const struct run_events *, char **cause);
+
+/*
+ * Is the plan's run in progress one of this host whose process is gone
+ * (killed, crashed)? Then only 'run --resume' or 'cancel' go on with it.
+ */
+int	 run_interrupted(const struct plan_state *);
+/* Is the plan's run in progress held by a live process of this host? */
+int	 run_alive_here(const struct plan_state *);
+
+/*
+ * When the plan's last run never ended (it was interrupted), its record
+ * closed as cancelled with why at now, as a file to commit (path and data
+ * allocated; path NULL when there is nothing to close). Returns 0, or -1
+ * with *cause.
+ */
+int	 run_cancel_record(struct session *, const struct plan_state *,
+	     const char *why, int64_t now, struct store_file *, char **cause);
 
 #endif

@@ -39,16 +39,58 @@ fill_added(struct session *s, char **cause)
 	    note_added, s, cause);
 }
 
+/*
+ * Fetch from origin and make the local state branch origin's: it only
+ * caches what origin accepted. When origin has no state branch, a local
+ * one it had before goes too; one it never had is kept for the next push.
+ */
+static int
+session_sync(struct session *s, char **plans, char **cause)
+{
+	char	*tracking = repo_tracking_ref(STATE_BRANCH), *why = NULL;
+	char	 before[41];
+	int	 had, rc = -1;
+
+	if ((had = repo_ref_commit(s->repo, tracking, before, &why)) == -1 ||
+	    repo_fetch(s->repo, plans, STATE_BRANCH, &why) != 0)
+		goto out;
+	switch (repo_ref_commit(s->repo, tracking, s->origin_state, &why)) {
+	case 0:
+		rc = repo_ref_set(s->repo, STATE_BRANCH, s->origin_state, NULL,
+		    &why);
+		break;
+	case 1:
+		rc = had == 0 ? repo_ref_set(s->repo, STATE_BRANCH, "", NULL,
+		    &why) : 0;
+		break;
+	}
+out:
+	if (rc != 0)
+		*cause = why != NULL ? why : xstrdup("cannot fetch the state");
+	free(tracking);
+	return rc == 0 ? 0 : -1;
+}
+
 int
 session_open(struct session *s, const char *repo_path, int64_t now,
-    int simulated, char **cause)
+    int flags, char **cause)
 {
+	char	*plans = NULL;
+
 	memset(s, 0, sizeof *s);
 	state_init(&s->st);
 	s->now = now;
-	s->simulated = simulated;
-	if ((s->repo = repo_open(repo_path, 0, cause)) == NULL ||
-	    (s->tree = repo_tree_at(s->repo, "HEAD", cause)) == NULL ||
+	s->simulated = (flags & SESSION_SIMULATED) != 0;
+	s->offline = (flags & SESSION_OFFLINE) != 0;
+	if ((s->repo = repo_open(repo_path, 0, cause)) == NULL)
+		return EXIT_ENV;
+	s->origin = repo_remote_url(s->repo);
+	if (s->origin != NULL && !s->offline &&
+	    session_sync(s, &plans, cause) != 0)
+		return EXIT_ENV;
+	s->tree = repo_tree_at(s->repo, plans != NULL ? plans : "HEAD", cause);
+	free(plans);
+	if (s->tree == NULL ||
 	    check_tree(s->repo, s->tree, &s->chk, cause) != 0)
 		return EXIT_ENV;
 	if (s->chk.diags.n != 0 || s->chk.policy == NULL)
@@ -65,6 +107,7 @@ session_close(struct session *s)
 	state_release(&s->st);
 	repo_tree_free(s->tree);
 	repo_free(s->repo);
+	free(s->origin);
 	memset(s, 0, sizeof *s);
 }
 
@@ -93,13 +136,62 @@ session_plan(const struct session *s, const char *id)
 	return NULL;
 }
 
+/*
+ * Push the commit made on base to origin. When origin does not take it,
+ * the local branch goes back to base, then follows origin again.
+ */
+static int
+session_push(struct session *s, const char *base, const char *oid,
+    char **cause)
+{
+	char	 before[41], *why = NULL, *again = NULL;
+	int	 rc;
+
+	test_pause("push");
+	memcpy(before, s->origin_state, sizeof before);
+	if ((rc = repo_push(s->repo, STATE_BRANCH, before, &why)) == 0) {
+		memcpy(s->origin_state, oid, sizeof s->origin_state);
+		return EXIT_DONE;
+	}
+	repo_ref_set(s->repo, STATE_BRANCH, base, oid, NULL);
+	memcpy(s->st.commit, base, sizeof s->st.commit);
+	if (rc == -1) {
+		*cause = xasprintf("%s; nothing was written", why);
+		free(why);
+		return EXIT_ENV;
+	}
+	if (session_sync(s, NULL, &again) != 0) {
+		*cause = xasprintf("%s; nothing was written", again);
+		free(again);
+		free(why);
+		return EXIT_ENV;
+	}
+	if (rc == REPO_TXN_RACE || strcmp(before, s->origin_state) != 0) {
+		free(why);
+		*cause = xasprintf("another operator or scheduler updated the "
+		    "state on origin ('%s') first; nothing was written",
+		    s->origin);
+		return EXIT_RACE;
+	}
+	*cause = xasprintf("%s; nothing was written", why);
+	free(why);
+	return EXIT_ENV;
+}
+
 int
 session_commit(struct session *s, const struct store_file *extra, size_t n,
     char **cause)
 {
-	char	 oid[41];
-	int	 rc;
+	char	 base[41], oid[41];
+	int	 shared = s->origin != NULL, rc;
 
+	if (shared && s->offline && (s->st.log.len != 0 || n != 0)) {
+		*cause = xasprintf("--offline: the state is shared through "
+		    "'%s' and only changes there; nothing was written",
+		    s->origin);
+		return EXIT_ENV;
+	}
+	memcpy(base, s->st.commit, sizeof base);
 	test_pause("commit");
 	rc = store_save(s->repo, &s->st, extra, n, s->now, s->simulated, oid,
 	    cause);
@@ -108,5 +200,9 @@ session_commit(struct session *s, const struct store_file *extra, size_t n,
 		    "(another operator or scheduler won); nothing was written");
 		return EXIT_RACE;
 	}
-	return rc == 0 ? EXIT_DONE : EXIT_ENV;
+	if (rc != 0)
+		return EXIT_ENV;
+	if (!shared || s->offline || oid[0] == '\0')
+		return EXIT_DONE;
+	return session_push(s, base, oid, cause);
 }

@@ -18,24 +18,39 @@ struct session {
 	struct state st;
 	int64_t	 now;
 	int	 simulated;
+	int	 offline;		/* SESSION_OFFLINE: no network */
+	char	*origin;		/* origin's URL, or NULL: not shared */
+	char	 origin_state[41];	/* origin's state commit, "" if none */
 };
 
+/* Flags of session_open (SESSION_SIMULATED is 1, as the old int was). */
+#define SESSION_SIMULATED 0x1	/* the clock is simulated (--now) */
+#define SESSION_OFFLINE	0x2	/* do not fetch or push origin */
+
 /*
- * Open the repository, read and check the plans at HEAD and load the state
- * branch. Returns an exit code: EXIT_DONE, EXIT_INVALID when the plans do
- * not pass check (the problems are in s->chk.diags), EXIT_ENV with *cause.
+ * Open the repository, read and check the plans and load the state
+ * branch. Without origin, the plans are those at HEAD. With origin (and
+ * without SESSION_OFFLINE), the plans branch and the state branch are
+ * fetched first, the plans are read from origin's branch and the local
+ * state branch is set to origin's (a local one origin never had is kept,
+ * and published by the next commit). Returns an exit code: EXIT_DONE,
+ * EXIT_INVALID when the plans do not pass check (the problems are in
+ * s->chk.diags), EXIT_ENV with *cause.
  */
 int	 session_open(struct session *, const char *repo_path, int64_t now,
-	     int simulated, char **cause);
+	     int flags, char **cause);
 void	 session_close(struct session *);
 /* Bring the state up to date with the plans (no write). */
 void	 session_reconcile(struct session *);
 /* The plan of that id at HEAD, or NULL. */
 struct plan *session_plan(const struct session *, const char *id);
 /*
- * Commit the state's log and the extra files on the state branch. Returns
+ * Commit the state's log and the extra files on the state branch; with
+ * origin, push it there (the push is the lock between machines). Returns
  * EXIT_DONE, EXIT_RACE when another writer moved the branch first (nothing
- * written), or EXIT_ENV with *cause.
+ * written; after it the session is stale: close it and open a new one),
+ * or EXIT_ENV with *cause (origin unreachable or refusing, or
+ * SESSION_OFFLINE with something to write to a shared state).
  */
 int	 session_commit(struct session *, const struct store_file *, size_t,
 	     char **cause);

@@ -10,6 +10,7 @@
 
 #define VERIFY_PAUSE_MS		1000	/* between tries */
 #define VERIFY_TIMEOUT_MS	30000	/* one try, when max_ms gives no bound */
+#define VERIFY_CONNECT_MS	10000	/* to connect, at most */
 
 static int64_t
 mono_ms(void)
@@ -33,13 +34,32 @@ pause_ms(int64_t ms)
 		;
 }
 
-/* One try; returns the problem (allocated) or NULL when it passed. */
+/* "cannot fetch 'URL': why" from http, as "no response: why". */
+static char *
+no_response(const char *url, char *cause)
+{
+	char	*prefix = xasprintf("cannot fetch '%s': ", url), *s;
+
+	if (strncmp(cause, prefix, strlen(prefix)) == 0)
+		s = xasprintf("no response: %s", cause + strlen(prefix));
+	else
+		s = xasprintf("no response: %s", cause);
+	free(prefix);
+	free(cause);
+	return s;
+}
+
+/*
+ * One try; returns the problem (allocated) or NULL when it passed. Without
+ * a response, the latency is the time until the exchange failed.
+ */
 static char *
 try_once(const struct http_check *c, struct verify_attempt *a)
 {
 	struct http_request req;
 	struct http_response res;
 	char	*cause = NULL, *problem = NULL;
+	int64_t	 t0 = mono_ms();
 
 	memset(&req, 0, sizeof req);
 	req.url = c->url;
@@ -47,9 +67,15 @@ try_once(const struct http_check *c, struct verify_attempt *a)
 	req.timeout_ms = c->max_ms > 0 ? c->max_ms * 2 + 1000 : VERIFY_TIMEOUT_MS;
 	if (req.timeout_ms > VERIFY_TIMEOUT_MS)
 		req.timeout_ms = VERIFY_TIMEOUT_MS;
+	if (req.timeout_ms < VERIFY_CONNECT_MS)
+		req.connect_timeout_ms = req.timeout_ms;
+	else
+		req.connect_timeout_ms = VERIFY_CONNECT_MS;
 	memset(&res, 0, sizeof res);
-	if (http_get(&req, &res, &cause) != 0)
-		return cause;
+	if (http_get(&req, &res, &cause) != 0) {
+		a->ms = mono_ms() - t0;
+		return no_response(c->url, cause);
+	}
 	a->status = res.status;
 	a->ms = res.total_ms;
 	if (res.status != c->status)
@@ -85,7 +111,8 @@ verify_http(const struct http_check *c, const struct verify_hooks *h,
 		h->attempt(&a, h->arg);
 		if (problem == NULL)
 			return 1;
-		if (mono_ms() + VERIFY_PAUSE_MS > deadline)
+		if (mono_ms() + VERIFY_PAUSE_MS > deadline ||
+		    (h->stop != NULL && *h->stop))
 			break;
 		pause_ms(VERIFY_PAUSE_MS);
 	}

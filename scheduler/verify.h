@@ -2,6 +2,7 @@
 #ifndef OFFPEAK_VERIFY_H
 #define OFFPEAK_VERIFY_H
 
+#include <signal.h>
 #include <stdint.h>
 
 struct http_check;
@@ -18,18 +19,19 @@ struct verify_attempt {
 	const char *problem;	/* why it failed, or NULL */
 };
 
-/* The run's clock and a report of every attempt. */
+/* The run's clock, a report of every attempt, and when to give up early. */
 struct verify_hooks {
 	int64_t	(*clock)(void *);
 	void	(*attempt)(const struct verify_attempt *, void *);
 	void	*arg;
+	const volatile sig_atomic_t *stop;	/* set: no further try; may be NULL */
 };
 
 /*
  * Run one HTTP check: the expected status, the body substring if any, and
  * the total time within max_ms; retried (a pause between tries) until it
- * passes or `within` has elapsed. Returns 1 when it passed, 0 when it did
- * not (with *why: the last problem).
+ * passes, `within` has elapsed or *stop is set. Returns 1 when it passed,
+ * 0 when it did not (with *why: the last problem).
  */
 int	 verify_http(const struct http_check *, const struct verify_hooks *,
 	     char **why);

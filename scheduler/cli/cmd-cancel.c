@@ -5,8 +5,46 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "run.h"
 #include "session.h"
+#include "store.h"
 #include "util.h"
+
+/* Cancel ps: release its slot; close the record of an interrupted run. */
+static int
+cancel(struct session *s, struct plan_state *ps, const char *msg)
+{
+	struct store_file rec;
+	char	*why, *cause = NULL;
+	int	 rc;
+
+	why = xasprintf("cancelled: %s", msg);
+	if (run_cancel_record(s, ps, why, s->now, &rec, &cause) != 0) {
+		cmd_error("%s", cause);
+		free(cause);
+		free(why);
+		return EXIT_ENV;
+	}
+	state_release_slot(ps, s->now);
+	free(ps->reason);
+	ps->reason = why;
+	if (ps->run.id != NULL && ps->run.outcome != NULL &&
+	    strcmp(ps->run.outcome, "running") == 0) {
+		free(ps->run.outcome);
+		ps->run.outcome = xstrdup("cancelled");
+		state_log(&s->st, ps, "cancel %s run %s (interrupted in phase %s)",
+		    ps->id, ps->run.id, status_names[ps->status]);
+	}
+	state_set_status(&s->st, ps, ST_CANCELLED, s->now);
+	state_log(&s->st, ps, "cancel %s: %s", ps->id, msg);
+	rc = cmd_session_commit(s, rec.path != NULL ? &rec : NULL,
+	    rec.path != NULL ? 1 : 0);
+	free((char *)rec.path);
+	free((char *)rec.data);
+	if (rc == EXIT_DONE)
+		printf("%s: cancelled; its notice now says CANCELLED\n", ps->id);
+	return rc;
+}
 
 static int
 cmd_cancel_exec(struct ctx *ctx, int argc, char **argv)
@@ -19,7 +57,6 @@ cmd_cancel_exec(struct ctx *ctx, int argc, char **argv)
 	struct session s;
 	struct plan_state *ps;
 	const char *msg = NULL;
-	char	*why;
 	int	 c, rc;
 
 	while ((c = cmd_getopt(&cmd_cancel_entry, argc, argv, "m:", opts)) != -1) {
@@ -44,22 +81,13 @@ cmd_cancel_exec(struct ctx *ctx, int argc, char **argv)
 	else if (ps->status == ST_COMPLETED || ps->status == ST_CANCELLED)
 		cmd_error("plan '%s' is already %s", ps->id,
 		    status_names[ps->status]);
-	else {
-		state_release_slot(ps, s.now);
-		why = xasprintf("cancelled: %s", msg);
-		free(ps->reason);
-		ps->reason = why;
-		if (ps->run.id != NULL && ps->run.outcome != NULL &&
-		    strcmp(ps->run.outcome, "running") == 0) {
-			free(ps->run.outcome);
-			ps->run.outcome = xstrdup("cancelled");
-		}
-		state_set_status(&s.st, ps, ST_CANCELLED, s.now);
-		state_log(&s.st, ps, "cancel %s: %s", ps->id, msg);
-		if ((rc = cmd_session_commit(&s, NULL, 0)) == EXIT_DONE)
-			printf("%s: cancelled; its notice now says CANCELLED\n",
-			    ps->id);
-	}
+	else if (run_alive_here(ps)) {
+		cmd_error("run %s of '%s' is in progress (process %ld on this "
+		    "host): stop it first (Ctrl-C or kill -TERM %ld rolls it "
+		    "back)", ps->run.id, ps->id, ps->run.pid, ps->run.pid);
+		rc = EXIT_RACE;
+	} else
+		rc = cancel(&s, ps, msg);
 	session_close(&s);
 	return rc;
 }
@@ -72,7 +100,9 @@ const struct cmd_entry cmd_cancel_entry = {
 	    "Cancels a plan in any state before completion: its slot is released\n"
 	    "and its notice becomes a cancellation (STATUS:CANCELLED, a higher\n"
 	    "SEQUENCE) for the policy's retention period. An interrupted run is\n"
-	    "closed as cancelled. Edit the plan to ask for it again.\n\n"
+	    "closed as cancelled, in the state and in its maintenance record; a\n"
+	    "run still in progress on this host is refused (exit 4). Edit the\n"
+	    "plan to ask for it again.\n\n"
 	    "  -m, --message   why (required; kept in the state and the audit trail)\n",
 	.exec = cmd_cancel_exec
 };

@@ -7,6 +7,7 @@
 
 #include "cli/cmd.h"
 #include "datetime.h"
+#include "policy.h"
 #include "report.h"
 #include "session.h"
 #include "util.h"
@@ -40,8 +41,9 @@ share(size_t part, size_t whole)
 	return whole == 0 ? 0.0 : 100.0 * (double)part / (double)whole;
 }
 
+/* The records and figures for people: times local to the policy's zone. */
 static void
-print_text(const struct report *r)
+print_text(const struct report *r, const char *zone)
 {
 	char	*t, *d, *p;
 	size_t	 i;
@@ -49,7 +51,7 @@ print_text(const struct report *r)
 	printf("Maintenance records: %zu run%s\n\n", r->n, r->n == 1 ? "" : "s");
 	for (i = 0; i < r->n; i++) {
 		const struct report_row *w = &r->rows[i];
-		t = dt_format_utc(w->started);
+		t = cmd_local_time(w->started, zone);
 		printf("%s  %-24s %-12s %s%s%s\n", t, w->plan, w->outcome,
 		    w->title, w->emergency ? "  [EMERGENCY]" : "",
 		    w->simulated ? "  [simulated clock]" : "");
@@ -222,7 +224,7 @@ cmd_report_exec(struct ctx *ctx, int argc, char **argv)
 	else if (strcmp(format, "csv") == 0)
 		print_csv(&rep);
 	else
-		print_text(&rep);
+		print_text(&rep, s.chk.policy->timezone);
 	report_release(&rep);
 	session_close(&s);
 	return rc;

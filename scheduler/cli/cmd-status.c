@@ -1,33 +1,23 @@
 /* offpeak status: every plan's state, slot, notice, approvals, next action */
-#include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cmd.h"
 #include "datetime.h"
 #include "plan.h"
 #include "policy.h"
+#include "run.h"
 #include "session.h"
 #include "util.h"
 
-/*
- * A run in progress, or one interrupted: a process of this host that is
- * gone cannot be running it.
- */
+/* A run in progress, or one interrupted (see run_interrupted). */
 static char *
 run_in_progress(const struct plan_state *ps)
 {
-	char	 host[256];
-	int	 here = gethostname(host, sizeof host) == 0 &&
-	    ps->run.host != NULL && strcmp(host, ps->run.host) == 0;
-
-	if (here && ps->run.pid > 0 && kill((pid_t)ps->run.pid, 0) != 0 &&
-	    errno != EPERM)
+	if (run_interrupted(ps))
 		return xasprintf("INTERRUPTED run %s: 'offpeak run %s --resume' "
 		    "or 'offpeak cancel %s'", ps->run.id, ps->id, ps->id);
 	return xasprintf("running: run %s by %s on %s", ps->run.id,

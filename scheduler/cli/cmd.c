@@ -24,6 +24,8 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_log_entry,
 	&cmd_report_entry,
 	&cmd_calendar_entry,
+	&cmd_serve_entry,
+	&cmd_publish_entry,
 	NULL
 };
 
@@ -61,16 +63,16 @@ cmd_error(const char *fmt, ...)
 int
 cmd_usage(const struct cmd_entry *e)
 {
-	fprintf(stderr, "usage: offpeak [-C REPO] [--now TIME] [--json] %s%s%s\n",
-	    e->name, *e->usage ? " " : "", e->usage);
+	fprintf(stderr, "usage: offpeak [-C REPO] [--now TIME] [--json] "
+	    "[--offline] %s%s%s\n", e->name, *e->usage ? " " : "", e->usage);
 	return EXIT_USAGE;
 }
 
 int
 cmd_help(const struct cmd_entry *e)
 {
-	printf("usage: offpeak [-C REPO] [--now TIME] [--json] %s%s%s\n\n%s\n",
-	    e->name, *e->usage ? " " : "", e->usage, e->summary);
+	printf("usage: offpeak [-C REPO] [--now TIME] [--json] [--offline] "
+	    "%s%s%s\n\n%s\n", e->name, *e->usage ? " " : "", e->usage, e->summary);
 	if (e->help != NULL)
 		printf("\n%s", e->help);
 	return EXIT_DONE;
@@ -109,7 +111,9 @@ cmd_session_open(struct session *s, const struct ctx *ctx, const char *command)
 	size_t	 i;
 	int	 rc;
 
-	rc = session_open(s, ctx->repo_path, ctx->now, ctx->simulated, &cause);
+	rc = session_open(s, ctx->repo_path, ctx->now,
+	    (ctx->simulated ? SESSION_SIMULATED : 0) |
+	    (ctx->offline ? SESSION_OFFLINE : 0), &cause);
 	s->st.command = command;
 	if (rc == EXIT_INVALID) {
 		for (i = 0; i < s->chk.diags.n; i++) {

@@ -10,6 +10,7 @@ struct ctx {
 	int64_t	 now;		/* the clock: --now, OFFPEAK_NOW or time() */
 	int	 simulated;	/* the clock came from --now or OFFPEAK_NOW */
 	int	 json;		/* --json: machine-readable output on stdout */
+	int	 offline;	/* --offline: do not fetch or push origin */
 	const char *argv0;	/* path of the running binary */
 };
 
@@ -64,6 +65,8 @@ extern const struct cmd_entry cmd_log_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_calendar_entry;
+extern const struct cmd_entry cmd_serve_entry;
+extern const struct cmd_entry cmd_publish_entry;
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_demo_entry;
 

@@ -31,11 +31,12 @@ def git(repo, *args, data=None):
 
 
 def states(repo):
-    names = git(repo, "ls-tree", "--name-only", "offpeak-state", "state/").decode().split()
-    out = git(repo, "cat-file", "--batch",
-              data="".join("offpeak-state:%s\n" % n for n in names).encode())
+    # blob ids, not paths: git would search the big state/ tree for each path
+    blobs = [line.split()[2] for line in
+             git(repo, "ls-tree", "offpeak-state", "state/").decode().splitlines()]
+    out = git(repo, "cat-file", "--batch", data="".join(b + "\n" for b in blobs).encode())
     pos = 0
-    for _ in names:
+    for _ in blobs:
         nl = out.index(b"\n", pos)
         size = int(out[pos:nl].split()[2])
         yield json.loads(out[nl + 1:nl + 1 + size])

@@ -170,6 +170,8 @@ if [ "$timer" = hyperfine ]; then
 	echo "timing command: $hf_cmd"
 fi
 
+. "$here/calendar.sh"
+
 if [ "$missed" -gt 0 ]; then
 	echo "bench: $missed goal(s) missed"
 	exit 1

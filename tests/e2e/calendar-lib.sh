@@ -7,6 +7,8 @@
 # tests are skipped, except under CI (CI set), where they fail.
 
 PY=${OFFPEAK_TEST_PYTHON:-/usr/bin/python3}
+PYTHONDONTWRITEBYTECODE=1	# nothing written into the source tree
+export PYTHONDONTWRITEBYTECODE
 NODE=${NODE:-node}
 TESTBIN=$(dirname "$OFFPEAK")/../tests/unit
 ICS_CHECK=${ICS_CHECK:-$TESTBIN/ics-check}

@@ -45,8 +45,10 @@ function when(comp, name, problems) {
 function event(vevent, expand, problems) {
   const ev = new ICAL.Event(vevent);
   const start = when(vevent, 'dtstart', problems);
-  const end = when(vevent, 'dtend', problems);
-  if (vevent.hasProperty('duration')) problems.push(`${ev.uid}: DURATION`);
+  // a window whose first start clients read differently has a DURATION
+  const end = vevent.hasProperty('dtend') || !vevent.hasProperty('duration')
+    ? when(vevent, 'dtend', problems) : { utc: utc(ev.endDate) };
+  const duration = vevent.hasProperty('duration');
   const out = {
     uid: ev.uid,
     sequence: ev.sequence,
@@ -69,6 +71,7 @@ function event(vevent, expand, problems) {
       [String(p.getFirstValue()), p.getParameter('x-maintnote-object-impact') || null]),
     alarms: vevent.getAllSubcomponents('valarm').map((a) => a.getFirstPropertyValue('trigger').toString()),
     rrule: vevent.hasProperty('rrule') ? vevent.getFirstPropertyValue('rrule').toString() : null,
+    duration,
   };
   if (expand && vevent.hasProperty('rrule')) {
     const from = ICAL.Time.fromDateTimeString(expand[0].replace(/Z$/, ''));

@@ -122,8 +122,11 @@ class Feed:
     def event(self, ev, expand):
         start, start_zi, tzid, start_local = self.when(ev, "DTSTART")
         end, end_zi, _, _ = self.when(ev, "DTEND")
-        if "DURATION" in ev:
-            self.problems.append("%s: DURATION" % ev.get("UID"))
+        if "DURATION" in ev and start is not None:
+            d = ev["DURATION"].dt
+            end = iso(datetime.datetime.strptime(start, "%Y-%m-%dT%H:%M:%SZ")
+                      .replace(tzinfo=UTC) + d)
+            end_zi = None
         out = {
             "uid": text(ev, "UID"),
             "sequence": int(ev.get("SEQUENCE", 0)),
@@ -148,6 +151,7 @@ class Feed:
                         for o in values(ev, "X-MAINTNOTE-OBJECT-ID")],
             "alarms": [a["TRIGGER"].to_ical().decode() for a in ev.walk("VALARM")],
             "rrule": ev["RRULE"].to_ical().decode() if "RRULE" in ev else None,
+            "duration": "DURATION" in ev,
         }
         if expand and "RRULE" in ev and start is not None:
             s = datetime.datetime.strptime(start, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

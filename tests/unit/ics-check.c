@@ -128,8 +128,8 @@ event(icalcomponent *root, icalcomponent *ev, json_t *problems)
 	p = icalcomponent_get_first_property(ev, ICAL_DESCRIPTION_PROPERTY);
 	json_object_set_new(o, "description", p != NULL ?
 	    json_string(icalproperty_get_description(p)) : json_null());
-	if (icalcomponent_get_first_property(ev, ICAL_DURATION_PROPERTY) != NULL)
-		json_array_append_new(problems, json_string("DURATION"));
+	json_object_set_new(o, "duration", json_boolean(
+	    icalcomponent_get_first_property(ev, ICAL_DURATION_PROPERTY) != NULL));
 	return o;
 }
 

@@ -462,6 +462,35 @@ test_background(void)
 	ok(process_dead(pid), "the child that ignored TERM is dead");
 	hookrun_result_release(&res);
 
+	/* After a timeout, survivors die even with the output closed. */
+	o.timeout_ms = 200;
+	body = xasprintf("trap 'exit 0' TERM; (trap '' TERM; exec sleep 30) "
+	    ">/dev/null 2>&1 & echo $! > %s/bg4.pid; "
+	    "while :; do sleep 0.05; done", tmp);
+	hook("background4", body);
+	free(body);
+	run(&o, &res, &cause, "background4", NULL);
+	ok(res.exited && res.status == 0 && res.timed_out,
+	    "the hook exited on TERM");
+	ok(res.killed && res.lingered, "the child that ignored TERM got KILL");
+	ok(res.elapsed_ms >= 500 && res.elapsed_ms < 2000,
+	    "after the grace (%lld ms)", (long long)res.elapsed_ms);
+	pid = read_pid("bg4.pid");
+	for (i = 0; i < 100 && !process_dead(pid); i++)
+		usleep(10000);
+	ok(process_dead(pid), "and is dead");
+	hookrun_result_release(&res);
+
+	/* A timeout where all of the group obeys TERM: no waiting for grace. */
+	o.grace_ms = 1500;
+	hook("obedient", "sleep 30 & wait");
+	run(&o, &res, &cause, "obedient", NULL);
+	ok(res.timed_out && !res.killed, "all of the group obeyed TERM");
+	ok(res.elapsed_ms < 1000, "and offpeak went on at once (%lld ms)",
+	    (long long)res.elapsed_ms);
+	hookrun_result_release(&res);
+	o.grace_ms = 300;
+
 	/* A child that let go of the output is not waited for or killed. */
 	o.timeout_ms = 0;
 	body = xasprintf("sleep 30 >/dev/null 2>&1 & echo $! > %s/bg3.pid",

@@ -1,0 +1,153 @@
+/* offpeak serve: the feeds, a status page and its JSON over HTTP */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cmd.h"
+#include "serve.h"
+#include "util.h"
+
+static void
+log_line(void *arg, const char *line)
+{
+	/* one write per line: lines from several threads do not mix */
+	fprintf(stderr, "offpeak: %s\n", line);
+}
+
+static int
+number(const char *s, long max, long *out)
+{
+	char	*end;
+
+	*out = strtol(s, &end, 10);
+	return *s != '\0' && *end == '\0' && *out >= 0 && *out <= max ? 0 : -1;
+}
+
+/* Serve until SIGTERM or SIGINT, reloading as the state moves. */
+static int
+serve_loop(struct serve_options *o)
+{
+	struct server *sv;
+	struct timespec tick = { 1, 0 };
+	sigset_t set;
+	char	*cause = NULL;
+	int	 rc, sig;
+
+	/* every thread inherits the mask; only sigtimedwait takes them */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if ((rc = serve_start(o, &sv, &cause)) != EXIT_DONE) {
+		cmd_error("serve: %s", cause);
+		free(cause);
+		return rc;
+	}
+	for (;;) {
+		sig = sigtimedwait(&set, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		serve_poll(sv);
+	}
+	cmd_error("serve: %s: finishing requests in flight",
+	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	serve_stop(sv);
+	return EXIT_DONE;
+}
+
+static int
+cmd_serve_exec(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "fetch-interval", required_argument, NULL, 'f' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct serve_options o;
+	long	 n;
+	int	 c;
+
+	memset(&o, 0, sizeof o);
+	o.repo_path = ctx->repo_path;
+	o.listen = SERVE_LISTEN;
+	o.now = ctx->now;
+	o.simulated = ctx->simulated;
+	o.offline = ctx->offline;
+	o.fetch_interval = SERVE_FETCH_INTERVAL;
+	o.log = log_line;
+	while ((c = cmd_getopt(&cmd_serve_entry, argc, argv, ":l:f:t:v",
+	    opts)) != -1) {
+		switch (c) {
+		case 'l':
+			o.listen = optarg;
+			break;
+		case 'f':
+		case 't':
+			if (number(optarg, c == 'f' ? 86400 : 64, &n) != 0) {
+				cmd_error("serve: --%s: '%s' is not a number "
+				    "from 0 to %d", c == 'f' ? "fetch-interval" :
+				    "threads", optarg, c == 'f' ? 86400 : 64);
+				return cmd_usage(&cmd_serve_entry);
+			}
+			if (c == 'f')
+				o.fetch_interval = (int)n;
+			else
+				o.threads = (unsigned)n;
+			break;
+		case 'v':
+			o.verbose = 1;
+			break;
+		case 'h':
+			return cmd_help(&cmd_serve_entry);
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return cmd_usage(&cmd_serve_entry);
+	return serve_loop(&o);
+}
+
+const struct cmd_entry cmd_serve_entry = {
+	.name = "serve",
+	.usage = "[--listen ADDR:PORT] [--fetch-interval SECONDS] [--threads N] "
+	    "[--verbose]",
+	.summary = "serve the feeds, a status page and its JSON over HTTP",
+	.help =
+	    "Answers from the state branch and the policy at HEAD, rendered once\n"
+	    "per version of the state:\n"
+	    "  /                               the status page: upcoming changes,\n"
+	    "                                  changes running, recent outcomes,\n"
+	    "                                  windows and freezes, subscribe links\n"
+	    "  /api/status.json                the same as JSON\n"
+	    "  /calendar/all.ics               the feeds of 'offpeak calendar':\n"
+	    "  /calendar/windows.ics           also systems/<name>.ics and\n"
+	    "                                  groups/<name>.ics (404 when the\n"
+	    "                                  policy has \"public_feeds\": false)\n"
+	    "  /calendar/private/TOKEN/all.ics a subscriber's changes only\n"
+	    "  /healthz                        \"ok\" and the state commit\n"
+	    "Feeds carry ETag and Last-Modified and answer If-None-Match and\n"
+	    "If-Modified-Since with 304; gzip when the client accepts it. The\n"
+	    "refs are looked at every 2 seconds and everything is rendered\n"
+	    "again when the state branch or the plans moved; with an origin\n"
+	    "remote (and without --offline) it is also fetched on an interval.\n"
+	    "Under the real clock the feeds are rendered again every minute, so a\n"
+	    "change turns CONFIRMED when its notice period ends; --now fixes the\n"
+	    "clock. SIGTERM or SIGINT stops it after the requests in flight.\n\n"
+	    "  -l, --listen ADDR:PORT      where to listen (default " SERVE_LISTEN
+	    ";\n"
+	    "                              [::1]:8080 for IPv6, port 0 for any)\n"
+	    "  -f, --fetch-interval SECS   fetch from origin this often (default\n"
+	    "                              60; 0 never)\n"
+	    "  -t, --threads N             worker threads (default: one per core)\n"
+	    "  -v, --verbose               log every request\n",
+	.exec = cmd_serve_exec
+};
