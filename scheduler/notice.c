@@ -458,16 +458,16 @@ rule_made(const struct tz_transition *v, size_t n, size_t i,
 }
 
 /*
- * Is every transition from v[k] on, and no other one before to, what the
- * rules make? Then *bad is unused; else *bad gets the instant that
- * differs.
+ * Do the rules make every transition from v[k] up to to, each of them
+ * there? 1 if so; 0 with *bad, the first one they make that is missing;
+ * -1 when one kind of transition is not there at all.
  */
 static int
 rules_complete(const struct tz_transition *v, size_t n, size_t k, int64_t to,
     const struct rule rules[2], int64_t *bad)
 {
 	int64_t	 at;
-	size_t	 i = k;
+	size_t	 i;
 	int	 y, kind, found[2] = { 0, 0 }, off[2] = { 0, 0 };
 
 	for (i = k; i < n; i++) {
@@ -647,28 +647,28 @@ zone_at(const struct render *r, size_t i)
 	return i < r->nzones ? &r->zones[i] : NULL;
 }
 
-static const struct render *zsort_r;
-
 static int
 zone_cmp(const void *a, const void *b)
 {
-	return strcmp(zsort_r->zones[*(const size_t *)a].name,
-	    zsort_r->zones[*(const size_t *)b].name);
+	return strcmp((*(const struct zone *const *)a)->name,
+	    (*(const struct zone *const *)b)->name);
 }
 
 /* Each zone's VTIMEZONE covers whole years, one past its last use. */
 static void
 zones_finish(struct render *r)
 {
-	struct zone *z;
+	struct zone *z, **byname;
 	size_t	 i;
 
+	byname = xcalloc(r->nzones + 1, sizeof *byname);
+	for (i = 0; i < r->nzones; i++)
+		byname[i] = &r->zones[i];
+	qsort(byname, r->nzones, sizeof *byname, zone_cmp);
 	r->zorder = xcalloc(r->nzones + 1, sizeof *r->zorder);
 	for (i = 0; i < r->nzones; i++)
-		r->zorder[i] = i;
-	zsort_r = r;
-	qsort(r->zorder, r->nzones, sizeof *r->zorder, zone_cmp);
-
+		r->zorder[i] = (size_t)(byname[i] - r->zones);
+	free(byname);
 	for (i = 0; i < r->nzones; i++) {
 		z = &r->zones[i];
 		if (z->min > z->max)

@@ -123,11 +123,24 @@ ok_status(long st)
 
 /* --- targets */
 
+/* The schemes a kind of target speaks. */
+struct schemes {
+	const char *names[3];
+	const char *text;	/* for messages */
+};
+
+static const struct schemes http_schemes = { { "http", "https", NULL },
+    "an http:// or https://" };
+static const struct schemes smtp_schemes = { { "smtp", "smtps", NULL },
+    "an smtp:// or smtps://" };
+
 static int
-scheme_in(const char *scheme, const char *const *allowed)
+scheme_in(const char *scheme, const struct schemes *allowed)
 {
-	for (; *allowed != NULL; allowed++) {
-		if (strcasecmp(scheme, *allowed) == 0)
+	size_t	 i;
+
+	for (i = 0; allowed->names[i] != NULL; i++) {
+		if (strcasecmp(scheme, allowed->names[i]) == 0)
 			return 1;
 	}
 	return 0;
@@ -162,27 +175,23 @@ target_release(struct target *t)
  * none), the fragment dropped, a collection's path ending in '/'.
  */
 static int
-target_parse(const char *what, const char *url, const char *const *schemes,
+target_parse(const char *what, const char *url, const struct schemes *schemes,
     int collection, const char *user, const char *password,
     struct target *t, char **cause)
 {
 	CURLU	*h = curl_url();
-	CURLUcode uc;
 	char	*path;
 
 	memset(t, 0, sizeof *t);
-	if (h == NULL || (uc = curl_url_set(h, CURLUPART_URL, url, 0)) != CURLUE_OK) {
+	if (h == NULL || curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK) {
 		*cause = xasprintf("%s: '%s' is not a URL", what, url);
 		curl_url_cleanup(h);
 		return -1;
 	}
 	t->scheme = url_part(h, CURLUPART_SCHEME, 0);
 	if (t->scheme == NULL || !scheme_in(t->scheme, schemes)) {
-		*cause = xasprintf("%s: '%s' must be a %s%s URL", what, url,
-		    schemes[0], schemes[1] != NULL ? " or https" : "");
-		if (strcmp(what, "smtp") == 0)
-			*cause = (free(*cause), xasprintf("smtp: '%s' must be an "
-			    "smtp:// or smtps:// URL", url));
+		*cause = xasprintf("%s: '%s' must be %s URL", what, url,
+		    schemes->text);
 		curl_url_cleanup(h);
 		target_release(t);
 		return -1;
@@ -237,34 +246,25 @@ target_hide(struct target *t)
 	t->shown = xasprintf("%.*s/...", (int)n, t->url);
 }
 
-static const char *const http_schemes[] = { "http", "https", NULL };
-static const char *const smtp_schemes[] = { "smtp", "smtps", NULL };
-
 int
 publish_check(const struct publish_opts *o, char **cause)
 {
 	struct target t;
 
 	if (o->caldav != NULL) {
-		if (target_parse("caldav", o->caldav, http_schemes, 1, NULL, NULL,
+		if (target_parse("caldav", o->caldav, &http_schemes, 1, NULL, NULL,
 		    &t, cause) != 0)
 			return -1;
 		target_release(&t);
 	}
 	if (o->webhook != NULL) {
-		if (target_parse("webhook", o->webhook, http_schemes, 0, NULL,
+		if (target_parse("webhook", o->webhook, &http_schemes, 0, NULL,
 		    NULL, &t, cause) != 0)
 			return -1;
 		target_release(&t);
-		if (o->webhook_secret == NULL || *o->webhook_secret == '\0') {
-			*cause = xstrdup("webhook: OFFPEAK_WEBHOOK_SECRET is not "
-			    "set: every event is signed with it, and none is "
-			    "sent unsigned");
-			return -1;
-		}
 	}
 	if (o->smtp != NULL) {
-		if (target_parse("smtp", o->smtp, smtp_schemes, 0, NULL, NULL, &t,
+		if (target_parse("smtp", o->smtp, &smtp_schemes, 0, NULL, NULL, &t,
 		    cause) != 0)
 			return -1;
 		target_release(&t);
@@ -305,16 +305,21 @@ record_read(struct pub *p, struct record *r, const char *path, char **cause)
 	return 0;
 }
 
-/* Queue the record for the commit when it changed; release it. */
+/*
+ * Queue the record for the commit when it changed (a target that never
+ * had anything done gets no record yet); release it.
+ */
 static void
-record_finish(struct pub *p, struct record *r, const char *logline)
+record_finish(struct pub *p, struct record *r, int acted,
+    const char *logline)
 {
 	struct publish_result *res = p->res;
 	char	*text = json_dumps(r->j, JSON_INDENT(2) | JSON_SORT_KEYS), *t2;
 
 	t2 = xasprintf("%s\n", text != NULL ? text : "{}");
 	free(text);
-	if (r->orig != NULL && strcmp(r->orig, t2) == 0)
+	if ((r->orig != NULL && strcmp(r->orig, t2) == 0) ||
+	    (r->orig == NULL && !acted))
 		free(t2);
 	else {
 		res->files = xreallocarray(res->files, res->nfiles + 1,
@@ -387,7 +392,7 @@ state_of_uid(const struct pub *p, const char *uid)
 	return ps;
 }
 
-/* The value of the first line "NAME:value" or "NAME;...:value" of a calendar. */
+/* The value of the first line "NAME:value" or "NAME;...:value" of a text. */
 static char *
 ics_value(const char *text, const char *name)
 {
@@ -519,39 +524,39 @@ caldav_gone(struct caldav *d, const char *url)
  * before (its record was lost: the commit after a publish failed), take
  * its ETag and update it; anything else is someone else's and stays.
  */
+static int
+same_value(const char *a_text, const char *b_text, const char *name)
+{
+	char	*a = ics_value(a_text, name), *b = ics_value(b_text, name);
+	int	 same = a != NULL && b != NULL && strcmp(a, b) == 0;
+
+	free(a);
+	free(b);
+	return same;
+}
+
 static void
 caldav_adopt(struct caldav *d, const char *uid, const struct plan_state *ps,
     const char *text, const char *sha, const char *url)
 {
 	struct http_response res;
-	char	*cause = NULL, *seq = NULL, *stamp = NULL, *theirs = NULL,
-		*want = xasprintf("%d", ps->sequence), *ours = ics_value(text, "DTSTAMP");
-	int	 rc, mine = 0;
+	char	*cause = NULL;
+	int	 rc;
 
 	caldav_call(d, "GET", url, NULL, NULL, &res, &rc, &cause);
-	if (rc == 0 && ok_status(res.status) && res.etag != NULL) {
-		theirs = ics_value(res.body, "UID");
-		seq = ics_value(res.body, "SEQUENCE");
-		stamp = ics_value(res.body, "DTSTAMP");
-		mine = theirs != NULL && strcmp(theirs, uid) == 0 &&
-		    seq != NULL && strcmp(seq, want) == 0 && stamp != NULL &&
-		    ours != NULL && strcmp(stamp, ours) == 0;
+	if (rc != 0) {
+		caldav_failed(d, "GET", url, NULL, cause);
+		return;
 	}
-	if (mine) {
+	if (ok_status(res.status) && res.etag != NULL && same_value(text,
+	    res.body, "UID") && same_value(text, res.body, "SEQUENCE") &&
+	    same_value(text, res.body, "DTSTAMP")) {
 		caldav_remember(d, uid, ps, text, "", res.etag);
 		caldav_put(d, uid, ps, text, sha, json_object_get(d->res, uid));
-	} else if (rc != 0)
-		caldav_failed(d, "GET", url, NULL, cause), cause = NULL;
-	else
+	} else
 		problem(d->p, d->c, "caldav: '%s' is on the server but not as "
 		    "offpeak published it (412 Precondition Failed); it was not "
 		    "overwritten", url);
-	free(cause);
-	free(want);
-	free(ours);
-	free(theirs);
-	free(seq);
-	free(stamp);
 	http_response_release(&res);
 }
 
@@ -634,6 +639,7 @@ caldav_changes(struct caldav *d, json_t *live)
 {
 	const struct state *st = &d->p->s->st;
 	const struct plan_state *ps;
+	const char *was;
 	json_t	*rec;
 	char	*text, *uid, sha[SHA256_HEX];
 	size_t	 i;
@@ -647,9 +653,8 @@ caldav_changes(struct caldav *d, json_t *live)
 		json_object_set_new(live, uid, json_true());
 		sha256_hex(text, strlen(text), sha);
 		rec = json_object_get(d->res, uid);
-		if (rec != NULL && strcmp(sha, json_string_value(json_object_get(
-		    rec, "sha256")) != NULL ? json_string_value(json_object_get(
-		    rec, "sha256")) : "") == 0)
+		was = json_string_value(json_object_get(rec, "sha256"));
+		if (was != NULL && strcmp(sha, was) == 0)
 			d->c->unchanged++;
 		else
 			caldav_put(d, uid, ps, text, sha, rec);
@@ -670,7 +675,7 @@ caldav_publish(struct pub *p, struct record *r)
 	d.p = p;
 	d.c = &p->res->caldav;
 	d.c->used = 1;
-	if (target_parse("caldav", p->o->caldav, http_schemes, 1,
+	if (target_parse("caldav", p->o->caldav, &http_schemes, 1,
 	    p->o->caldav_user, p->o->caldav_password, &d.t, &cause) != 0) {
 		problem(p, d.c, "%s", cause);
 		free(cause);
@@ -691,7 +696,7 @@ caldav_publish(struct pub *p, struct record *r)
 	json_decref(live);
 	line = xasprintf("publish caldav %s: %zu created, %zu updated, %zu "
 	    "deleted", d.t.shown, d.c->created, d.c->updated, d.c->deleted);
-	record_finish(p, r, line);
+	record_finish(p, r, d.c->created + d.c->updated + d.c->deleted > 0, line);
 	free(line);
 	target_release(&d.t);
 }
@@ -871,6 +876,44 @@ retryable(long status)
 	return status == 408 || status == 425 || status == 429 || status >= 500;
 }
 
+/* A message about the URL that shows only what the record shows. */
+static char *
+hide_url(char *msg, const struct target *t)
+{
+	const char *at = strstr(msg, t->url);
+	char	*out;
+
+	if (at == NULL)
+		return msg;
+	out = xasprintf("%.*s%s%s", (int)(at - msg), msg, t->shown,
+	    at + strlen(t->url));
+	free(msg);
+	return out;
+}
+
+/* One attempt: 0 acknowledged, else -1 with *why and *again. */
+static int
+hook_try(struct webhook *w, const struct http_call *rq, char **why,
+    int *again)
+{
+	struct http_response res;
+	char	*cause = NULL;
+	int	 rc = -1;
+
+	if (http_call(rq, &res, &cause) != 0) {
+		*why = hide_url(cause, &w->t);
+		*again = 1;
+		return -1;
+	}
+	if (ok_status(res.status))
+		rc = 0;
+	else
+		*why = status_text(&res);
+	*again = retryable(res.status);
+	http_response_release(&res);
+	return rc;
+}
+
 /*
  * POST one event until the receiver acknowledges it (2xx), retrying
  * failures that may pass with a doubling delay. 0, or -1 with *why.
@@ -880,26 +923,22 @@ hook_send(struct webhook *w, const char *key, const char *event,
     const char *body, char **why)
 {
 	struct http_call rq;
-	struct http_response res;
-	const char *hdr[5];
-	char	 sig[SHA256_HEX], *h_sig, *h_key, *h_event, *cause = NULL;
+	const char *secret = w->p->o->webhook_secret;
+	char	 sig[SHA256_HEX], *hdr[5], *s;
 	long	 delay = w->backoff_ms;
-	int	 try, rc = -1, again;
+	size_t	 i;
+	int	 try, rc, again;
 
-	hmac_sha256_hex(w->p->o->webhook_secret, strlen(w->p->o->webhook_secret),
-	    body, strlen(body), sig);
-	h_sig = xasprintf("X-Offpeak-Signature: sha256=%s", sig);
-	h_key = xasprintf("Idempotency-Key: %s", key);
-	h_event = xasprintf("X-Offpeak-Event: %s", event);
-	hdr[0] = "Content-Type: application/json";
-	hdr[1] = h_sig;
-	hdr[2] = h_key;
-	hdr[3] = h_event;
+	hmac_sha256_hex(secret, strlen(secret), body, strlen(body), sig);
+	hdr[0] = xstrdup("Content-Type: application/json");
+	hdr[1] = xasprintf("X-Offpeak-Signature: sha256=%s", sig);
+	hdr[2] = xasprintf("Idempotency-Key: %s", key);
+	hdr[3] = xasprintf("X-Offpeak-Event: %s", event);
 	hdr[4] = NULL;
 	memset(&rq, 0, sizeof rq);
 	rq.method = "POST";
 	rq.url = w->t.url;
-	rq.headers = hdr;
+	rq.headers = (const char *const *)hdr;
 	rq.body = body;
 	rq.len = strlen(body);
 	rq.user = w->t.user;
@@ -907,33 +946,20 @@ hook_send(struct webhook *w, const char *key, const char *event,
 	for (try = 1;; try++) {
 		free(*why);
 		*why = NULL;
-		if (http_call(&rq, &res, &cause) != 0) {
-			*why = cause;
-			cause = NULL;
-			again = 1;
-		} else {
-			if (ok_status(res.status))
-				rc = 0;
-			else
-				*why = status_text(&res);
-			again = retryable(res.status);
-			http_response_release(&res);
-		}
-		if (rc == 0 || !again || try >= w->tries)
+		if ((rc = hook_try(w, &rq, why, &again)) == 0 || !again ||
+		    try >= w->tries)
 			break;
 		w->c->retries++;
 		sleep_ms(delay);
 		delay *= 2;
 	}
 	if (rc != 0) {
-		char *s = xasprintf("%s (%d attempt%s)", *why, try,
-		    try == 1 ? "" : "s");
+		s = xasprintf("%s (%d attempt%s)", *why, try, try == 1 ? "" : "s");
 		free(*why);
 		*why = s;
 	}
-	free(h_sig);
-	free(h_key);
-	free(h_event);
+	for (i = 0; i < nitems(hdr); i++)
+		free(hdr[i]);
 	return rc;
 }
 
@@ -946,7 +972,9 @@ hook_position(struct webhook *w, const char *commit, int line)
 
 /*
  * Deliver the transitions of one commit after line `from`; 0, or -1 when
- * one was not acknowledged (the position stays before it).
+ * one was not acknowledged. The position is the last transition the
+ * receiver acknowledged: commits without any (a publish's own) never move
+ * it, so that publishing again changes nothing.
  */
 static int
 hook_commit(struct webhook *w, const struct hook_commit *c, int from)
@@ -985,8 +1013,6 @@ hook_commit(struct webhook *w, const struct hook_commit *c, int from)
 		plan = NULL;
 		free(line);
 	}
-	if (rc == 0)
-		hook_position(w, c->id, n);
 	return rc;
 }
 
@@ -1049,10 +1075,15 @@ webhook_publish(struct pub *p, struct record *r)
 	w.p = p;
 	w.c = &p->res->webhook;
 	w.c->used = 1;
+	if (p->o->webhook_secret == NULL || *p->o->webhook_secret == '\0') {
+		problem(p, w.c, "webhook: no secret to sign the events with; "
+		    "nothing was sent");
+		return;
+	}
 	w.tries = p->o->tries > 0 ? p->o->tries : PUBLISH_TRIES;
 	w.backoff_ms = p->o->backoff_ms > 0 ? p->o->backoff_ms :
 	    PUBLISH_BACKOFF_MS;
-	if (target_parse("webhook", p->o->webhook, http_schemes, 0, NULL, NULL,
+	if (target_parse("webhook", p->o->webhook, &http_schemes, 0, NULL, NULL,
 	    &w.t, &cause) != 0) {
 		problem(p, w.c, "%s", cause);
 		free(cause);
@@ -1071,7 +1102,7 @@ webhook_publish(struct pub *p, struct record *r)
 	hook_walk_release(&hw);
 	line = xasprintf("publish webhook %s: %zu event%s", w.t.shown,
 	    w.c->sent, w.c->sent == 1 ? "" : "s");
-	record_finish(p, r, line);
+	record_finish(p, r, w.c->sent > 0, line);
 	free(line);
 	target_release(&w.t);
 }
@@ -1496,7 +1527,7 @@ smtp_publish(struct pub *p, struct record *r)
 	m.c = &p->res->smtp;
 	m.c->used = 1;
 	m.rec = r->j;
-	if (target_parse("smtp", p->o->smtp, smtp_schemes, 0, p->o->smtp_user,
+	if (target_parse("smtp", p->o->smtp, &smtp_schemes, 0, p->o->smtp_user,
 	    p->o->smtp_password, &m.t, &cause) != 0) {
 		problem(p, m.c, "%s", cause);
 		free(cause);
@@ -1509,6 +1540,12 @@ smtp_publish(struct pub *p, struct record *r)
 	for (i = 0; m.from != NULL && i < pol->nsubscribers && !m.stop; i++) {
 		if (pol->subscribers[i].email == NULL)
 			continue;
+		if (strpbrk(pol->subscribers[i].email, "<>()[]\\,;:\"") != NULL) {
+			problem(p, m.c, "smtp: subscriber '%s': '%s' is not an "
+			    "address offpeak sends to", pol->subscribers[i].name,
+			    pol->subscribers[i].email);
+			continue;
+		}
 		for (j = 0; j < st->n && !m.stop; j++)
 			smtp_one(&m, &pol->subscribers[i], st->items[j]);
 	}
@@ -1517,7 +1554,7 @@ smtp_publish(struct pub *p, struct record *r)
 		curl_easy_cleanup(m.curl);
 	line = xasprintf("publish smtp %s: %zu message%s", m.t.shown, m.c->sent,
 	    m.c->sent == 1 ? "" : "s");
-	record_finish(p, r, line);
+	record_finish(p, r, m.c->sent > 0, line);
 	free(line);
 	free(m.from);
 	target_release(&m.t);

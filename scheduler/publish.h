@@ -50,8 +50,8 @@ struct publish_result {
 };
 
 /*
- * Check the URLs and secrets of opts before anything is read or sent: 0,
- * or -1 with *cause.
+ * Check the URLs of opts before anything is read or sent: 0, or -1
+ * with *cause.
  */
 int	 publish_check(const struct publish_opts *, char **cause);
 

@@ -38,6 +38,9 @@ struct run {
 	const struct run_opts *opts;
 	const struct run_events *ev;
 	struct record *rec;
+	char	*commit;	/* plans commit the run executes */
+	struct check_result then;	/* the plans at it, when not HEAD's */
+	int	 have_then;
 	char	*id;		/* run id */
 	char	*dir;		/* work directory: tree/, manifest, logs */
 	char	*tree;		/* export of the plan's revision */
@@ -219,14 +222,15 @@ run_fatal(struct run *r, char **cause)
 
 /*
  * Is pid a live offpeak? Where /proc tells, a process that got the pid of
- * a dead offpeak later, or one that is already a zombie, does not count.
+ * a dead offpeak later (nothing in its command line says offpeak), or one
+ * that is already a zombie, does not count.
  */
 static int
 pid_alive(long pid)
 {
-	char	 path[64], buf[4096], *base;
+	char	 path[64], buf[4096];
 	FILE	*f;
-	size_t	 n;
+	size_t	 n, i;
 
 	if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != EPERM))
 		return 0;
@@ -235,9 +239,12 @@ pid_alive(long pid)
 		return errno == ENOENT && access("/proc/self", F_OK) == 0 ? 0 : 1;
 	n = fread(buf, 1, sizeof buf - 1, f);
 	fclose(f);
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\0')
+			buf[i] = ' ';	/* the arguments, as one string */
+	}
 	buf[n] = '\0';
-	base = strrchr(buf, '/');
-	return strstr(base != NULL ? base + 1 : buf, "offpeak") != NULL;
+	return strstr(buf, "offpeak") != NULL;
 }
 
 static char *
@@ -633,6 +640,37 @@ salvage(struct run *r)
 	}
 }
 
+/*
+ * A resumed run goes on with the plan and hooks it started with, even when
+ * the plans branch has moved since.
+ */
+static int
+plan_of_run(struct run *r, char **cause)
+{
+	struct repo_tree *tree;
+	const char *commit = record_str(r->rec, "commit");
+	size_t	 i;
+
+	if (commit == NULL || strcmp(commit, repo_tree_commit(r->s->tree)) == 0)
+		return r->p != NULL ? 0 : -1;
+	if ((tree = repo_tree_at(r->s->repo, commit, cause)) == NULL)
+		return -1;
+	r->have_then = 1;
+	if (check_tree(r->s->repo, tree, &r->then, cause) != 0) {
+		repo_tree_free(tree);
+		return -1;
+	}
+	repo_tree_free(tree);
+	r->p = NULL;
+	for (i = 0; i < r->then.nplans; i++) {
+		if (strcmp(r->then.plans[i]->id, r->ps->id) == 0)
+			r->p = r->then.plans[i];
+	}
+	free(r->commit);
+	r->commit = xstrdup(commit);
+	return r->p != NULL ? 0 : -1;
+}
+
 /* Resuming: the record so far, and the lock taken again by this process. */
 static int
 take_over(struct run *r, char **cause)
@@ -657,6 +695,12 @@ take_over(struct run *r, char **cause)
 	if (r->rec == NULL) {
 		*cause = xasprintf("run %s: %s", r->id, why);
 		free(why);
+		return EXIT_ENV;
+	}
+	if (plan_of_run(r, cause) != 0) {
+		if (*cause == NULL)
+			*cause = xasprintf("run %s: the plan '%s' is not in the "
+			    "commit it ran from", r->id, r->ps->id);
 		return EXIT_ENV;
 	}
 	salvage(r);
@@ -690,8 +734,7 @@ prepare_dir(struct run *r, char **cause)
 		    strerror(errno));
 		return -1;
 	}
-	return repo_export_tree(r->s->repo, repo_tree_commit(r->s->tree),
-	    r->tree, cause);
+	return repo_export_tree(r->s->repo, r->commit, r->tree, cause);
 }
 
 /* Output of a hook, to the operator with its phase as prefix. */
@@ -854,7 +897,7 @@ failed_as(char **problem, const char *fmt, const char *name)
 
 /* Record a step that is not started, and why. */
 static void
-step_skipped(struct run *r, const char *label, char *problem)
+step_skipped(struct run *r, const char *label, const char *problem)
 {
 	size_t	 k;
 
@@ -915,10 +958,10 @@ phase_steps(struct run *r, char **problem)
 		if (r->opts->stop != NULL && *r->opts->stop) {
 			*problem = xasprintf("stopped by the operator before "
 			    "step '%s'", st->name);
-			step_skipped(r, label, xstrdup(*problem));
+			step_skipped(r, label, *problem);
 			ok = 0;
 		} else if ((timeout = step_timeout(r, st, problem)) == 0) {
-			step_skipped(r, label, xstrdup(*problem));
+			step_skipped(r, label, *problem);
 			ok = 0;
 		} else if ((ok = run_hook(r, "step", label, &st->hook, timeout, 1,
 		    problem)) == 1)
@@ -1136,6 +1179,9 @@ run_release(struct run *r)
 	free(r->tree);
 	free(r->manifest);
 	free(r->err);
+	free(r->commit);
+	if (r->have_then)
+		check_result_release(&r->then);
 }
 
 /* The lock was taken but nothing could start: give the slot back. */
@@ -1173,12 +1219,16 @@ run_change(struct session *s, const char *id, const struct run_opts *o,
 	r.ev = ev;
 	r.mono0 = mono_ms();
 	r.clock0 = s->now;
-	if ((r.p = session_plan(s, id)) == NULL) {
+	r.commit = xstrdup(repo_tree_commit(s->tree));
+	session_reconcile(s);
+	/* a run to resume may have lost its plan file since it began */
+	r.p = session_plan(s, id);
+	if ((r.ps = state_find(&s->st, id)) == NULL || (r.p == NULL &&
+	    !o->resume)) {
 		*cause = xasprintf("no plan has the id '%s'", id);
+		run_release(&r);
 		return EXIT_INVALID;
 	}
-	session_reconcile(s);
-	r.ps = state_find(&s->st, id);
 	if ((rc = gates(&r, cause)) != EXIT_DONE ||
 	    (rc = o->resume ? take_over(&r, cause) : take_lock(&r, cause)) !=
 	    EXIT_DONE) {

@@ -172,13 +172,17 @@ doc_response(const struct site_doc *d, const char *type, const char *cache,
 	return r;
 }
 
+/*
+ * A 304: libmicrohttpd sends no body with it, and the Content-Length it
+ * gives is then the size a 200 would have had, as RFC 9110 wants.
+ */
 static struct MHD_Response *
 fresh_response(const struct site_doc *d, const char *cache, int gz)
 {
 	struct MHD_Response *r;
 
-	r = MHD_create_response_from_buffer(0, (void *)(uintptr_t)"",
-	    MHD_RESPMEM_PERSISTENT);
+	r = MHD_create_response_from_buffer(gz ? d->gzlen : d->len,
+	    gz ? d->gz : d->data, MHD_RESPMEM_PERSISTENT);
 	validators(r, d, gz ? d->etag_gz : d->etag, cache);
 	return r;
 }

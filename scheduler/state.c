@@ -661,15 +661,17 @@ strv_same(char *const *a, char *const *b)
 
 /* Keep what notices show; a change subscribers see raises the sequence. */
 static void
-snapshot_update(struct plan_state *ps, const struct plan *p)
+snapshot_update(struct plan_state *ps, const struct plan *p, int64_t now)
 {
 	struct snapshot *n = &ps->snap;
 	int	 seen = n->title != NULL;
 
 	if (seen && (!str_same(n->title, p->title) ||
 	    !strv_same(n->systems, p->systems) ||
-	    !str_same(n->impact, impact_names[p->impact])))
+	    !str_same(n->impact, impact_names[p->impact]))) {
 		ps->sequence++;
+		ps->updated_at = now;
+	}
 	snapshot_release(n);
 	n->title = xstrdup(p->title);
 	n->owner = xstrdup(p->owner);
@@ -690,6 +692,7 @@ state_release_slot(struct plan_state *ps, int64_t now)
 		return;
 	ps->slot_live = 0;
 	ps->released_at = now;
+	ps->updated_at = now;
 	ps->sequence++;
 	ps->dirty = 1;
 }
@@ -793,7 +796,7 @@ reconcile_plan(struct state *s, const struct policy *pol,
 		revise(s, ps, p, now);
 	else if (running || status_is_final(ps->status))
 		return;
-	snapshot_update(ps, p);
+	snapshot_update(ps, p, now);
 	reassess(s, ps, pol, p, now);
 	if (ps->status == ST_SUBMITTED)
 		state_set_status(s, ps, ST_ASSESSED, now);

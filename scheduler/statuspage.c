@@ -345,7 +345,7 @@ static const char css[] =
     "tr.is-cancelled .title{text-decoration:line-through}"
     ".risk-high{color:#8f1919;font-weight:600}.risk-medium{color:#7f3d00}"
     ".risk-low{color:#14592a}"
-    "small,.muted{color:#5b6575}"
+    "small,.muted{color:#5b6575}.nw{white-space:nowrap}"
     "ul.spans{list-style:none;padding:0;margin:0}"
     "ul.spans li{background:#fff;margin:.4rem 0;padding:.55rem .7rem;"
     "box-shadow:0 1px 2px rgba(0,0,0,.1)}"
@@ -385,9 +385,9 @@ add_list(struct buf *b, char *const *v, const char *none)
 	size_t	 i;
 
 	for (i = 0; v != NULL && v[i] != NULL; i++) {
-		if (i != 0)
-			buf_adds(b, ", ");
+		buf_adds(b, i != 0 ? ", <span class=\"nw\">" : "<span class=\"nw\">");
 		add_esc(b, v[i]);
+		buf_adds(b, "</span>");
 	}
 	if (i == 0)
 		add_esc(b, none);
@@ -406,6 +406,26 @@ add_change(struct buf *b, const struct plan_state *ps)
 	buf_adds(b, "</span></td>");
 }
 
+/* A span of time that breaks only between its two ends. */
+static void
+add_span_html(struct buf *b, const char *text)
+{
+	const char *sep = strstr(text, " \xe2\x80\x93 ");
+	char	*first;
+
+	buf_adds(b, "<span class=\"nw\">");
+	if (sep == NULL)
+		add_esc(b, text);
+	else {
+		first = xstrndup(text, (size_t)(sep - text));
+		add_esc(b, first);
+		free(first);
+		buf_adds(b, " \xe2\x80\x93</span><br><span class=\"nw\">");
+		add_esc(b, sep + 5);
+	}
+	buf_adds(b, "</span>");
+}
+
 /* The slot in local time, its zone and a note (may be NULL) below. */
 static void
 add_when(struct buf *b, const struct item *it, const char *note)
@@ -413,7 +433,7 @@ add_when(struct buf *b, const struct item *it, const char *note)
 	char	*s = span_text(it->ps->slot.start, it->ps->slot.end, it->tz);
 
 	buf_adds(b, "<td>");
-	add_esc(b, s);
+	add_span_html(b, s);
 	free(s);
 	buf_adds(b, "<br><small>");
 	add_esc(b, it->zone);
@@ -442,6 +462,20 @@ add_notice(struct buf *b, const struct page *pg, const struct item *it)
 	free(when);
 }
 
+/* "reduced-redundancy" as words, so that it wraps like text. */
+static void
+add_impact(struct buf *b, const char *impact)
+{
+	char	*s = xstrdup(impact != NULL ? impact : "-"), *p;
+
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '-' && p != s)
+			*p = ' ';
+	}
+	add_esc(b, s);
+	free(s);
+}
+
 static void
 upcoming_row(struct buf *b, const struct page *pg, const struct item *it)
 {
@@ -464,10 +498,10 @@ upcoming_row(struct buf *b, const struct page *pg, const struct item *it)
 	    ps->risk.level : "other");
 	add_esc(b, ps->risk.level != NULL ? ps->risk.level : "-");
 	buf_adds(b, "</span></td><td>");
-	add_esc(b, ps->snap.impact != NULL ? ps->snap.impact : "-");
+	add_impact(b, ps->snap.impact);
 	buf_adds(b, "</td><td>");
 	add_list(b, ps->snap.systems, "-");
-	buf_addf(b, "</td><td><span class=\"badge %s\">%s</span></td><td>",
+	buf_addf(b, "</td><td><span class=\"badge %s\">%s</span></td><td class=\"nw\">",
 	    strcmp(it->view.status, "CONFIRMED") == 0 ? "confirmed" : "tentative",
 	    strcmp(it->view.status, "CONFIRMED") == 0 ? "Confirmed" : "Tentative");
 	add_notice(b, pg, it);

@@ -1,18 +1,26 @@
 /* offpeak demo: build the bundled example repository and run the pipeline */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "cli/cmd.h"
 #include "datetime.h"
 #include "diag.h"
 #include "examples.h"
+#include "fsutil.h"
 #include "policy.h"
 #include "repo.h"
 #include "session.h"
+#include "tz.h"
 #include "util.h"
 
 static const struct example_map demo_map[] = {
@@ -121,21 +129,43 @@ demo_check(struct repo *repo)
 
 /* The demo's clock when none is given: before the example plans' ranges. */
 #define DEMO_NOW "2026-11-30T09:00:00+01:00"
+#define DEMO_ZONE "Europe/Berlin"	/* the example policy's */
 
-/* Run another command on the demo repository, as a user would type it. */
+/* The clock as the commands are shown: local to the example's zone. */
+static char *
+demo_clock(int64_t t)
+{
+	const struct tz *z;
+	char	*cause = NULL;
+
+	if ((z = tz_get(DEMO_ZONE, &cause)) == NULL) {
+		free(cause);
+		return dt_format_utc(t);
+	}
+	return dt_format_offset(t, tz_offset_at(z, t));
+}
+
+/*
+ * Run another command on a demo repository, as a user would type it (with
+ * -C repo when it is not the example's).
+ */
 static int
-demo_run(struct ctx *ctx, int argc, const char **argv)
+demo_run(struct ctx *ctx, const char *repo, int argc, const char **argv)
 {
 	const struct cmd_entry *e;
 	char	*copy[8];
 	int	 ambiguous, status, i;
+	char	*now;
 
 	/* getopt reorders what it is given: pass a fresh copy each time */
 	for (i = 0; i < argc && i < 7; i++)
 		copy[i] = (char *)argv[i];
 	copy[i] = NULL;
 	e = cmd_find(argv[0], &ambiguous);
-	printf("\n$ offpeak --now %s", DEMO_NOW);
+	now = demo_clock(ctx->now);
+	printf("\n$ offpeak%s%s --now %s", repo != NULL ? " -C " : "",
+	    repo != NULL ? repo : "", now);
+	free(now);
 	for (i = 0; i < argc; i++)
 		printf(strchr(argv[i], ' ') != NULL ? " '%s'" : " %s", argv[i]);
 	printf("\n");
@@ -180,7 +210,7 @@ demo_approve(struct ctx *ctx, struct repo *repo)
 			if ((int)k >= need)
 				continue;
 			argv[1] = ids[i];
-			status = demo_run(ctx, 4, argv);
+			status = demo_run(ctx, NULL, 4, argv);
 		}
 	}
 	session_close(&s);
@@ -196,7 +226,238 @@ demo_feeds_hint(const char *dir, const char *feeds)
 	    "groups/<name>.ics and windows.ics in %s/.\n"
 	    "To subscribe from a calendar client, serve them with\n"
 	    "  offpeak -C %s serve --listen 127.0.0.1:8080\n"
-	    "and add webcal://127.0.0.1:8080/all.ics\n", feeds, feeds, dir);
+	    "and add webcal://127.0.0.1:8080/calendar/all.ics (with \"public_feeds\":\n"
+	    "true in offpeak.json), or a subscriber's own\n"
+	    "webcal://127.0.0.1:8080/calendar/private/<token>/all.ics\n",
+	    feeds, feeds, dir);
+}
+
+/*
+ * The execution part: one change run end to end on a file tree standing
+ * in for a web server, in a plan repository of its own (the example's
+ * policy and hooks, one plan made here) so that the example's feeds stay
+ * as the pipeline wrote them.
+ */
+#define DEMO_PLAN	"site-release"
+#define DEMO_V1		"<h1>Nordwind shop, version 1</h1>\n"
+
+static const struct example_map demo_exec_map[] = {
+	{ "plans/examples/offpeak.json", "offpeak.json", 0644 },
+	EXAMPLES_HOOKS
+};
+
+/* A loopback port nothing listens on: one the kernel just handed out. */
+static int
+demo_dead_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	int	 fd, port = 9;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return port;
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+static int
+demo_write(const char *dir, const char *name, const char *text)
+{
+	char	*path = xasprintf("%s/%s", dir, name);
+	FILE	*f = fopen(path, "w");
+	int	 rc = -1;
+
+	if (f != NULL) {
+		rc = fputs(text, f) < 0 ? -1 : 0;
+		if (fclose(f) != 0)
+			rc = -1;
+	}
+	if (rc != 0)
+		cmd_error("demo: cannot write '%s': %s", path, strerror(errno));
+	free(path);
+	return rc;
+}
+
+/* The "system": the site in version 1, and the files of version 2. */
+static int
+demo_system(const char *sys)
+{
+	char	*www = xasprintf("%s/www", sys);
+	char	*rel = xasprintf("%s/release-2", sys);
+	int	 rc = -1;
+
+	if (mkdir_p(www, 0755) != 0 || mkdir_p(rel, 0755) != 0)
+		cmd_error("demo: cannot create '%s': %s", sys, strerror(errno));
+	else if (demo_write(www, "index.html", DEMO_V1) == 0 &&
+	    demo_write(www, "app.conf", "version = 1\nworkers = 8\n") == 0 &&
+	    demo_write(rel, "index.html",
+	    "<h1>Nordwind shop, version 2</h1>\n") == 0 &&
+	    demo_write(rel, "app.conf", "version = 2\nworkers = 16\n") == 0)
+		rc = 0;
+	free(www);
+	free(rel);
+	return rc;
+}
+
+/*
+ * The plan: back the site up, install version 2, check it over HTTP where
+ * nothing answers (on purpose), and so roll back.
+ */
+static char *
+demo_plan(const char *sys, int port)
+{
+	char	*www = xasprintf("%s/www", sys);
+	char	*rel = xasprintf("%s/release-2/.", sys);
+	char	*bak = xasprintf("%s/backups", sys);
+	char	*url = xasprintf("http://127.0.0.1:%d/healthz", port);
+	char	*text;
+	json_t	*p;
+
+	p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s], s:s, s:s, "
+	    "s:{s:s, s:b, s:b}, s:{s:[s, s, s, s], s:s}, "
+	    "s:[{s:s, s:[s, s, s, s, s, s], s:s}], "
+	    "s:{s:[[s, s, s, s, s, s]]}, s:{s:[s, s], s:s}}",
+	    "id", DEMO_PLAN, "title", "Release version 2 of the demo shop",
+	    "description", "Made by offpeak demo: a file tree stands in for "
+	    "web-3. The HTTP check fails on purpose (nothing listens on its "
+	    "port), so the rollback restores the files from the backup.",
+	    "owner", "web-team@nordwind.example", "type", "standard",
+	    "systems", "web-3", "impact", "none", "duration", "PT15M",
+	    "risk", "rollback", "tested", "data_migration", 0,
+	    "tested_in_staging", 1,
+	    "backup", "run", "hooks/backup-files", "--to", bak, www,
+	    "timeout", "PT5M",
+	    "steps", "name", "install version 2", "run", "hooks/upgrade-step",
+	    "--", "cp", "-R", rel, www, "timeout", "PT5M",
+	    "verify", "run", "hooks/verify-http", url, "--contains",
+	    "version 2", "--timeout", "2",
+	    "rollback", "run", "hooks/rollback-files", www, "timeout", "PT5M");
+	text = json_dumps(p, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(p);
+	free(www);
+	free(rel);
+	free(bak);
+	free(url);
+	return text;
+}
+
+/* The repository: the example's policy and hooks, and the plan. */
+static int
+demo_exec_repo(const char *dir, const char *plan)
+{
+	struct example_set set;
+	struct repo_file *files;
+	char	*cause = NULL;
+	int	 r;
+
+	examples_init(&set);
+	if ((r = examples_select(&set, demo_exec_map, nitems(demo_exec_map),
+	    &cause)) == 0) {
+		files = xcalloc(set.n + 1, sizeof *files);
+		memcpy(files, set.files, set.n * sizeof *files);
+		files[set.n].path = "plans/" DEMO_PLAN ".json";
+		files[set.n].mode = 0644;
+		files[set.n].data = plan;
+		files[set.n].size = strlen(plan);
+		r = repo_create(dir, files, set.n + 1,
+		    "offpeak demo: a change to execute", &cause);
+		free(files);
+	}
+	if (r != 0) {
+		cmd_error("demo: %s", cause);
+		free(cause);
+	} else
+		printf("demo: a plan repository for it in %s (the policy, the "
+		    "hooks and plans/%s.json)\n", dir, DEMO_PLAN);
+	examples_release(&set);
+	return r != 0 ? EXIT_ENV : EXIT_DONE;
+}
+
+/* Five minutes into the plan's slot. */
+static int
+demo_in_slot(struct ctx *ctx)
+{
+	struct session s;
+	struct plan_state *ps;
+	int	 status;
+
+	if ((status = cmd_session_open(&s, ctx, "demo")) != EXIT_DONE)
+		return status;
+	if ((ps = state_find(&s.st, DEMO_PLAN)) == NULL || !ps->slot_live) {
+		cmd_error("demo: '%s' was not scheduled", DEMO_PLAN);
+		status = EXIT_INVALID;
+	} else
+		ctx->now = ps->slot.start + 5 * 60;
+	session_close(&s);
+	return status;
+}
+
+/* Did the rollback put version 1 back? */
+static int
+demo_restored(const char *sys)
+{
+	char	*path = xasprintf("%s/www/index.html", sys), buf[256];
+	FILE	*f = fopen(path, "r");
+	size_t	 n = 0;
+
+	if (f != NULL) {
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	free(path);
+	return f != NULL && strcmp(buf, DEMO_V1) == 0;
+}
+
+static int
+demo_execute(const struct ctx *given, const char *dir)
+{
+	struct ctx ctx = *given;
+	const char *sched[] = { "schedule", NULL };
+	const char *run[] = { "run", DEMO_PLAN, "--operator", "demo", NULL };
+	char	*top, *sys, *repo, *plan;
+	int	 status, port = demo_dead_port();
+
+	if ((top = realpath(dir, NULL)) == NULL) {
+		cmd_error("demo: '%s': %s", dir, strerror(errno));
+		return EXIT_ENV;
+	}
+	sys = xasprintf("%s/system", top);
+	repo = xasprintf("%s/execution", top);
+	printf("\nOne change end to end, on a file tree standing in for "
+	    "web-3: %s/www\n", sys);
+	plan = demo_plan(sys, port);
+	if ((status = demo_system(sys)) != 0)
+		status = EXIT_ENV;
+	else if ((status = demo_exec_repo(repo, plan)) == EXIT_DONE) {
+		ctx.repo_path = repo;
+		if ((status = demo_run(&ctx, repo, 1, sched)) == EXIT_DONE &&
+		    (status = demo_in_slot(&ctx)) == EXIT_DONE)
+			status = demo_run(&ctx, repo, 4, run);
+		if (status == EXIT_FAILED && demo_restored(sys)) {
+			printf("\nThe check failed as planned (nothing listens "
+			    "on 127.0.0.1:%d) and the rollback restored the "
+			    "files: %s/www/index.html is version 1 again.\n"
+			    "The maintenance record: offpeak -C %s report\n",
+			    port, sys, repo);
+			status = EXIT_DONE;
+		} else if (status == EXIT_DONE || status == EXIT_FAILED) {
+			cmd_error("demo: the change was to fail its check and "
+			    "be rolled back, restoring %s/www", sys);
+			status = EXIT_INVALID;
+		}
+	}
+	free(plan);
+	free(top);
+	free(sys);
+	free(repo);
+	return status;
 }
 
 /* check is done; then assess, approve, schedule, show the status, write the feeds. */
@@ -218,19 +479,19 @@ demo_pipeline(const struct ctx *given, const char *dir, struct repo *repo)
 		free(cause);
 		ctx.simulated = 1;
 	}
-	if ((status = demo_run(&ctx, 1, assess)) != EXIT_DONE ||
+	if ((status = demo_run(&ctx, NULL, 1, assess)) != EXIT_DONE ||
 	    (status = demo_approve(&ctx, repo)) != EXIT_DONE ||
-	    (status = demo_run(&ctx, 1, sched)) != EXIT_DONE ||
-	    (status = demo_run(&ctx, 1, status_argv)) != EXIT_DONE)
+	    (status = demo_run(&ctx, NULL, 1, sched)) != EXIT_DONE ||
+	    (status = demo_run(&ctx, NULL, 1, status_argv)) != EXIT_DONE)
 		return status;
 	cal[2] = feeds = xasprintf("%s/feeds", dir);
-	if ((status = demo_run(&ctx, 3, cal)) == EXIT_DONE)
+	if ((status = demo_run(&ctx, NULL, 3, cal)) == EXIT_DONE)
 		demo_feeds_hint(dir, feeds);
 	free(feeds);
 	if (status != EXIT_DONE)
 		return status;
 	printf("\nThe audit trail: git -C %s log offpeak-state\n", dir);
-	return EXIT_DONE;
+	return demo_execute(&ctx, dir);
 }
 
 static int
@@ -279,6 +540,12 @@ const struct cmd_entry cmd_demo_entry = {
 	    "empty, or into a new directory $TMPDIR/offpeak-demo.XXXXXX\n"
 	    "(default /tmp) whose name it prints, commits it on branch main,\n"
 	    "then runs the pipeline on it, printing each step's result.\n"
+	    "\n"
+	    "Then it executes one change end to end on a file tree standing in\n"
+	    "for a web server, DIR/system/www: in a plan repository of its own,\n"
+	    "DIR/execution, it schedules a generated plan and runs it inside its\n"
+	    "slot; the backup archives the files, the step changes them, the\n"
+	    "HTTP check fails on purpose and the rollback restores them.\n"
 	    "\n"
 	    "exit status: 0 every step passed; 1 a step found problems;\n"
 	    "2 bad arguments; 5 DIR is not empty or cannot be written.\n",

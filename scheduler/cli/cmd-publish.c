@@ -1,4 +1,4 @@
-/* offpeak publish: push the notices to CalDAV, a webhook and subscribers' mail */
+/* offpeak publish: the notices to CalDAV, a webhook and subscribers' mail */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -173,6 +173,12 @@ cmd_publish_exec(struct ctx *ctx, int argc, char **argv)
 	    o.smtp == NULL))
 		return cmd_usage(&cmd_publish_entry);
 	read_env(&o);
+	if (o.webhook != NULL && (o.webhook_secret == NULL ||
+	    *o.webhook_secret == '\0')) {
+		cmd_error("publish: OFFPEAK_WEBHOOK_SECRET is not set: every "
+		    "webhook event is signed with it; nothing was sent");
+		return EXIT_INVALID;
+	}
 	if (publish_check(&o, &cause) != 0) {
 		cmd_error("publish: %s", cause);
 		free(cause);

@@ -15,7 +15,8 @@ run_offpeak demo "$D"
 expect_rc "demo runs the whole pipeline" 0
 expect_out "demo runs calendar" "calendar -o $D/feeds"
 expect_out "demo says where the feeds are" "The notices: $D/feeds/all.ics"
-expect_out "demo gives a webcal:// hint for serve" "webcal://127.0.0.1:8080/all.ics"
+expect_out "demo gives a webcal:// hint for serve" "webcal://127.0.0.1:8080/calendar/all.ics"
+expect_out "... and for a subscriber's private feed" "webcal://127.0.0.1:8080/calendar/private/<token>/all.ics"
 expect_out "... with the serve command" "offpeak -C $D serve --listen 127.0.0.1:8080"
 feedcheck "the demo's feeds agree with the state at its clock" "$D" "$D/feeds" "$T0"
 
@@ -125,7 +126,7 @@ assert d["events"] == 13 and f["all.ics"] == 13 and f["windows.ics"] == 5, d
 assert f["systems/fw-edge.ics"] == 1 and len(f) == 14 and d["changed"] == 14, f
 PY
 sed -i 's/"domain": "ops.nordwind.example"/"domain": "not a domain"/' "$D/offpeak.json"
-commit_all "$D" "break the policy"
+git -C "$D" commit -q -a -m "break the policy"
 run_offpeak -C "$D" --now "$T0" calendar -o "$TMP/f5"
 expect_rc "a policy that does not pass check: exit 1" 1
 expect_err "... says why" "'not a domain' is not a domain name"

@@ -33,7 +33,7 @@ checkpoint "just published"
 # --- an edited plan is superseded; approved again, it gets a new slot
 NOW=2026-12-01T10:00:00+01:00
 sed -i 's/"duration": "PT1H30M"/"duration": "PT2H"/' "$D/plans/nginx-upgrade.json"
-commit_all "$D" "nginx: two hours"
+git -C "$D" commit -q -a -m "nginx: two hours"
 op schedule
 expect_out "the edit supersedes nginx-upgrade" "supersede nginx-upgrade"
 checkpoint "nginx-upgrade superseded" --expect nginx-upgrade=CANCELLED
@@ -46,14 +46,14 @@ checkpoint "nginx-upgrade rescheduled" --expect nginx-upgrade=TENTATIVE
 # --- the emergency change is edited after its short notice had held
 NOW=2026-12-02T12:00:00+01:00
 sed -i 's/restart nginx node by node/restart nginx one node at a time/' "$D/plans/openssl-emergency.json"
-commit_all "$D" "openssl: wording"
+git -C "$D" commit -q -a -m "openssl: wording"
 op schedule
 checkpoint "openssl-emergency superseded after its slot" --expect openssl-emergency=CANCELLED
 
 # --- a freeze over the first December weekend moves what was there
 NOW=2026-12-02T13:00:00+01:00
 sed -i 's|"freezes": \[|"freezes": [ { "name": "dc-move", "start": "2026-12-05T00:00:00+01:00", "end": "2026-12-07T00:00:00+01:00" },|' "$D/offpeak.json"
-commit_all "$D" "freeze: data centre move"
+git -C "$D" commit -q -a -m "freeze: data centre move"
 op schedule
 expect_out "changes on that weekend are moved" "move "
 checkpoint "after the freeze moved changes"
@@ -69,7 +69,7 @@ checkpoint "two plans removed" --expect tls-rotation=CANCELLED --expect php-fpm-
 # --- the policy's notice grows: slots that no longer honour it move
 NOW=2026-12-03T09:00:00+01:00
 sed -i 's/"notice": "P2D"/"notice": "P4D"/' "$D/offpeak.json"
-commit_all "$D" "low risk: four days of notice"
+git -C "$D" commit -q -a -m "low risk: four days of notice"
 op schedule
 expect_out "a slot inside the longer notice is released" "the notice period grew beyond the slot"
 checkpoint "after the notice period grew"

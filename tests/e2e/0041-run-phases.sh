@@ -1,7 +1,8 @@
 # offpeak run: hooks from the plan's revision with their argv, environment
 # and /dev/null for stdin, output streamed and logged on the state branch;
 # every way a backup fails; a failed step and its rollback, step timeouts
-# (TERM, then KILL) and the cut-off at the slot's end.
+# (TERM, then KILL) and the cut-off at the slot's end; the demo's change,
+# run with the sample hooks.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/e2e/run-lib.sh"
 
@@ -153,5 +154,21 @@ is "the record shows the skipped step" "$(phases s-cut)" \
 op run s-multi
 expect_rc "three steps without timeouts all run" 0
 is "every step ran" "$(count s-multi)" "backup step step step verify"
+
+# --- the demo: the sample hooks back up, change and restore a file tree
+D=$TMP/demo
+run_offpeak demo "$D"
+expect_rc "the demo executes its change" 0
+expect_out "its step changed the files" "    step 1 | upgrade-step: run cp -R $D/system/release-2/. $D/system/www"
+expect_out "its check failed" "  verify 1 | verify-http: http://127.0.0.1:"
+expect_out "it says the files were restored" "the rollback restored the files: $D/system/www/index.html is version 1 again"
+is "version 1 is back" "$(cat "$D/system/www/index.html" "$D/system/www/app.conf")" \
+    "$(printf '<h1>Nordwind shop, version 1</h1>\nversion = 1\nworkers = 8')"
+is "version 2 is kept aside" "$(cat "$D"/system/www.offpeak-rollback.*/app.conf | head -n 1)" "version = 2"
+ls "$D"/system/backups/site-release-*.tar.gz >/dev/null 2>&1 &&
+    pass "the backup archive is there" || fail "no backup archive in $D/system/backups"
+is "the state says rolled-back" \
+    "$(git -C "$D/execution" show offpeak-state:state/site-release.json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" \
+    rolled-back
 
 done_testing

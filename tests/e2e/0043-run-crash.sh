@@ -13,8 +13,9 @@ mkplan k-step a3
 mkplan k-verify a4
 mkplan k-rollback a5 'steps=[{"name": "break it", "run": ["hooks/act", "count=OUT/k-rollback", "fail"]}]'
 mkplan k-cancel a6
+mkplan k-edit a7
 commit_all "$R" "plans"
-approve_all k-backup k-midbackup k-step k-verify k-rollback k-cancel
+approve_all k-backup k-midbackup k-step k-verify k-rollback k-cancel k-edit
 schedule
 
 # paused ID POINT: `run ID` in the background, held at the pause POINT;
@@ -118,6 +119,24 @@ expect_err "k-rollback: and says it succeeded" "step 'break it' failed: exit sta
 is "k-rollback: the step did not run again" "$(count k-rollback)" "backup step rollback"
 is "k-rollback: outcome rolled-back" "$(rec k-rollback 'r["outcome"]')/$(field k-rollback 'd["status"]')" \
     rolled-back/rolled-back
+
+# --- the plan edited while its run was interrupted: the run goes on with
+# the plan and hooks it started with
+paused k-edit step
+kill_run $bg
+started=$(rec k-edit 'r["commit"]')
+python3 - "$R/plans/k-edit.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["steps"][0]["run"].append("fail")
+p["verify"]["run"][0].append("fail")
+json.dump(p, open(sys.argv[1], "w"), indent=2)
+PY
+commit_all "$R" "k-edit: every hook fails now"
+op run k-edit --resume
+expect_rc "k-edit: --resume completes with the plan it started with" 0
+is "k-edit: its hooks ran from the commit the run began at" "$(count k-edit)" "backup step verify"
+is "k-edit: the record keeps that commit" "$(rec k-edit 'r["commit"]')" "$started"
 
 # --- cancel: refused while the run lives, closes it once interrupted
 paused k-cancel step

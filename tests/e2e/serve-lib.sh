@@ -16,6 +16,15 @@ WEB_TOKEN=webteam-Hc3Nf6Ys1Ud5Ej0a	# subscriber "web": group web
 SPID=
 trap 'stop_serve; rm -rf "$TMP"' EXIT
 
+# commit_paths DIR MESSAGE PATH...: commit those files only (the demo
+# leaves other things in its work tree).
+commit_paths() {
+	cp_dir=$1 cp_msg=$2
+	shift 2
+	git -C "$cp_dir" add -- "$@"
+	git -C "$cp_dir" commit -q -m "$cp_msg" -- "$@"
+}
+
 sha256_of() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 
 # serve_repo DIR TITLE: the example repository at DIR, scheduled at T0, with
@@ -42,22 +51,24 @@ p["title"] = sys.argv[3]
 p["systems"] = ["web-3"]
 json.dump(p, open(sys.argv[2], "w"), indent=2, ensure_ascii=False)
 PY
-	commit_all "$1" "public feeds, subscribers, a plan with an odd title"
+	commit_paths "$1" "public feeds, subscribers, a plan with an odd title" \
+	    offpeak.json plans/odd-title.json
 	run_offpeak -C "$1" --now "$T0" schedule
 	[ "$rc" -eq 0 ] || { echo "Bail out! schedule failed: $err"; exit 1; }
 	run_offpeak -C "$1" --now "$T0" cancel nginx-upgrade -m "postponed: the web team needs the week"
 	[ "$rc" -eq 0 ] || { echo "Bail out! cancel failed: $err"; exit 1; }
 }
 
-# start_serve ARGS...: offpeak ARGS serve --listen 127.0.0.1:0 in the
-# background (killed by the trap), waiting until it listens; sets SPID, PORT,
-# BASE; the log is $TMP/serve.log.
+# start_serve ARGS...: offpeak ARGS serve --listen 127.0.0.1:0 $SERVE_OPTS
+# (words without spaces) in the background (killed by the trap), waiting
+# until it listens; sets SPID, PORT, BASE; the log is $TMP/serve.log.
 start_serve() {
-	"$OFFPEAK" "$@" serve --listen 127.0.0.1:0 >"$TMP/serve.out" 2>"$TMP/serve.log" &
+	# shellcheck disable=SC2086
+	"$OFFPEAK" "$@" serve --listen 127.0.0.1:0 ${SERVE_OPTS:-} >"$TMP/serve.out" 2>"$TMP/serve.log" &
 	SPID=$!
 	i=0
 	while [ $i -lt 200 ]; do
-		PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$TMP/serve.log")
+		PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$TMP/serve.log" 2>/dev/null || :)
 		[ -n "$PORT" ] && break
 		kill -0 "$SPID" 2>/dev/null || break
 		i=$((i + 1))
@@ -82,6 +93,7 @@ stop_serve() {
 # get PATH [CURL ARGS...]: body to $TMP/body, headers to $TMP/hdr, status in $code.
 get() {
 	p=$1; shift
+	rm -f "$TMP/body" "$TMP/hdr"
 	code=$(curl -s --max-time 10 -o "$TMP/body" -D "$TMP/hdr" -w '%{http_code}' "$@" "$BASE$p") || code=000
 }
 

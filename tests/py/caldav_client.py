@@ -14,6 +14,7 @@ import base64
 import json
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 
@@ -56,7 +57,7 @@ def report(url):
         cal = icalendar.Calendar.from_ical(data.text)
         for ev in cal.walk("VEVENT"):
             out.append({
-                "href": href.rsplit("/", 1)[-1],
+                "href": urllib.parse.unquote(href.rsplit("/", 1)[-1]),
                 "etag": etag.text if etag is not None else None,
                 "uid": str(ev.get("UID")),
                 "sequence": int(ev.get("SEQUENCE", 0)),
