@@ -187,18 +187,29 @@ rebase(struct run *r, char **cause)
 /*
  * A phase boundary: the record (and the logs written since the last one)
  * go to the state branch in one commit, so a crash leaves a record that
- * says how far the run got.
+ * says how far the run got. A commit that lost a race after the lock was
+ * taken is made again on the new head, with the same transitions.
  */
 static int
 checkpoint(struct run *r, char **cause)
 {
-	char	*text = record_to_json(r->rec);
+	struct state *st = &r->s->st;
+	char	*text = record_to_json(r->rec), *log;
+	size_t	 nlog;
 	int	 rc, tries = 0;
 
 	queue_file(r, record_path(r), text, strlen(text));
 	r->s->now = run_clock(r);	/* the commit's time: when it happened */
 	for (;;) {
+		log = xstrdup(buf_str(&st->log));
+		nlog = st->nlog;
 		rc = session_commit(r->s, r->files, r->nfiles, cause);
+		if (rc == EXIT_RACE && st->nlog == 0 && nlog != 0) {
+			/* a push origin refused: the local commit was undone */
+			buf_adds(&st->log, log);
+			st->nlog = nlog;
+		}
+		free(log);
 		if (rc != EXIT_RACE || !r->locked || tries++ == RUN_REBASE_TRIES)
 			break;
 		free(*cause);
@@ -351,6 +362,11 @@ gate_status(struct run *r, char **cause)
 	else if (ps->status == ST_SUBMITTED || ps->status == ST_ASSESSED ||
 	    ps->status == ST_REJECTED)
 		*cause = not_approved(r, n);
+	else if ((ps->status == ST_ROLLED_BACK || ps->status == ST_FAILED) &&
+	    ps->run.id != NULL)
+		*cause = xasprintf("gate 'scheduled': '%s' is %s after run %s; "
+		    "to try again, edit the plan, then approve and schedule it",
+		    ps->id, status_names[ps->status], ps->run.id);
 	else if (ps->status != ST_SCHEDULED || !ps->slot_live)
 		*cause = xasprintf("gate 'scheduled': '%s' is %s, without a slot%s",
 		    ps->id, status_names[ps->status], ps->status == ST_APPROVED ?

@@ -173,16 +173,19 @@ doc_response(const struct site_doc *d, const char *type, const char *cache,
 }
 
 /*
- * A 304: libmicrohttpd sends no body with it, and the Content-Length it
- * gives is then the size a 200 would have had, as RFC 9110 wants.
+ * A 304. libmicrohttpd 0.9.75 always gives a length: the feed's own would
+ * be what RFC 9110 asks for, but clients built on the old http-parser
+ * (wrk among them) then wait for that many bytes of a body that never
+ * comes. "Content-Length: 0" is read right by everyone, and caches never
+ * take Content-Length from a 304 (RFC 9111, 3.2).
  */
 static struct MHD_Response *
 fresh_response(const struct site_doc *d, const char *cache, int gz)
 {
 	struct MHD_Response *r;
 
-	r = MHD_create_response_from_buffer(gz ? d->gzlen : d->len,
-	    gz ? d->gz : d->data, MHD_RESPMEM_PERSISTENT);
+	r = MHD_create_response_from_buffer(0, (void *)(uintptr_t)"",
+	    MHD_RESPMEM_PERSISTENT);
 	validators(r, d, gz ? d->etag_gz : d->etag, cache);
 	return r;
 }
@@ -776,7 +779,7 @@ reload(struct server *sv, int fetch, const char *why)
 {
 	struct source src;
 	struct snap *sn;
-	char	*cause = NULL, *warning = NULL, head[41] = "", old[41];
+	char	*cause = NULL, *warning = NULL, *what, head[41] = "";
 	int64_t	 now = clock_now(sv);
 
 	if (repo_ref_commit(sv->watch, "HEAD", head, NULL) < 0)
@@ -807,13 +810,13 @@ reload(struct server *sv, int fetch, const char *why)
 		source_free(&src);
 		return;
 	}
-	snprintf(old, sizeof old, "%s", short_id(sv->cur->site.commit));
+	what = xasprintf("reloaded (%s) from state %s to", why,
+	    short_id(sv->cur->site.commit));
 	snap_swap(sv, sn);
 	source_free(&sv->src);
 	sv->src = src;
-	cause = xasprintf("reloaded (%s) from state %s to", why, old);
-	describe(sv, cause);
-	free(cause);
+	describe(sv, what);
+	free(what);
 	if (warning != NULL)
 		logf_(sv, "serve: warning: %s; serving the state as published",
 		    warning);
@@ -1054,8 +1057,16 @@ serve_start(const struct serve_options *opt, struct server **out,
 		*cause = xstrdup("cannot read the refs of the repository");
 		goto fail;
 	}
-	if ((rc = source_load(sv, sv->origin, now, &sv->src, &warning,
-	    cause)) != EXIT_DONE)
+	rc = source_load(sv, sv->origin, now, &sv->src, &warning, cause);
+	if (rc == EXIT_ENV && sv->origin) {
+		/* origin out of reach: serve the local copy, fetch later */
+		logf_(sv, "serve: %s; serving the local copy for now", *cause);
+		free(*cause);
+		*cause = NULL;
+		source_free(&sv->src);
+		rc = source_load(sv, 0, now, &sv->src, &warning, cause);
+	}
+	if (rc != EXIT_DONE)
 		goto fail;
 	memcpy(sv->state_seen, sv->src.s.st.commit, sizeof sv->state_seen);
 	if (!sv->origin)

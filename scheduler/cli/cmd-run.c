@@ -114,13 +114,22 @@ const struct cmd_entry cmd_run_entry = {
 	    "run lock (a state commit; a second operator gets exit 4) and runs, from\n"
 	    "an export of the plan's own revision: the backup hook (which must exit\n"
 	    "0 and leave a manifest at $OFFPEAK_BACKUP_MANIFEST), the steps in order\n"
-	    "(a step whose timeout would pass the slot's end is not started), the\n"
-	    "verification hooks and HTTP checks, and the rollback hook when any of\n"
-	    "them failed (exit 3, saying whether the rollback succeeded). The\n"
-	    "maintenance record is committed at every phase boundary.\n\n"
+	    "(a step whose timeout would pass the slot's end is not started; one\n"
+	    "without a timeout may take the rest of the slot), the verification\n"
+	    "hooks and HTTP checks, and the rollback hook when any of them failed\n"
+	    "(exit 3, saying whether the rollback succeeded). A hook past its\n"
+	    "timeout gets SIGTERM, then SIGKILL after 10 s (or its timeout, when\n"
+	    "shorter). Ctrl-C ends the running hook, starts no further step and\n"
+	    "rolls back. The maintenance record is committed as every phase begins\n"
+	    "and ends, so a run that is killed can be resumed or cancelled.\n\n"
 	    "  --operator NAME   who runs it (default: git user.email, else $USER)\n"
 	    "  --resume          continue an interrupted run from its first\n"
 	    "                    unfinished phase (the backup again if it had not\n"
-	    "                    finished)\n",
+	    "                    finished, the rollback if it had begun), with\n"
+	    "                    the plan and hooks of the commit it began at\n"
+	    "\n"
+	    "exit status: 0 completed; 1 refused by a gate (or an interrupted run\n"
+	    "waits for --resume or cancel); 3 the change failed; 4 another run\n"
+	    "holds the lock or took it first; 5 environment.\n",
 	.exec = cmd_run_exec
 };

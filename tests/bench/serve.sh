@@ -1,0 +1,164 @@
+#!/bin/sh
+# Benchmark `offpeak serve` against nginx serving the same all.ics file, in
+# the same run, on loopback, with wrk.
+#
+# usage: serve.sh OFFPEAK       (run by `make bench`)
+#
+# The feed is the bundled example's all.ics (public feeds switched on), as
+# `offpeak calendar` writes it; nginx serves that file from disk (sendfile,
+# one worker per core, no access log), offpeak from its in-memory snapshot
+# (one thread per core). Runs:
+#   200:  GET all.ics, no validators: the whole feed each time
+#   304:  GET all.ics with If-None-Match: the server's own ETag
+# wrk sends no Accept-Encoding, so both send the feed uncompressed. Printed:
+# requests/s of both, offpeak/nginx, p99 latency of both, and the commands.
+# nginx and wrk are installed with apt-get when missing (as root).
+#
+# Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS
+# (default 64), BENCH_THREADS (wrk threads, default 2), BENCH_KEEP=1 keeps the
+# work directory.
+set -eu
+
+[ $# -eq 1 ] || { echo "usage: $0 OFFPEAK" >&2; exit 2; }
+OFFPEAK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+DURATION=${BENCH_DURATION:-10}
+CONNS=${BENCH_CONNECTIONS:-64}
+WRK_THREADS=${BENCH_THREADS:-2}
+NOW=2026-11-30T09:00:00+01:00
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY || :
+
+missing=
+command -v wrk >/dev/null 2>&1 || missing="$missing wrk"
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$missing nginx"
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "serve benchmark: missing$missing; run as root or: apt-get install -y$missing" >&2
+		exit 1
+	fi
+	echo "serve benchmark: installing$missing"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null ||
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null; }
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/offpeak-bench-serve.XXXXXX")
+opid= npid=
+cleanup() {
+	[ -n "$opid" ] && kill "$opid" 2>/dev/null && wait "$opid" 2>/dev/null
+	[ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
+	[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# --- the repository and the feed file
+R=$work/repo
+HOME=$work/home GIT_CONFIG_NOSYSTEM=1
+export HOME GIT_CONFIG_NOSYSTEM
+mkdir -p "$HOME"
+git config --global user.name bench
+git config --global user.email bench@example.com
+"$OFFPEAK" demo "$R" >/dev/null 2>&1
+if grep -q '"public_feeds": *false' "$R/offpeak.json"; then
+	sed -i 's/"public_feeds": *false/"public_feeds": true/' "$R/offpeak.json"
+	git -C "$R" commit -q -m "public feeds" -- offpeak.json
+fi
+"$OFFPEAK" -C "$R" --now "$NOW" calendar -o "$work/www" >/dev/null
+size=$(wc -c <"$work/www/all.ics" | tr -d ' ')
+cores=$(nproc 2>/dev/null || echo 1)
+
+# --- the servers
+OPORT=$(free_port)
+"$OFFPEAK" -C "$R" --now "$NOW" serve --listen "127.0.0.1:$OPORT" 2>"$work/serve.log" &
+opid=$!
+NPORT=$(free_port)
+mkdir -p "$work/nginx/logs"
+cat >"$work/nginx/nginx.conf" <<EOF
+user root;
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_requests 1000000;
+	types { text/calendar ics; }
+	server {
+		listen 127.0.0.1:$NPORT;
+		root $work/www;
+		charset utf-8;
+		charset_types text/calendar;
+	}
+}
+EOF
+"$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' 2>"$work/nginx/logs/stderr" &
+npid=$!
+for i in $(seq 100); do
+	curl -sf -o /dev/null "http://127.0.0.1:$OPORT/calendar/all.ics" &&
+	    curl -sf -o /dev/null "http://127.0.0.1:$NPORT/all.ics" && break
+	sleep 0.1
+done
+OURL=http://127.0.0.1:$OPORT/calendar/all.ics
+NURL=http://127.0.0.1:$NPORT/all.ics
+curl -s "$OURL" | cmp -s - "$work/www/all.ics" && curl -s "$NURL" | cmp -s - "$work/www/all.ics" ||
+    { echo "serve benchmark: the servers do not serve the same feed" >&2; exit 1; }
+OTAG=$(curl -sI "$OURL" | tr -d '\r' | sed -n 's/^ETag: //Ip')
+NTAG=$(curl -sI "$NURL" | tr -d '\r' | sed -n 's/^ETag: //Ip')
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $OTAG" "$OURL")" = 304 ] &&
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $NTAG" "$NURL")" = 304 ] ||
+    { echo "serve benchmark: no 304 for the servers' own ETags" >&2; exit 1; }
+
+# --- wrk
+# run NAME ARGS...: wrk, keeping requests/s and the p99 latency (in ms)
+run() {
+	name=$1; shift
+	wrk "$@" >"$work/$name.txt" 2>&1
+	awk '/^Requests\/sec:/ { print $2 }' "$work/$name.txt" >"$work/$name.rps"
+	awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+	    f = u == "us" ? 0.001 : u == "s" ? 1000 : 1; printf "%.2f\n", v * f }' \
+	    "$work/$name.txt" >"$work/$name.p99"
+	if [ ! -s "$work/$name.rps" ]; then cat "$work/$name.txt" >&2; exit 1; fi
+	errs=$(sed -n 's/^ *Non-2xx or 3xx responses: //p; s/^ *Socket errors: //p' "$work/$name.txt")
+	[ -z "$errs" ] || echo "  ($name: $errs)"
+}
+W="-t$WRK_THREADS -c$CONNS -d${DURATION}s --latency"
+echo "offpeak serve vs nginx: all.ics of the example ($size bytes), $cores cores, loopback"
+echo "commands:"
+echo "  offpeak -C REPO --now $NOW serve --listen 127.0.0.1:$OPORT"
+echo "  nginx -p DIR -c nginx.conf -g 'daemon off;'   (worker_processes auto, sendfile, access_log off)"
+echo "  wrk $W $OURL"
+echo "  wrk $W $NURL"
+echo "  wrk $W -H 'If-None-Match: $OTAG' $OURL"
+echo "  wrk $W -H 'If-None-Match: $NTAG' $NURL"
+# alternate, so that neither gets the quieter half of the machine's time
+run warm-o -t1 -c8 -d2s "$OURL"
+run warm-n -t1 -c8 -d2s "$NURL"
+# shellcheck disable=SC2086
+run o200 $W "$OURL"
+# shellcheck disable=SC2086
+run n200 $W "$NURL"
+# shellcheck disable=SC2086
+run o304 $W -H "If-None-Match: $OTAG" "$OURL"
+# shellcheck disable=SC2086
+run n304 $W -H "If-None-Match: $NTAG" "$NURL"
+
+row() {
+	o=$(cat "$work/o$1.rps") n=$(cat "$work/n$1.rps")
+	printf '%-5s %14s %14s %8s %14s %14s\n' "$1" "$o" "$n" \
+	    "$(awk -v o="$o" -v n="$n" 'BEGIN { printf "%.2f", o / n }')" \
+	    "$(cat "$work/o$1.p99")" "$(cat "$work/n$1.p99")"
+}
+printf '%-5s %14s %14s %8s %14s %14s\n' run "offpeak req/s" "nginx req/s" ratio \
+    "offpeak p99 ms" "nginx p99 ms"
+row 200
+row 304
+ratio=$(awk -v o="$(cat "$work/o200.rps")" -v n="$(cat "$work/n200.rps")" 'BEGIN { printf "%.2f", o / n }')
+if awk -v r="$ratio" 'BEGIN { exit !(r >= 0.8) }'; then
+	echo "goal: offpeak within 80% of nginx on the feed: met ($ratio)"
+else
+	echo "goal: offpeak within 80% of nginx on the feed: NOT met ($ratio)"
+fi

@@ -1,6 +1,7 @@
 # offpeak run: every gate refused alone (exit 1, naming the gate, changing
 # nothing), the run lock held by a live run (exit 4) or an interrupted one
-# (exit 1, --resume), and two runs at once: exactly one proceeds.
+# (exit 1, --resume), and two runs at once: exactly one proceeds, also
+# between machines sharing an origin.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/e2e/run-lib.sh"
 
@@ -13,8 +14,11 @@ mkplan g-lock a5
 mkplan g-race a6
 mkplan g-dead a7
 mkplan g-freeze b1
+mkplan g-remote1 a8
+mkplan g-remote2 a9
+mkplan g-remote3 a10
 commit_all "$R" "plans"
-approve_all g-win g-edit g-notice g-lock g-race g-dead g-freeze
+approve_all g-win g-edit g-notice g-lock g-race g-dead g-freeze g-remote1 g-remote2 g-remote3
 schedule
 approve_all g-unsched
 is "the slot of every scheduled plan is 01:00-02:00" \
@@ -127,5 +131,48 @@ is "one record" "$(git -C "$R" ls-tree --name-only offpeak-state records/g-race/
 sed -i 's/"notice": "P1D"/"notice": "P3D"/' "$R/offpeak.json"
 commit_all "$R" "longer notice for low risk"
 refused "a notice that has not held" "gate 'notice': the notice of 'g-notice' holds only from 2026-12-04T12:00:00+08:00" g-notice
+sed -i 's/"notice": "P3D"/"notice": "P1D"/' "$R/offpeak.json"
+commit_all "$R" "one day of notice again"
+
+# --- a shared origin: its accepting the push is the lock
+git clone -q --bare "$R" "$TMP/origin.git"
+git -C "$R" remote add origin "$TMP/origin.git"
+git clone -q "$TMP/origin.git" "$TMP/other"	# another operator's machine
+git -C "$TMP/other" config user.email bob@example.com
+origin_head() { git -C "$TMP/origin.git" rev-parse offpeak-state; }
+mkdir -p "$TMP/p-push"
+OFFPEAK_TEST_PAUSE="push:$TMP/p-push" "$OFFPEAK" -C "$R" --now "$NOW" run g-remote1 \
+    >/dev/null 2>"$TMP/push.err" &
+push_pid=$!
+wait_for "$TMP/p-push/push.reached" || fail "the first run reached its push"
+run_offpeak -C "$TMP/other" --now "$NOW" run g-remote1
+expect_rc "the other machine's run is accepted by origin first and completes" 0
+won=$(origin_head)
+touch "$TMP/p-push/push.go"
+set +e; wait $push_pid; rc=$?; set -e
+is "the run whose push origin refused exits 4" "$rc" 4
+has "it says it lost the lock" "$(cat "$TMP/push.err")" "gate 'lock': another offpeak"
+is "origin keeps the winner's state" "$(origin_head)" "$won"
+is "one run's hooks ran" "$(count g-remote1)" "backup step verify"
+
+mkdir -p "$TMP/p-held"
+OFFPEAK_TEST_PAUSE="step:$TMP/p-held" "$OFFPEAK" -C "$R" --now "$NOW" run g-remote2 \
+    >/dev/null 2>"$TMP/held.err" &
+held_pid=$!
+wait_for "$TMP/p-held/step.reached" || fail "the run reached its steps"
+before=$(origin_head)
+run_offpeak -C "$TMP/other" --now "$NOW" run g-remote2
+expect_rc "a run held on origin by another machine: exit 4" 4
+expect_err "it names the lock" "gate 'lock': run $(git -C "$TMP/origin.git" show offpeak-state:state/g-remote2.json | python3 -c 'import json,sys; print(json.load(sys.stdin)["run"]["id"])') of 'g-remote2'"
+is "it wrote nothing on origin" "$(origin_head)" "$before"
+run_offpeak -C "$TMP/other" --now "$NOW" run g-remote3
+expect_rc "meanwhile another change runs from the other machine" 0
+touch "$TMP/p-held/step.go"
+set +e; wait $held_pid; rc=$?; set -e
+is "the held run goes on over the other machine's commits and completes" "$rc" 0
+git -C "$TMP/origin.git" log --format=%B offpeak-state > "$TMP/origin.log"
+grep -q "^step g-remote2 run .*: step 1 'change' ok" "$TMP/origin.log" &&
+    grep -q "^completed g-remote2 run" "$TMP/origin.log" && grep -q "^completed g-remote3 run" "$TMP/origin.log" &&
+    pass "origin has every transition of both runs" || fail "origin's log: $(grep g-remote "$TMP/origin.log")"
 
 done_testing

@@ -29,12 +29,14 @@ mkplan s-term a10 'steps=[{"name": "slow", "run": ["hooks/act", "count=OUT/s-ter
 mkplan s-kill a11 'steps=[{"name": "stubborn", "run": ["hooks/act", "count=OUT/s-kill", "ignore-term", "sleep=5"], "timeout": "PT1S"}]'
 mkplan s-cut a12 'steps=[{"name": "quick", "run": ["hooks/act", "count=OUT/s-cut"], "timeout": "PT10S"},
                          {"name": "long", "run": ["hooks/act", "count=OUT/s-cut"], "timeout": "PT10M"}]'
+mkplan s-stop a14 'steps=[{"name": "long", "run": ["hooks/act", "count=OUT/s-stop", "touch=OUT/stop.started", "sleep=5"]},
+                          {"name": "next", "run": ["hooks/act", "count=OUT/s-stop"]}]'
 mkplan s-multi a13 'steps=[{"name": "one", "run": ["hooks/act", "count=OUT/s-multi"]},
                            {"name": "two", "run": ["hooks/act", "count=OUT/s-multi"]},
                            {"name": "three", "run": ["hooks/act", "count=OUT/s-multi"]}]'
 commit_all "$R" "plans"
 approve_all p-env bf-exit bf-timeout bf-none bf-empty bf-noloc bf-nosize \
-    s-rb s-rbfail s-term s-kill s-cut s-multi
+    s-rb s-rbfail s-term s-kill s-cut s-multi s-stop
 schedule
 
 # --- hooks: the committed revision, argv as given, environment, stdin
@@ -119,6 +121,9 @@ is "backup, step, rollback ran" "$(count s-rb)" "backup step rollback"
 is "no verification after a failed step" "$(phases s-rb)" \
     "backup:backup:ok step:step_1:failed rollback:rollback:ok"
 is "outcome rolled-back" "$(rec s-rb 'r["outcome"]')/$(field s-rb 'd["status"]')" rolled-back/rolled-back
+op run s-rb
+expect_rc "a rolled-back change does not run again as it is" 1
+expect_err "the gate says what to do" "gate 'scheduled': 's-rb' is rolled-back after run $(run_id s-rb); to try again, edit the plan"
 
 op run s-rbfail
 expect_rc "a failed rollback: exit 3" 3
@@ -126,20 +131,33 @@ expect_err "the message says the rollback FAILED" "step 'break it' failed: exit 
 is "outcome failed" "$(rec s-rbfail 'r["outcome"]')/$(field s-rbfail 'd["status"]')" failed/failed
 
 # --- step timeouts: TERM honoured, TERM ignored (then KILL)
-t0=$(date +%s)
+t0=$(date +%s%N)
 op run s-term
-t1=$(date +%s)
+t1=$(date +%s%N)
 expect_rc "a step past its timeout: exit 3" 3
 expect_err "it was ended by TERM" "step 'slow' failed: killed by signal 15 (TERM) after the timeout; the rollback succeeded"
 is "TERM ended it at once" "$(rec s-term '(r["phases"][1]["signal"], r["phases"][1]["timed_out"])')" "(15, True)"
-[ $((t1 - t0)) -lt 4 ] && pass "it did not wait for the hook" || fail "s-term took $((t1 - t0)) s"
-t0=$(date +%s)
+[ $(((t1 - t0) / 1000000)) -lt 4500 ] && pass "it did not wait for the hook's 5 s" ||
+    fail "s-term took $(((t1 - t0) / 1000000)) ms"
+t0=$(date +%s%N)
 op run s-kill
-t1=$(date +%s)
+t1=$(date +%s%N)
 expect_rc "a step that ignores TERM: exit 3" 3
 expect_err "it was killed" "step 'stubborn' failed: killed by signal 9 (KILL) after the timeout; the rollback succeeded"
 is "KILL after the grace" "$(rec s-kill '(r["phases"][1]["signal"], r["phases"][1]["timed_out"])')" "(9, True)"
-[ $((t1 - t0)) -lt 5 ] && pass "the grace is no longer than the timeout" || fail "s-kill took $((t1 - t0)) s"
+[ $(((t1 - t0) / 1000000)) -lt 8000 ] && pass "the grace is no longer than the timeout (not 10 s)" ||
+    fail "s-kill took $(((t1 - t0) / 1000000)) ms"
+
+# --- SIGTERM to offpeak (as Ctrl-C): the hook ends, no further step, rollback
+"$OFFPEAK" -C "$R" --now "$NOW" run s-stop >"$TMP/stop.out" 2>&1 &
+bg=$!
+wait_for "$OUT/stop.started" || fail "the step started"
+kill -TERM $bg
+set +e; wait $bg; rc=$?; set -e
+is "a stopped run: exit 3" "$rc" 3
+has "it says the step was stopped and rolled back" "$(cat "$TMP/stop.out")" \
+    "step 'long' failed: killed by signal 15 (TERM) after being stopped; the rollback succeeded"
+is "no further step, and the rollback ran" "$(count s-stop)" "backup step rollback"
 
 # --- the slot's end: a step whose timeout would pass it is not started
 NOW=2026-12-03T01:55:00+08:00

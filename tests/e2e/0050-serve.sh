@@ -299,10 +299,13 @@ grep -q 'serve: cannot reload (the state branch or the plans moved): offpeak.jso
 # --- stopping
 
 kill -TERM "$SPID"
+( sleep 20; kill -KILL "$SPID" 2>/dev/null ) >/dev/null 2>&1 &
+watchdog=$!
 set +e
 wait "$SPID"
 src=$?
 set -e
+kill "$watchdog" 2>/dev/null || :
 SPID=
 [ "$src" -eq 0 ] && pass "SIGTERM: exit 0" || fail "SIGTERM: exit $src"
 grep -q 'serve: SIGTERM: finishing requests in flight' "$TMP/serve.log" && grep -q 'serve: stopped after [0-9]* requests' "$TMP/serve.log" &&
@@ -334,7 +337,7 @@ out=$(cat "$TMP/stdout"); err=$(cat "$TMP/stderr")
 expect_err "... says why" "offpeak.json"
 git -C "$D" revert --no-edit HEAD >/dev/null
 start_serve -C "$D" --now "$T0"
-"$OFFPEAK" -C "$D" serve --listen "127.0.0.1:$PORT" >/dev/null 2>"$TMP/busy.err" && rc=0 || rc=$?
+timeout 20 "$OFFPEAK" -C "$D" serve --listen "127.0.0.1:$PORT" >/dev/null 2>"$TMP/busy.err" && rc=0 || rc=$?
 [ "$rc" -eq 5 ] && grep -q "cannot listen on '127.0.0.1:$PORT'" "$TMP/busy.err" && pass "a port in use: exit 5, saying so" || fail "port in use: $rc $(cat "$TMP/busy.err")"
 if python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null; then
 	stop_serve

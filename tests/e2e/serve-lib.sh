@@ -63,6 +63,8 @@ PY
 # (words without spaces) in the background (killed by the trap), waiting
 # until it listens; sets SPID, PORT, BASE; the log is $TMP/serve.log.
 start_serve() {
+	rm -f "$TMP/serve.log"
+	PORT=
 	# shellcheck disable=SC2086
 	"$OFFPEAK" "$@" serve --listen 127.0.0.1:0 ${SERVE_OPTS:-} >"$TMP/serve.out" 2>"$TMP/serve.log" &
 	SPID=$!
