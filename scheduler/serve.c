@@ -1029,13 +1029,48 @@ error_responses(struct server *sv)
 	sv->too_long = text_response("request path too long\n");
 }
 
+/*
+ * The first version: open the repository, load (fetching first when there
+ * is an origin; the local copy when origin cannot be reached), render.
+ */
+static int
+first_load(struct server *sv, int64_t now, char **warning, char **cause)
+{
+	int	 rc;
+
+	if ((sv->watch = repo_open(sv->opt.repo_path, 0, cause)) == NULL)
+		return EXIT_ENV;
+	sv->origin = !sv->opt.offline && repo_has_remote(sv->watch);
+	if (refs_read(sv, sv->state_seen, sv->head_seen) != 0) {
+		*cause = xstrdup("cannot read the refs of the repository");
+		return EXIT_ENV;
+	}
+	rc = source_load(sv, sv->origin, now, &sv->src, warning, cause);
+	if (rc == EXIT_ENV && sv->origin) {
+		logf_(sv, "serve: %s; serving the local copy for now", *cause);
+		free(*cause);
+		free(*warning);
+		*cause = *warning = NULL;
+		source_free(&sv->src);
+		rc = source_load(sv, 0, now, &sv->src, warning, cause);
+	}
+	if (rc != EXIT_DONE)
+		return rc;
+	memcpy(sv->state_seen, sv->src.s.st.commit, sizeof sv->state_seen);
+	if (!sv->origin)
+		memcpy(sv->head_seen, sv->src.plans, sizeof sv->head_seen);
+	if ((sv->cur = render(sv, &sv->src, now, cause)) == NULL)
+		return EXIT_INVALID;
+	return EXIT_DONE;
+}
+
 int
 serve_start(const struct serve_options *opt, struct server **out,
     char **cause)
 {
 	struct server *sv;
 	char	*host, *port, *warning = NULL;
-	int64_t	 now, t = (int64_t)time(NULL);
+	int64_t	 t = (int64_t)time(NULL);
 	int	 rc;
 
 	*out = NULL;
@@ -1048,42 +1083,23 @@ serve_start(const struct serve_options *opt, struct server **out,
 	sv->opt = *opt;
 	sv->fd = -1;
 	pthread_mutex_init(&sv->lock, NULL);
-	now = clock_now(sv);
-	rc = EXIT_ENV;
-	if ((sv->watch = repo_open(opt->repo_path, 0, cause)) == NULL)
-		goto fail;
-	sv->origin = !opt->offline && repo_has_remote(sv->watch);
-	if (refs_read(sv, sv->state_seen, sv->head_seen) != 0) {
-		*cause = xstrdup("cannot read the refs of the repository");
-		goto fail;
+	if ((rc = first_load(sv, clock_now(sv), &warning, cause)) == EXIT_DONE) {
+		rc = EXIT_ENV;
+		if (listen_open(sv, host, port, cause) == 0) {
+			error_responses(sv);
+			if (daemon_start(sv, cause) == 0)
+				rc = EXIT_DONE;
+		}
 	}
-	rc = source_load(sv, sv->origin, now, &sv->src, &warning, cause);
-	if (rc == EXIT_ENV && sv->origin) {
-		/* origin out of reach: serve the local copy, fetch later */
-		logf_(sv, "serve: %s; serving the local copy for now", *cause);
-		free(*cause);
-		*cause = NULL;
-		source_free(&sv->src);
-		rc = source_load(sv, 0, now, &sv->src, &warning, cause);
-	}
-	if (rc != EXIT_DONE)
-		goto fail;
-	memcpy(sv->state_seen, sv->src.s.st.commit, sizeof sv->state_seen);
-	if (!sv->origin)
-		memcpy(sv->head_seen, sv->src.plans, sizeof sv->head_seen);
-	rc = EXIT_INVALID;
-	if ((sv->cur = render(sv, &sv->src, now, cause)) == NULL)
-		goto fail;
-	rc = EXIT_ENV;
-	if (listen_open(sv, host, port, cause) != 0)
-		goto fail;
-	error_responses(sv);
-	if (daemon_start(sv, cause) != 0)
-		goto fail;
-	sv->last_check = sv->last_fetch = t;
-	sv->minute = t / 60;
 	free(host);
 	free(port);
+	if (rc != EXIT_DONE) {
+		free(warning);
+		server_free(sv);
+		return rc;
+	}
+	sv->last_check = sv->last_fetch = t;
+	sv->minute = t / 60;
 	describe(sv, "serving");
 	logf_(sv, "serve: listening on http://%s/ with %u thread%s%s%s",
 	    sv->address, thread_count(sv), thread_count(sv) == 1 ? "" : "s",
@@ -1095,12 +1111,6 @@ serve_start(const struct serve_options *opt, struct server **out,
 	free(warning);
 	*out = sv;
 	return EXIT_DONE;
-fail:
-	free(host);
-	free(port);
-	free(warning);
-	server_free(sv);
-	return rc;
 }
 
 const char *

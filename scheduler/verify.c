@@ -111,7 +111,7 @@ verify_http(const struct http_check *c, const struct verify_hooks *h,
 		h->attempt(&a, h->arg);
 		if (problem == NULL)
 			return 1;
-		if (mono_ms() + VERIFY_PAUSE_MS > deadline ||
+		if (mono_ms() + VERIFY_PAUSE_MS >= deadline ||
 		    (h->stop != NULL && *h->stop))
 			break;
 		pause_ms(VERIFY_PAUSE_MS);

@@ -311,33 +311,6 @@ SPID=
 grep -q 'serve: SIGTERM: finishing requests in flight' "$TMP/serve.log" && grep -q 'serve: stopped after [0-9]* requests' "$TMP/serve.log" &&
     pass "... saying so" || fail "stop log"
 
-# --- with an origin: fetched on an interval
-
-stop_serve
-git clone -q --bare "$D" "$TMP/origin.git"
-git clone -q "$TMP/origin.git" "$TMP/server"
-git clone -q "$TMP/origin.git" "$TMP/operator"
-git -C "$TMP/operator" config user.email anna.schmidt@nordwind.example
-SERVE_OPTS="--fetch-interval 1" start_serve -C "$TMP/server" --now "$T0"
-grep -q 'fetching from origin' "$TMP/serve.log" && pass "a clone of a shared repository: it says it fetches" || fail "origin start log"
-OLD=$(git -C "$TMP/origin.git" rev-parse offpeak-state)
-run_offpeak -C "$TMP/operator" --now "$T0" cancel haproxy-upgrade -m "moved to January"
-NEW=$(git -C "$TMP/origin.git" rev-parse offpeak-state)
-[ "$rc" -eq 0 ] && [ "$NEW" != "$OLD" ] || fail "the operator's cancel did not reach origin: $err"
-if wait_commit "$OLD" && [ "$(curl -s --max-time 5 "$BASE/healthz")" = "ok $NEW" ]; then
-	pass "a state another machine pushed to origin is fetched and served"
-else
-	fail "no reload from origin"; diag "$(tail -n 3 "$TMP/serve.log")"
-fi
-grep -q 'serve: reloaded (fetched from origin) from state' "$TMP/serve.log" && pass "... saying so" || fail "fetch reload log"
-stop_serve
-git -C "$TMP/server" remote set-url origin "$TMP/no-such-origin.git"
-start_serve -C "$TMP/server" --now "$T0"
-get /healthz
-grep -q 'serving the local copy for now' "$TMP/serve.log" && [ "$code" = 200 ] &&
-    pass "origin out of reach at start: the local copy is served, with a log line" || { fail "unreachable origin"; diag "$(cat "$TMP/serve.log")"; }
-stop_serve
-
 # --- the command line
 
 run_offpeak -C "$D" serve --listen nonsense
@@ -380,5 +353,32 @@ else
 fi
 run_offpeak serve --help
 expect_out "serve --help lists the paths" "/calendar/private/TOKEN/all.ics"
+
+# --- with an origin: fetched on an interval
+
+stop_serve
+git clone -q --bare "$D" "$TMP/origin.git"
+git clone -q "$TMP/origin.git" "$TMP/server"
+git clone -q "$TMP/origin.git" "$TMP/operator"
+git -C "$TMP/operator" config user.email anna.schmidt@nordwind.example
+SERVE_OPTS="--fetch-interval 1" start_serve -C "$TMP/server" --now "$T0"
+grep -q 'fetching from origin' "$TMP/serve.log" && pass "a clone of a shared repository: it says it fetches" || fail "origin start log"
+OLD=$(git -C "$TMP/origin.git" rev-parse offpeak-state)
+run_offpeak -C "$TMP/operator" --now "$T0" cancel haproxy-upgrade -m "moved to January"
+NEW=$(git -C "$TMP/origin.git" rev-parse offpeak-state)
+[ "$rc" -eq 0 ] && [ "$NEW" != "$OLD" ] || fail "the operator's cancel did not reach origin: $err"
+if wait_commit "$OLD" && [ "$(curl -s --max-time 5 "$BASE/healthz")" = "ok $NEW" ]; then
+	pass "a state another machine pushed to origin is fetched and served"
+else
+	fail "no reload from origin"; diag "$(tail -n 3 "$TMP/serve.log")"
+fi
+grep -q 'serve: reloaded (fetched from origin) from state' "$TMP/serve.log" && pass "... saying so" || fail "fetch reload log"
+stop_serve
+git -C "$TMP/server" remote set-url origin "$TMP/no-such-origin.git"
+start_serve -C "$TMP/server" --now "$T0"
+get /healthz
+grep -q 'serving the local copy for now' "$TMP/serve.log" && [ "$code" = 200 ] &&
+    pass "origin out of reach at start: the local copy is served, with a log line" || { fail "unreachable origin"; diag "$(cat "$TMP/serve.log")"; }
+stop_serve
 
 done_testing
