@@ -71,24 +71,6 @@ struct run {
 	struct buf	 tail;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-set_cause(char **cause, char *message)
-{
-	if (cause != NULL)
-		*cause = message;
-	else
-		free(message);
-}
-
 /* A relative path with no empty, "." or ".." component games. */
 static int
 argv0_valid(const char *p)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "datetime.h"
+#include "jsonx.h"
 #include "http.h"
 #include "mime.h"
 #include "notice.h"
@@ -791,16 +792,6 @@ first_word(const char *s)
 	return n > 0 ? json_stringn(s, n) : NULL;
 }
 
-/* A JSON string of an allocated C string, which is freed. */
-static json_t *
-jstr_take(char *s)
-{
-	json_t	*j = json_string(s);
-
-	free(s);
-	return j;
-}
-
 /* What the change is now, for a receiver that wants more than the line. */
 static json_t *
 hook_current(const struct pub *p, const struct plan_state *ps)
@@ -816,9 +807,9 @@ hook_current(const struct pub *p, const struct plan_state *ps)
 		json_array_append_new(sys, json_string(ps->snap.systems[i]));
 	json_object_set_new(o, "systems", sys);
 	if (ps->has_slot) {
-		json_object_set_new(o, "start", jstr_take(
+		json_object_set_new(o, "start", jsonx_take(
 		    dt_format_utc(ps->slot.start)));
-		json_object_set_new(o, "end", jstr_take(
+		json_object_set_new(o, "end", jsonx_take(
 		    dt_format_utc(ps->slot.end)));
 		json_object_set_new(o, "slot_live", json_boolean(ps->slot_live));
 	}
@@ -842,7 +833,7 @@ hook_body(const struct pub *p, const struct hook_commit *c, int lineno,
 	json_object_set_new(o, "transition", json_string(line));
 	json_object_set_new(o, "commit", json_string(c->id));
 	json_object_set_new(o, "line", json_integer(lineno));
-	json_object_set_new(o, "at", jstr_take(dt_format_utc(c->when)));
+	json_object_set_new(o, "at", jsonx_take(dt_format_utc(c->when)));
 	json_object_set_new(o, "simulated", json_boolean(strstr(c->message,
 	    "\nOffpeak-Clock: simulated") != NULL));
 	if (p->pol->provider != NULL)
@@ -1442,7 +1433,7 @@ smtp_one(struct smtp *m, const struct subscriber *sub,
 			json_object_set_new(o, "method", json_string(method));
 			json_object_set_new(o, "message_id", json_string(msgid));
 			json_object_set_new(o, "sent_at",
-			    jstr_take(dt_format_utc(m->p->now)));
+			    jsonx_take(dt_format_utc(m->p->now)));
 			json_object_set_new(sent, uid, o);
 			m->c->sent++;
 			done(m->p, "smtp: %s %s to %s", method, uid, sub->email);

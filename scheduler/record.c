@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "datetime.h"
+#include "jsonx.h"
 #include "record.h"
 #include "util.h"
 #include "verify.h"
@@ -22,6 +23,15 @@ array_of(json_t *o, const char *key)
 		json_object_set_new(o, key, a);
 	}
 	return a;
+}
+
+/* A time member, or 0 when absent or not a time. */
+static int64_t
+time_of(json_t *o, const char *key)
+{
+	int64_t	 t = 0;
+
+	return jsonx_get_time(o, key, &t) == 0 ? t : 0;
 }
 
 struct record *
@@ -79,30 +89,6 @@ record_to_json(const struct record *r)
 	return out;
 }
 
-static json_t *
-jtime(int64_t t)
-{
-	char	*s = dt_format_utc(t);
-	json_t	*v = json_string(s);
-
-	free(s);
-	return v;
-}
-
-static int64_t
-parse_time(json_t *v)
-{
-	int64_t	 t = 0;
-	char	*cause = NULL;
-
-	if (json_is_string(v) && dt_parse_instant(json_string_value(v), &t,
-	    NULL, &cause) != 0) {
-		free(cause);
-		t = 0;
-	}
-	return t;
-}
-
 void
 record_set_str(struct record *r, const char *key, const char *value)
 {
@@ -115,7 +101,7 @@ record_set_str(struct record *r, const char *key, const char *value)
 void
 record_set_time(struct record *r, const char *key, int64_t t)
 {
-	json_object_set_new(r->o, key, jtime(t));
+	json_object_set_new(r->o, key, jsonx_time(t));
 }
 
 void
@@ -145,7 +131,7 @@ record_str(const struct record *r, const char *key)
 int64_t
 record_time(const struct record *r, const char *key)
 {
-	return parse_time(json_object_get(r->o, key));
+	return time_of(r->o, key);
 }
 
 int
@@ -171,7 +157,7 @@ record_phase_begin(struct record *r, const char *phase, const char *name,
 	json_t	*a = array_of(r->o, "phases"), *p;
 
 	p = json_pack("{s:s, s:s, s:o, s:s}", "phase", phase, "name", name,
-	    "started_at", jtime(at), "status", "running");
+	    "started_at", jsonx_time(at), "status", "running");
 	if (log != NULL)
 		json_object_set_new(p, "log", json_string(log));
 	json_array_append_new(a, p);
@@ -186,7 +172,7 @@ record_phase_end(struct record *r, size_t i, int64_t at, int exit, int signal,
 
 	if (p == NULL)
 		return;
-	json_object_set_new(p, "ended_at", jtime(at));
+	json_object_set_new(p, "ended_at", jsonx_time(at));
 	json_object_set_new(p, "exit", exit >= 0 ? json_integer(exit) : json_null());
 	json_object_set_new(p, "signal", signal > 0 ? json_integer(signal) :
 	    json_null());
@@ -212,8 +198,8 @@ record_phase(const struct record *r, size_t i, struct record_phase *out)
 	memset(out, 0, sizeof *out);
 	out->phase = json_string_value(json_object_get(p, "phase"));
 	out->name = json_string_value(json_object_get(p, "name"));
-	out->started = parse_time(json_object_get(p, "started_at"));
-	out->ended = parse_time(json_object_get(p, "ended_at"));
+	out->started = time_of(p, "started_at");
+	out->ended = time_of(p, "ended_at");
 	v = json_object_get(p, "exit");
 	out->exit = json_is_integer(v) ? (int)json_integer_value(v) : -1;
 	out->signal = (int)json_integer_value(json_object_get(p, "signal"));
@@ -316,7 +302,7 @@ void
 record_add_attempt(struct record *r, const struct verify_attempt *a)
 {
 	json_t	*v = json_pack("{s:s, s:i, s:o, s:o, s:I, s:b}", "url", a->url,
-	    "attempt", a->attempt, "at", jtime(a->at), "status", a->status > 0 ?
+	    "attempt", a->attempt, "at", jsonx_time(a->at), "status", a->status > 0 ?
 	    json_integer(a->status) : json_null(), "ms", (json_int_t)a->ms, "ok",
 	    a->ok);
 
@@ -341,7 +327,7 @@ record_attempt(const struct record *r, size_t i, struct verify_attempt *a)
 	memset(a, 0, sizeof *a);
 	a->url = json_string_value(json_object_get(v, "url"));
 	a->attempt = (int)json_integer_value(json_object_get(v, "attempt"));
-	a->at = parse_time(json_object_get(v, "at"));
+	a->at = time_of(v, "at");
 	a->status = (long)json_integer_value(json_object_get(v, "status"));
 	a->ms = json_integer_value(json_object_get(v, "ms"));
 	a->max_ms = (long)json_integer_value(json_object_get(v, "max_ms"));

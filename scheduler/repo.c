@@ -95,15 +95,6 @@ git_cause(const char *fmt, ...)
 	return cause;
 }
 
-static void
-set_cause(char **cause, char *message)
-{
-	if (cause != NULL)
-		*cause = message;
-	else
-		free(message);
-}
-
 /* Caches. */
 
 static void

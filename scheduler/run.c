@@ -56,15 +56,6 @@ struct run {
 	int	 err_rc;	/* and its exit code */
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Now, as the run sees it: --now plus the time the run has taken. */
 static int64_t
 run_clock(void *arg)

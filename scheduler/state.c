@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "datetime.h"
+#include "jsonx.h"
 #include "plan.h"
 #include "policy.h"
 #include "risk.h"
@@ -212,17 +213,6 @@ status_is_final(enum status st)
 	    st == ST_ROLLED_BACK || st == ST_FAILED || st == ST_REJECTED;
 }
 
-/* RFC 3339 text of a UTC instant, as a JSON string. */
-static json_t *
-jtime(int64_t t)
-{
-	char	*s = dt_format_utc(t);
-	json_t	*v = json_string(s);
-
-	free(s);
-	return v;
-}
-
 /* The same instant in the zone's local time with its offset. */
 static json_t *
 jlocal(int64_t t, const char *zone)
@@ -233,20 +223,10 @@ jlocal(int64_t t, const char *zone)
 
 	if (zone == NULL || (z = tz_get(zone, &cause)) == NULL) {
 		free(cause);
-		return jtime(t);
+		return jsonx_time(t);
 	}
 	s = dt_format_offset(t, tz_offset_at(z, t));
 	v = json_string(s);
-	free(s);
-	return v;
-}
-
-static json_t *
-jdur(int64_t secs)
-{
-	char	*s = dur_iso(secs);
-	json_t	*v = json_string(s);
-
 	free(s);
 	return v;
 }
@@ -277,7 +257,7 @@ assessment_json(const struct assessment *a)
 
 	json_object_set_new(o, "score", json_integer(a->score));
 	set_str(o, "level", a->level);
-	json_object_set_new(o, "notice", jdur(a->notice));
+	json_object_set_new(o, "notice", jsonx_duration(a->notice));
 	json_object_set_new(o, "approvals", json_integer(a->approvals));
 	json_object_set_new(o, "emergency", json_boolean(a->emergency));
 	for (i = 0; i < a->nfactors; i++)
@@ -292,8 +272,8 @@ slot_json(const struct slot *sl)
 {
 	json_t	*o = json_object();
 
-	json_object_set_new(o, "start", jtime(sl->start));
-	json_object_set_new(o, "end", jtime(sl->end));
+	json_object_set_new(o, "start", jsonx_time(sl->start));
+	json_object_set_new(o, "end", jsonx_time(sl->end));
 	json_object_set_new(o, "start_local", jlocal(sl->start, sl->timezone));
 	json_object_set_new(o, "end_local", jlocal(sl->end, sl->timezone));
 	set_str(o, "window", sl->window);
@@ -325,7 +305,7 @@ run_json(const struct plan_state *ps)
 	set_str(o, "operator", ps->run.operator);
 	set_str(o, "host", ps->run.host);
 	json_object_set_new(o, "pid", json_integer(ps->run.pid));
-	json_object_set_new(o, "started_at", jtime(ps->run.started));
+	json_object_set_new(o, "started_at", jsonx_time(ps->run.started));
 	set_str(o, "outcome", ps->run.outcome);
 	return o;
 }
@@ -340,16 +320,16 @@ state_to_json(const struct plan_state *ps)
 	json_object_set_new(o, "status", json_string(status_names[ps->status]));
 	json_object_set_new(o, "revision", json_string(ps->revision));
 	json_object_set_new(o, "sequence", json_integer(ps->sequence));
-	json_object_set_new(o, "submitted_at", jtime(ps->submitted_at));
-	json_object_set_new(o, "updated_at", jtime(ps->updated_at));
+	json_object_set_new(o, "submitted_at", jsonx_time(ps->submitted_at));
+	json_object_set_new(o, "updated_at", jsonx_time(ps->updated_at));
 	if (ps->assessed)
 		json_object_set_new(o, "risk", assessment_json(&ps->risk));
 	if (ps->has_slot) {
 		json_object_set_new(o, "slot", slot_json(&ps->slot));
 		json_object_set_new(o, "slot_live", json_boolean(ps->slot_live));
-		json_object_set_new(o, "published_at", jtime(ps->published_at));
+		json_object_set_new(o, "published_at", jsonx_time(ps->published_at));
 		if (!ps->slot_live)
-			json_object_set_new(o, "released_at", jtime(ps->released_at));
+			json_object_set_new(o, "released_at", jsonx_time(ps->released_at));
 	}
 	set_str(o, "reason", ps->reason);
 	if (ps->run.id != NULL)
@@ -358,24 +338,6 @@ state_to_json(const struct plan_state *ps)
 	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return s;
-}
-
-/* Read an optional time member; -1 when present but bad. */
-static int
-get_time(json_t *o, const char *key, int64_t *out)
-{
-	json_t	*v = json_object_get(o, key);
-	char	*cause;
-
-	if (v == NULL)
-		return 0;
-	if (!json_is_string(v) ||
-	    dt_parse_instant(json_string_value(v), out, NULL, &cause) != 0) {
-		if (json_is_string(v))
-			free(cause);
-		return -1;
-	}
-	return 0;
 }
 
 static char *
@@ -441,8 +403,8 @@ slot_from(struct slot *sl, json_t *o)
 {
 	sl->window = get_str(o, "window");
 	sl->timezone = get_str(o, "timezone");
-	if (get_time(o, "start", &sl->start) != 0 ||
-	    get_time(o, "end", &sl->end) != 0 || sl->end <= sl->start)
+	if (jsonx_get_time(o, "start", &sl->start) != 0 ||
+	    jsonx_get_time(o, "end", &sl->end) != 0 || sl->end <= sl->start)
 		return -1;
 	return 0;
 }
@@ -496,8 +458,8 @@ state_from_json(struct plan_state *ps, const char *text, size_t len,
 	ps->status = st;
 	strcpy(ps->revision, rev);
 	ps->sequence = (int)json_integer_value(json_object_get(o, "sequence"));
-	bad |= get_time(o, "submitted_at", &ps->submitted_at);
-	bad |= get_time(o, "updated_at", &ps->updated_at);
+	bad |= jsonx_get_time(o, "submitted_at", &ps->submitted_at);
+	bad |= jsonx_get_time(o, "updated_at", &ps->updated_at);
 	if ((v = json_object_get(o, "risk")) != NULL) {
 		ps->assessed = 1;
 		bad |= assessment_from(&ps->risk, v);
@@ -506,8 +468,8 @@ state_from_json(struct plan_state *ps, const char *text, size_t len,
 		ps->has_slot = 1;
 		ps->slot_live = json_is_true(json_object_get(o, "slot_live"));
 		bad |= slot_from(&ps->slot, v);
-		bad |= get_time(o, "published_at", &ps->published_at);
-		bad |= get_time(o, "released_at", &ps->released_at);
+		bad |= jsonx_get_time(o, "published_at", &ps->published_at);
+		bad |= jsonx_get_time(o, "released_at", &ps->released_at);
 	}
 	ps->reason = get_str(o, "reason");
 	if ((v = json_object_get(o, "run")) != NULL) {
@@ -515,7 +477,7 @@ state_from_json(struct plan_state *ps, const char *text, size_t len,
 		ps->run.operator = get_str(v, "operator");
 		ps->run.host = get_str(v, "host");
 		ps->run.pid = (long)json_integer_value(json_object_get(v, "pid"));
-		bad |= get_time(v, "started_at", &ps->run.started);
+		bad |= jsonx_get_time(v, "started_at", &ps->run.started);
 		ps->run.outcome = get_str(v, "outcome");
 	}
 	snapshot_from(&ps->snap, json_object_get(o, "plan"));
@@ -538,7 +500,7 @@ approval_to_json(const struct approval *a)
 	    "reject" : "approve"));
 	json_object_set_new(o, "revision", json_string(a->revision));
 	set_str(o, "comment", a->comment);
-	json_object_set_new(o, "at", jtime(a->at));
+	json_object_set_new(o, "at", jsonx_time(a->at));
 	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return s;
@@ -560,7 +522,7 @@ approval_from_json(struct approval *a, const char *text, size_t len,
 	rev = json_string_value(json_object_get(o, "revision"));
 	a->approver = get_str(o, "approver");
 	if (dec == NULL || rev == NULL || strlen(rev) >= sizeof a->revision ||
-	    a->approver == NULL || get_time(o, "at", &a->at) != 0) {
+	    a->approver == NULL || jsonx_get_time(o, "at", &a->at) != 0) {
 		*cause = xstrdup("missing or bad approver, decision, revision or time");
 		json_decref(o);
 		return -1;

@@ -369,3 +369,21 @@ test_pause(const char *point)
 	free(reached);
 	free(go);
 }
+
+int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+set_cause(char **cause, char *message)
+{
+	if (cause != NULL)
+		*cause = message;
+	else
+		free(message);
+}

@@ -77,6 +77,11 @@ char	*strv_join(const char *const *, const char *sep);
  */
 void	 test_pause(const char *point);
 
+/* Milliseconds of a monotonic clock, for timeouts and elapsed time. */
+int64_t	 mono_ms(void);
+/* Hand message to *cause, or free it when the caller wants none. */
+void	 set_cause(char **cause, char *message);
+
 /* Stable 64-bit FNV-1a hash, for hash tables. */
 uint64_t hash_str(const char *);
 

@@ -12,15 +12,6 @@
 #define VERIFY_TIMEOUT_MS	30000	/* one try, when max_ms gives no bound */
 #define VERIFY_CONNECT_MS	10000	/* to connect, at most */
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 pause_ms(int64_t ms)
 {
