@@ -14,9 +14,13 @@
 # requests/s of both, offpeak/nginx, p99 latency of both, and the commands.
 # nginx and wrk are installed with apt-get when missing (as root).
 #
-# Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS
-# (default 64), BENCH_THREADS (wrk threads, default 2), BENCH_KEEP=1 keeps the
-# work directory.
+# Each run is repeated BENCH_ROUNDS times (default 3), alternating between the
+# servers, and the medians are printed, so that other load on the machine
+# does not favour one of them.
+#
+# Environment: BENCH_DURATION (seconds per run, default 10), BENCH_ROUNDS,
+# BENCH_CONNECTIONS (default 64), BENCH_THREADS (wrk threads, default 2),
+# BENCH_KEEP=1 keeps the work directory.
 set -eu
 
 [ $# -eq 1 ] || { echo "usage: $0 OFFPEAK" >&2; exit 2; }
@@ -24,6 +28,7 @@ OFFPEAK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 DURATION=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNECTIONS:-64}
 WRK_THREADS=${BENCH_THREADS:-2}
+ROUNDS=${BENCH_ROUNDS:-3}
 NOW=2026-11-30T09:00:00+01:00
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY || :
 
@@ -113,50 +118,62 @@ NTAG=$(curl -sI "$NURL" | tr -d '\r' | sed -n 's/^ETag: //Ip')
     { echo "serve benchmark: no 304 for the servers' own ETags" >&2; exit 1; }
 
 # --- wrk
-# run NAME ARGS...: wrk, keeping requests/s and the p99 latency (in ms)
+# run NAME ARGS...: wrk, appending requests/s and the p99 latency (in ms)
+# to NAME.rps and NAME.p99
 run() {
 	name=$1; shift
 	wrk "$@" >"$work/$name.txt" 2>&1
-	awk '/^Requests\/sec:/ { print $2 }' "$work/$name.txt" >"$work/$name.rps"
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/$name.txt")
+	if [ -z "$rps" ]; then cat "$work/$name.txt" >&2; exit 1; fi
+	echo "$rps" >>"$work/$name.rps"
 	awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
 	    f = u == "us" ? 0.001 : u == "s" ? 1000 : 1; printf "%.2f\n", v * f }' \
-	    "$work/$name.txt" >"$work/$name.p99"
-	if [ ! -s "$work/$name.rps" ]; then cat "$work/$name.txt" >&2; exit 1; fi
+	    "$work/$name.txt" >>"$work/$name.p99"
 	errs=$(sed -n 's/^ *Non-2xx or 3xx responses: //p; s/^ *Socket errors: //p' "$work/$name.txt")
 	[ -z "$errs" ] || echo "  ($name: $errs)"
 }
+# median FILE: the median of the numbers in it
+median() {
+	sort -g "$1" | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 W="-t$WRK_THREADS -c$CONNS -d${DURATION}s --latency"
 echo "offpeak serve vs nginx: all.ics of the example ($size bytes), $cores cores, loopback"
-echo "commands:"
+echo "commands ($ROUNDS rounds, each run alternating between the servers; medians):"
 echo "  offpeak -C REPO --now $NOW serve --listen 127.0.0.1:$OPORT"
 echo "  nginx -p DIR -c nginx.conf -g 'daemon off;'   (worker_processes auto, sendfile, access_log off)"
 echo "  wrk $W $OURL"
 echo "  wrk $W $NURL"
 echo "  wrk $W -H 'If-None-Match: $OTAG' $OURL"
 echo "  wrk $W -H 'If-None-Match: $NTAG' $NURL"
-# alternate, so that neither gets the quieter half of the machine's time
 run warm-o -t1 -c8 -d2s "$OURL"
 run warm-n -t1 -c8 -d2s "$NURL"
-# shellcheck disable=SC2086
-run o200 $W "$OURL"
-# shellcheck disable=SC2086
-run n200 $W "$NURL"
-# shellcheck disable=SC2086
-run o304 $W -H "If-None-Match: $OTAG" "$OURL"
-# shellcheck disable=SC2086
-run n304 $W -H "If-None-Match: $NTAG" "$NURL"
+# alternate, so that neither gets the quieter part of the machine's time
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+	# shellcheck disable=SC2086
+	run o200 $W "$OURL"
+	# shellcheck disable=SC2086
+	run n200 $W "$NURL"
+	# shellcheck disable=SC2086
+	run n304 $W -H "If-None-Match: $NTAG" "$NURL"
+	# shellcheck disable=SC2086
+	run o304 $W -H "If-None-Match: $OTAG" "$OURL"
+	r=$((r + 1))
+done
 
 row() {
-	o=$(cat "$work/o$1.rps") n=$(cat "$work/n$1.rps")
-	printf '%-5s %14s %14s %8s %14s %14s\n' "$1" "$o" "$n" \
+	o=$(median "$work/o$1.rps") n=$(median "$work/n$1.rps")
+	printf '%-5s %14.0f %14.0f %8s %14s %14s\n' "$1" "$o" "$n" \
 	    "$(awk -v o="$o" -v n="$n" 'BEGIN { printf "%.2f", o / n }')" \
-	    "$(cat "$work/o$1.p99")" "$(cat "$work/n$1.p99")"
+	    "$(median "$work/o$1.p99")" "$(median "$work/n$1.p99")"
 }
 printf '%-5s %14s %14s %8s %14s %14s\n' run "offpeak req/s" "nginx req/s" ratio \
     "offpeak p99 ms" "nginx p99 ms"
 row 200
 row 304
-ratio=$(awk -v o="$(cat "$work/o200.rps")" -v n="$(cat "$work/n200.rps")" 'BEGIN { printf "%.2f", o / n }')
+echo "every round (req/s): offpeak 200: $(tr '\n' ' ' <"$work/o200.rps")nginx 200: $(tr '\n' ' ' <"$work/n200.rps")"
+echo "                     offpeak 304: $(tr '\n' ' ' <"$work/o304.rps")nginx 304: $(tr '\n' ' ' <"$work/n304.rps")"
+ratio=$(awk -v o="$(median "$work/o200.rps")" -v n="$(median "$work/n200.rps")" 'BEGIN { printf "%.2f", o / n }')
 if awk -v r="$ratio" 'BEGIN { exit !(r >= 0.8) }'; then
 	echo "goal: offpeak within 80% of nginx on the feed: met ($ratio)"
 else
