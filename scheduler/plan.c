@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "field.h"
+#include "jarena.h"
 #include "plan.h"
 #include "util.h"
 
@@ -333,7 +334,9 @@ plan_parse_take(const char *file, char *text, size_t len, struct diags *diags)
 	json_t	*root;
 
 	jdoc_init(&d, file, text, len, diags);
+	jarena_begin();
 	if ((root = jdoc_parse(&d)) == NULL) {
+		jarena_end();
 		free(text);
 		return NULL;
 	}
@@ -345,6 +348,7 @@ plan_parse_take(const char *file, char *text, size_t len, struct diags *diags)
 	if (p->systems == NULL)
 		p->systems = xcalloc(1, sizeof *p->systems);
 	json_decref(root);
+	jarena_end();
 	return p;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "datetime.h"
+#include "jarena.h"
 #include "jsonx.h"
 #include "plan.h"
 #include "policy.h"
@@ -433,8 +434,8 @@ status_from(const char *s)
 	return -1;
 }
 
-int
-state_from_json(struct plan_state *ps, const char *text, size_t len,
+static int
+parse_state(struct plan_state *ps, const char *text, size_t len,
     char **cause)
 {
 	json_error_t err;
@@ -487,6 +488,19 @@ state_from_json(struct plan_state *ps, const char *text, size_t len,
 		return -1;
 	}
 	return 0;
+}
+
+/* Thousands of state files are read at once: parse them in an arena. */
+int
+state_from_json(struct plan_state *ps, const char *text, size_t len,
+    char **cause)
+{
+	int	 rc;
+
+	jarena_begin();
+	rc = parse_state(ps, text, len, cause);
+	jarena_end();
+	return rc;
 }
 
 char *
