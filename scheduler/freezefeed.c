@@ -96,16 +96,6 @@ cache_read(struct repo_tree *tree, const struct freeze_def *f,
 }
 
 static void
-add_file(struct freeze_feeds *ff, char *path, char *data, size_t len)
-{
-	ff->files = xreallocarray(ff->files, ff->nfiles + 1, sizeof *ff->files);
-	ff->files[ff->nfiles].path = path;
-	ff->files[ff->nfiles].data = data;
-	ff->files[ff->nfiles].len = len;
-	ff->nfiles++;
-}
-
-static void
 add_warning(struct freeze_feeds *ff, char *w)
 {
 	size_t	 n = strv_len(ff->warnings);
@@ -165,8 +155,8 @@ queue_copy(struct session *s, struct freeze_feeds *ff,
 	meta = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	free(when);
-	add_file(ff, xasprintf("feeds/%s.ics", f->name), res->body, res->len);
-	add_file(ff, xasprintf("feeds/%s.json", f->name),
+	store_files_add(&ff->files, xasprintf("feeds/%s.ics", f->name), res->body, res->len);
+	store_files_add(&ff->files, xasprintf("feeds/%s.json", f->name),
 	    xasprintf("%s\n", meta), strlen(meta) + 1);
 	free(meta);
 	res->body = NULL;
@@ -284,14 +274,8 @@ freeze_feeds_load(struct session *s, struct freeze_feeds *ff, char **cause)
 void
 freeze_feeds_release(struct freeze_feeds *ff)
 {
-	size_t	 i;
-
 	free(ff->events);
-	for (i = 0; i < ff->nfiles; i++) {
-		free((char *)ff->files[i].path);
-		free((char *)ff->files[i].data);
-	}
-	free(ff->files);
+	store_files_release(&ff->files);
 	strv_free(ff->warnings);
 	memset(ff, 0, sizeof *ff);
 }

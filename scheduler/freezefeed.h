@@ -20,8 +20,7 @@ struct session;
 struct freeze_feeds {
 	struct extra_freeze *events;	/* every event of every URL freeze */
 	size_t	 nevents;
-	struct store_file *files;	/* refreshed cache files to commit */
-	size_t	 nfiles;
+	struct store_files files;	/* refreshed cache files to commit */
 	char	**warnings;		/* NULL-terminated, for the operator */
 };
 

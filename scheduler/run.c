@@ -50,8 +50,7 @@ struct run {
 	int	 locked;	/* the lock is ours: later commits are rebased */
 	int	 prepared;	/* dir is this process's: remove it at the end */
 	int	 nlog;		/* phase logs named so far */
-	struct store_file *files;	/* queued for the next commit */
-	size_t	 nfiles;
+	struct store_files files;	/* queued for the next commit */
 	char	*err;		/* a commit inside a phase failed: why */
 	int	 err_rc;	/* and its exit code */
 };
@@ -94,29 +93,11 @@ local_time(int64_t t, const char *zone)
 	return s;
 }
 
-/* Queue a file for the next state commit (taking data). */
+/* Queue a file for the next state commit (taking path and data). */
 static void
 queue_file(struct run *r, char *path, char *data, size_t len)
 {
-	r->files = xreallocarray(r->files, r->nfiles + 1, sizeof *r->files);
-	r->files[r->nfiles].path = path;
-	r->files[r->nfiles].data = data;
-	r->files[r->nfiles].len = len;
-	r->nfiles++;
-}
-
-static void
-clear_files(struct run *r)
-{
-	size_t	 i;
-
-	for (i = 0; i < r->nfiles; i++) {
-		free((char *)r->files[i].path);
-		free((char *)r->files[i].data);
-	}
-	free(r->files);
-	r->files = NULL;
-	r->nfiles = 0;
+	store_files_add(&r->files, path, data, len);
 }
 
 static char *
@@ -194,7 +175,7 @@ checkpoint(struct run *r, char **cause)
 	for (;;) {
 		log = xstrdup(buf_str(&st->log));
 		nlog = st->nlog;
-		rc = session_commit(r->s, r->files, r->nfiles, cause);
+		rc = session_commit(r->s, r->files.v, r->files.n, cause);
 		if (rc == EXIT_RACE && st->nlog == 0 && nlog != 0) {
 			/* a push origin refused: the local commit was undone */
 			buf_adds(&st->log, log);
@@ -208,7 +189,7 @@ checkpoint(struct run *r, char **cause)
 		if ((rc = rebase(r, cause)) != EXIT_DONE)
 			break;
 	}
-	clear_files(r);
+	store_files_release(&r->files);
 	return rc;
 }
 
@@ -479,10 +460,10 @@ gate_freeze(struct run *r, char **cause)
 		}
 	}
 	/* refreshed feed caches go into the lock commit */
-	for (i = 0; rc == EXIT_DONE && i < ff.nfiles; i++) {
-		queue_file(r, xstrdup(ff.files[i].path), ff.files[i].data ?
-		    xstrndup(ff.files[i].data, ff.files[i].len) : NULL,
-		    ff.files[i].len);
+	for (i = 0; rc == EXIT_DONE && i < ff.files.n; i++) {
+		queue_file(r, xstrdup(ff.files.v[i].path), ff.files.v[i].data ?
+		    xstrndup(ff.files.v[i].data, ff.files.v[i].len) : NULL,
+		    ff.files.v[i].len);
 	}
 	for (i = 0; ff.warnings != NULL && ff.warnings[i] != NULL; i++)
 		progress(r, "warning: %s", ff.warnings[i]);
@@ -1180,7 +1161,7 @@ run_release(struct run *r)
 	if (r->prepared)
 		rmtree(r->dir);
 	record_free(r->rec);
-	clear_files(r);
+	store_files_release(&r->files);
 	free(r->id);
 	free(r->dir);
 	free(r->tree);

@@ -329,3 +329,27 @@ store_list(struct repo *repo, const struct state *st, const char *dir,
 	repo_entries_free(ents, n);
 	return 0;
 }
+
+void
+store_files_add(struct store_files *l, char *path, char *data, size_t len)
+{
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	l->v[l->n].path = path;
+	l->v[l->n].data = data;
+	l->v[l->n].len = len;
+	l->n++;
+}
+
+void
+store_files_release(struct store_files *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++) {
+		free((char *)l->v[i].path);
+		free((char *)l->v[i].data);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}

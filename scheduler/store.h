@@ -16,6 +16,18 @@ struct store_file {
 	size_t	 len;
 };
 
+/* Files to write, owning their paths and data. */
+struct store_files {
+	struct store_file *v;
+	size_t	 n;
+};
+
+/* Add a file, taking path and data (NULL data removes the file). */
+void	 store_files_add(struct store_files *, char *path, char *data,
+	     size_t len);
+/* Free every file and empty the list. */
+void	 store_files_release(struct store_files *);
+
 /*
  * Read every state/<id>.json and approvals/<id>/<n>.json of the state
  * branch (an empty state when the branch does not exist yet). Returns 0,

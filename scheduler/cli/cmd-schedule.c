@@ -125,7 +125,7 @@ cmd_schedule_exec(struct ctx *ctx, int argc, char **argv)
 		} else
 			print_result(&s, &stats, dry_run);
 		if (!dry_run)
-			rc = cmd_session_commit(&s, ff.files, ff.nfiles);
+			rc = cmd_session_commit(&s, ff.files.v, ff.files.n);
 	}
 	freeze_feeds_release(&ff);
 	session_close(&s);
