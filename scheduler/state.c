@@ -559,6 +559,11 @@ state_count_approvals(const struct plan_state *ps, const struct policy *pol,
 	*rejected = 0;
 	if (rejected_by != NULL)
 		*rejected_by = NULL;
+	/* unsigned approvals never count where the policy asks for signed ones */
+	if (pol->signed_approvals) {
+		free(seen);
+		return 0;
+	}
 	for (i = 0; i < ps->napprovals; i++) {
 		a = &ps->approvals[i];
 		if (strcmp(a->revision, ps->revision) != 0)

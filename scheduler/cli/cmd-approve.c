@@ -109,6 +109,10 @@ cmd_approve_exec(struct ctx *ctx, int argc, char **argv)
 		    "you@example.com)");
 	else if (!is_approver(s.chk.policy, who))
 		cmd_error("'%s' is not an approver in offpeak.json", who);
+	else if (s.chk.policy->signed_approvals)
+		cmd_error("offpeak.json asks for signed approvals "
+		    "(\"signed_approvals\": true), which this offpeak cannot "
+		    "make or verify; nothing was recorded");
 	else {
 		session_reconcile(&s);
 		ps = state_find(&s.st, argv[optind]);

@@ -205,4 +205,20 @@ expect_rc "schedule refuses a repository that fails check" 1
 expect_err "and says so" "do not pass 'offpeak check'"
 [ "$(git -C "$R" rev-parse offpeak-state)" = "$state_before" ] && pass "nothing written" || fail "state moved"
 
+# --- signed approvals are asked for but cannot be made: refused, none count
+python3 - "$R/offpeak.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["signed_approvals"] = True
+json.dump(p, open(sys.argv[1], "w"), indent=2)
+PY
+rm -f "$R/plans/broken.json"
+commit_all "$R" "signed approvals"
+as alice@example.com
+op approve race
+expect_rc "approve refuses when the policy wants signed approvals" 1
+expect_err "and says why" "asks for signed approvals"
+op status race
+expect_out "unsigned approvals do not count" "0/1"
+
 done_testing
