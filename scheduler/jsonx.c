@@ -19,12 +19,6 @@ jsonx_time(int64_t t)
 	return jsonx_take(dt_format_utc(t));
 }
 
-json_t *
-jsonx_duration(int64_t secs)
-{
-	return jsonx_take(dur_iso(secs));
-}
-
 int
 jsonx_get_time(json_t *o, const char *key, int64_t *out)
 {
@@ -39,4 +33,113 @@ jsonx_get_time(json_t *o, const char *key, int64_t *out)
 		return -1;
 	}
 	return 0;
+}
+
+void
+jw_init(struct jw *w)
+{
+	buf_init(&w->b);
+	w->level = 0;
+	w->count[0] = 0;
+}
+
+char *
+jw_detach(struct jw *w)
+{
+	buf_addc(&w->b, '\n');
+	return buf_detach(&w->b, NULL);
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void
+jw_quote(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+
+	buf_addc(b, '"');
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_add(b, run, s - run);
+		run = s + 1;
+		switch (c) {
+		case '"': buf_adds(b, "\\\""); break;
+		case '\\': buf_adds(b, "\\\\"); break;
+		case '\n': buf_adds(b, "\\n"); break;
+		case '\t': buf_adds(b, "\\t"); break;
+		case '\r': buf_adds(b, "\\r"); break;
+		default:
+			buf_adds(b, "\\u00");
+			buf_addc(b, hex[c >> 4]);
+			buf_addc(b, hex[c & 15]);
+		}
+	}
+	buf_add(b, run, s - run);
+	buf_addc(b, '"');
+}
+
+/* Separator, newline and indent before a member, then its key. */
+static void
+jw_member(struct jw *w, const char *key)
+{
+	int	 i;
+
+	if (w->level > 0) {
+		if (w->count[w->level]++ > 0)
+			buf_addc(&w->b, ',');
+		buf_addc(&w->b, '\n');
+		for (i = 0; i < w->level; i++)
+			buf_adds(&w->b, "  ");
+	}
+	if (key != NULL) {
+		jw_quote(&w->b, key);
+		buf_adds(&w->b, ": ");
+	}
+}
+
+void
+jw_open(struct jw *w, const char *key, char kind)
+{
+	jw_member(w, key);
+	buf_addc(&w->b, kind);
+	if (w->level + 1 < (int)nitems(w->count))
+		w->level++;
+	w->count[w->level] = 0;
+}
+
+void
+jw_close(struct jw *w, char kind)
+{
+	int	 i, had = w->count[w->level];
+
+	w->level--;
+	if (had > 0) {
+		buf_addc(&w->b, '\n');
+		for (i = 0; i < w->level; i++)
+			buf_adds(&w->b, "  ");
+	}
+	buf_addc(&w->b, kind == '{' ? '}' : ']');
+}
+
+void
+jw_str(struct jw *w, const char *key, const char *v)
+{
+	jw_member(w, key);
+	jw_quote(&w->b, v);
+}
+
+void
+jw_int(struct jw *w, const char *key, long long v)
+{
+	jw_member(w, key);
+	buf_addf(&w->b, "%lld", v);
+}
+
+void
+jw_bool(struct jw *w, const char *key, int v)
+{
+	jw_member(w, key);
+	buf_adds(&w->b, v ? "true" : "false");
 }

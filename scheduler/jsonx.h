@@ -5,16 +5,36 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "util.h"
+
 /* A JSON string of an allocated C string, which is freed. */
 json_t	*jsonx_take(char *);
 /* An instant as an RFC 3339 UTC string ("2027-01-11T17:00:00Z"). */
 json_t	*jsonx_time(int64_t);
-/* A duration as an ISO 8601 string ("PT45M"). */
-json_t	*jsonx_duration(int64_t);
 /*
  * Read the instant member key of o into *out: 0 when it was read or is
  * absent (*out untouched), -1 when it is not an RFC 3339 date-time.
  */
 int	 jsonx_get_time(json_t *o, const char *key, int64_t *out);
+
+/*
+ * A small streaming writer of indented JSON, for files written by the
+ * thousand where building jansson values first costs too much.
+ */
+struct jw {
+	struct buf b;
+	int	 level;
+	int	 count[16];	/* members written at each open level */
+};
+
+void	 jw_init(struct jw *);
+/* The text (allocated, newline-terminated); the writer is left empty. */
+char	*jw_detach(struct jw *);
+/* Open an object ('{') or array ('['); key NULL inside arrays or at the top. */
+void	 jw_open(struct jw *, const char *key, char kind);
+void	 jw_close(struct jw *, char kind);
+void	 jw_str(struct jw *, const char *key, const char *);
+void	 jw_int(struct jw *, const char *key, long long);
+void	 jw_bool(struct jw *, const char *key, int);
 
 #endif

@@ -833,7 +833,7 @@ hook_body(const struct pub *p, const struct hook_commit *c, int lineno,
 	json_object_set_new(o, "transition", json_string(line));
 	json_object_set_new(o, "commit", json_string(c->id));
 	json_object_set_new(o, "line", json_integer(lineno));
-	json_object_set_new(o, "at", jsonx_take(dt_format_utc(c->when)));
+	json_object_set_new(o, "at", jsonx_time(c->when));
 	json_object_set_new(o, "simulated", json_boolean(strstr(c->message,
 	    "\nOffpeak-Clock: simulated") != NULL));
 	if (p->pol->provider != NULL)
@@ -1433,7 +1433,7 @@ smtp_one(struct smtp *m, const struct subscriber *sub,
 			json_object_set_new(o, "method", json_string(method));
 			json_object_set_new(o, "message_id", json_string(msgid));
 			json_object_set_new(o, "sent_at",
-			    jsonx_take(dt_format_utc(m->p->now)));
+			    jsonx_time(m->p->now));
 			json_object_set_new(sent, uid, o);
 			m->c->sent++;
 			done(m->p, "smtp: %s %s to %s", method, uid, sub->email);

@@ -214,131 +214,137 @@ status_is_final(enum status st)
 	    st == ST_ROLLED_BACK || st == ST_FAILED || st == ST_REJECTED;
 }
 
+static void
+jw_time(struct jw *w, const char *key, int64_t t)
+{
+	char	*s = dt_format_utc(t);
+
+	jw_str(w, key, s);
+	free(s);
+}
+
 /* The same instant in the zone's local time with its offset. */
-static json_t *
-jlocal(int64_t t, const char *zone)
+static void
+jw_local(struct jw *w, const char *key, int64_t t, const char *zone)
 {
 	const struct tz *z;
 	char	*s, *cause = NULL;
-	json_t	*v;
 
 	if (zone == NULL || (z = tz_get(zone, &cause)) == NULL) {
 		free(cause);
-		return jsonx_time(t);
+		jw_time(w, key, t);
+		return;
 	}
 	s = dt_format_offset(t, tz_offset_at(z, t));
-	v = json_string(s);
+	jw_str(w, key, s);
 	free(s);
-	return v;
-}
-
-static json_t *
-jstrv(char *const *v)
-{
-	json_t	*a = json_array();
-	size_t	 i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
 }
 
 static void
-set_str(json_t *o, const char *key, const char *s)
+jw_opt(struct jw *w, const char *key, const char *s)
 {
 	if (s != NULL)
-		json_object_set_new(o, key, json_string(s));
+		jw_str(w, key, s);
 }
 
-static json_t *
-assessment_json(const struct assessment *a)
+static void
+assessment_write(struct jw *w, const struct assessment *a)
 {
-	json_t	*o = json_object(), *f = json_array();
+	char	*notice = dur_iso(a->notice);
 	size_t	 i;
 
-	json_object_set_new(o, "score", json_integer(a->score));
-	set_str(o, "level", a->level);
-	json_object_set_new(o, "notice", jsonx_duration(a->notice));
-	json_object_set_new(o, "approvals", json_integer(a->approvals));
-	json_object_set_new(o, "emergency", json_boolean(a->emergency));
-	for (i = 0; i < a->nfactors; i++)
-		json_array_append_new(f, json_pack("{s:s, s:I}", "factor",
-		    a->factors[i].name, "weight", (json_int_t)a->factors[i].weight));
-	json_object_set_new(o, "factors", f);
-	return o;
+	jw_open(w, "risk", '{');
+	jw_int(w, "score", a->score);
+	jw_opt(w, "level", a->level);
+	jw_str(w, "notice", notice);
+	jw_int(w, "approvals", a->approvals);
+	jw_bool(w, "emergency", a->emergency);
+	jw_open(w, "factors", '[');
+	for (i = 0; i < a->nfactors; i++) {
+		jw_open(w, NULL, '{');
+		jw_str(w, "factor", a->factors[i].name);
+		jw_int(w, "weight", a->factors[i].weight);
+		jw_close(w, '{');
+	}
+	jw_close(w, '[');
+	jw_close(w, '{');
+	free(notice);
 }
 
-static json_t *
-slot_json(const struct slot *sl)
+static void
+slot_write(struct jw *w, const struct slot *sl)
 {
-	json_t	*o = json_object();
-
-	json_object_set_new(o, "start", jsonx_time(sl->start));
-	json_object_set_new(o, "end", jsonx_time(sl->end));
-	json_object_set_new(o, "start_local", jlocal(sl->start, sl->timezone));
-	json_object_set_new(o, "end_local", jlocal(sl->end, sl->timezone));
-	set_str(o, "window", sl->window);
-	set_str(o, "timezone", sl->timezone);
-	return o;
+	jw_open(w, "slot", '{');
+	jw_time(w, "start", sl->start);
+	jw_time(w, "end", sl->end);
+	jw_local(w, "start_local", sl->start, sl->timezone);
+	jw_local(w, "end_local", sl->end, sl->timezone);
+	jw_opt(w, "window", sl->window);
+	jw_opt(w, "timezone", sl->timezone);
+	jw_close(w, '{');
 }
 
-static json_t *
-snapshot_json(const struct snapshot *n)
+static void
+snapshot_write(struct jw *w, const struct snapshot *n)
 {
-	json_t	*o = json_object();
+	size_t	 i;
 
-	set_str(o, "title", n->title);
-	set_str(o, "owner", n->owner);
-	set_str(o, "type", n->type);
-	set_str(o, "impact", n->impact);
-	set_str(o, "rollback", n->rollback);
-	json_object_set_new(o, "systems", jstrv(n->systems));
-	set_str(o, "description", n->description);
-	return o;
+	jw_open(w, "plan", '{');
+	jw_opt(w, "title", n->title);
+	jw_opt(w, "owner", n->owner);
+	jw_opt(w, "type", n->type);
+	jw_opt(w, "impact", n->impact);
+	jw_opt(w, "rollback", n->rollback);
+	jw_open(w, "systems", '[');
+	for (i = 0; n->systems != NULL && n->systems[i] != NULL; i++)
+		jw_str(w, NULL, n->systems[i]);
+	jw_close(w, '[');
+	jw_opt(w, "description", n->description);
+	jw_close(w, '{');
 }
 
-static json_t *
-run_json(const struct plan_state *ps)
+static void
+run_write(struct jw *w, const struct plan_state *ps)
 {
-	json_t	*o = json_object();
-
-	set_str(o, "id", ps->run.id);
-	set_str(o, "operator", ps->run.operator);
-	set_str(o, "host", ps->run.host);
-	json_object_set_new(o, "pid", json_integer(ps->run.pid));
-	json_object_set_new(o, "started_at", jsonx_time(ps->run.started));
-	set_str(o, "outcome", ps->run.outcome);
-	return o;
+	jw_open(w, "run", '{');
+	jw_opt(w, "id", ps->run.id);
+	jw_opt(w, "operator", ps->run.operator);
+	jw_opt(w, "host", ps->run.host);
+	jw_int(w, "pid", ps->run.pid);
+	jw_time(w, "started_at", ps->run.started);
+	jw_opt(w, "outcome", ps->run.outcome);
+	jw_close(w, '{');
 }
 
+/* Written by the thousand: straight to text, no jansson values on the way. */
 char *
 state_to_json(const struct plan_state *ps)
 {
-	json_t	*o = json_object();
-	char	*s;
+	struct jw w;
 
-	json_object_set_new(o, "id", json_string(ps->id));
-	json_object_set_new(o, "status", json_string(status_names[ps->status]));
-	json_object_set_new(o, "revision", json_string(ps->revision));
-	json_object_set_new(o, "sequence", json_integer(ps->sequence));
-	json_object_set_new(o, "submitted_at", jsonx_time(ps->submitted_at));
-	json_object_set_new(o, "updated_at", jsonx_time(ps->updated_at));
+	jw_init(&w);
+	jw_open(&w, NULL, '{');
+	jw_str(&w, "id", ps->id);
+	jw_str(&w, "status", status_names[ps->status]);
+	jw_str(&w, "revision", ps->revision);
+	jw_int(&w, "sequence", ps->sequence);
+	jw_time(&w, "submitted_at", ps->submitted_at);
+	jw_time(&w, "updated_at", ps->updated_at);
 	if (ps->assessed)
-		json_object_set_new(o, "risk", assessment_json(&ps->risk));
+		assessment_write(&w, &ps->risk);
 	if (ps->has_slot) {
-		json_object_set_new(o, "slot", slot_json(&ps->slot));
-		json_object_set_new(o, "slot_live", json_boolean(ps->slot_live));
-		json_object_set_new(o, "published_at", jsonx_time(ps->published_at));
+		slot_write(&w, &ps->slot);
+		jw_bool(&w, "slot_live", ps->slot_live);
+		jw_time(&w, "published_at", ps->published_at);
 		if (!ps->slot_live)
-			json_object_set_new(o, "released_at", jsonx_time(ps->released_at));
+			jw_time(&w, "released_at", ps->released_at);
 	}
-	set_str(o, "reason", ps->reason);
+	jw_opt(&w, "reason", ps->reason);
 	if (ps->run.id != NULL)
-		json_object_set_new(o, "run", run_json(ps));
-	json_object_set_new(o, "plan", snapshot_json(&ps->snap));
-	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	return s;
+		run_write(&w, ps);
+	snapshot_write(&w, &ps->snap);
+	jw_close(&w, '{');
+	return jw_detach(&w);
 }
 
 static char *
@@ -506,18 +512,17 @@ state_from_json(struct plan_state *ps, const char *text, size_t len,
 char *
 approval_to_json(const struct approval *a)
 {
-	json_t	*o = json_object();
-	char	*s;
+	struct jw w;
 
-	json_object_set_new(o, "approver", json_string(a->approver));
-	json_object_set_new(o, "decision", json_string(a->reject ?
-	    "reject" : "approve"));
-	json_object_set_new(o, "revision", json_string(a->revision));
-	set_str(o, "comment", a->comment);
-	json_object_set_new(o, "at", jsonx_time(a->at));
-	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	return s;
+	jw_init(&w);
+	jw_open(&w, NULL, '{');
+	jw_str(&w, "approver", a->approver);
+	jw_str(&w, "decision", a->reject ? "reject" : "approve");
+	jw_str(&w, "revision", a->revision);
+	jw_opt(&w, "comment", a->comment);
+	jw_time(&w, "at", a->at);
+	jw_close(&w, '{');
+	return jw_detach(&w);
 }
 
 int
