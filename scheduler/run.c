@@ -79,20 +79,6 @@ progress(struct run *r, const char *fmt, ...)
 	free(s);
 }
 
-static char *
-local_time(int64_t t, const char *zone)
-{
-	const struct tz *z;
-	char	*cause = NULL, *s;
-
-	if (zone == NULL || (z = tz_get(zone, &cause)) == NULL) {
-		free(cause);
-		return dt_format_utc(t);
-	}
-	s = dt_format_offset(t, tz_offset_at(z, t));
-	return s;
-}
-
 /* Queue a file for the next state commit (taking path and data). */
 static void
 queue_file(struct run *r, char *path, char *data, size_t len)
@@ -356,7 +342,7 @@ gate_time(struct run *r, char **cause)
 	char	*a, *wait;
 
 	if (now < ps->slot.start || now >= ps->slot.end) {
-		a = local_time(now < ps->slot.start ? ps->slot.start :
+		a = tz_format(now < ps->slot.start ? ps->slot.start :
 		    ps->slot.end, ps->slot.timezone);
 		wait = dur_human(ps->slot.start - now);
 		if (now < ps->slot.start)
@@ -371,7 +357,7 @@ gate_time(struct run *r, char **cause)
 		return EXIT_INVALID;
 	}
 	if (now < held) {
-		a = local_time(held, ps->slot.timezone);
+		a = tz_format(held, ps->slot.timezone);
 		wait = dur_human(held - now);
 		*cause = xasprintf("gate 'notice': the notice of '%s' holds only "
 		    "from %s (in %s); 'offpeak schedule' moves it to a slot "
@@ -452,7 +438,7 @@ gate_freeze(struct run *r, char **cause)
 		    cause)) < 0)
 			rc = EXIT_ENV;
 		else if (until > 0) {
-			t = local_time(until, r->ps->slot.timezone);
+			t = tz_format(until, r->ps->slot.timezone);
 			*cause = xasprintf("gate 'freeze': freeze '%s' is in force "
 			    "until %s", pol->freezes[i].name, t);
 			free(t);
@@ -908,7 +894,7 @@ step_timeout(struct run *r, const struct step *st, char **problem)
 
 	if (left > 0 && (st->hook.timeout == 0 || st->hook.timeout <= left))
 		return st->hook.timeout == 0 ? left : st->hook.timeout;
-	end = local_time(r->ps->slot.end, r->ps->slot.timezone);
+	end = tz_format(r->ps->slot.end, r->ps->slot.timezone);
 	if (st->hook.timeout == 0 || left <= 0)
 		*problem = xasprintf("step '%s' not started: the slot ended at "
 		    "%s", st->name, end);
@@ -1225,7 +1211,7 @@ run_change(struct session *s, const char *id, const struct run_opts *o,
 	}
 	if (r.dir == NULL)
 		work_paths(&r);
-	why = local_time(r.ps->slot.end, r.ps->slot.timezone);
+	why = tz_format(r.ps->slot.end, r.ps->slot.timezone);
 	progress(&r, "%s: %s %s by %s; the slot in '%s' ends at %s", id,
 	    o->resume ? "resuming run" : "run", r.id, o->operator,
 	    r.ps->slot.window, why);

@@ -315,14 +315,8 @@ find_slot(struct solver *sv, const struct plan *p, const char **groups,
 static char *
 fmt_local(int64_t t, const char *zone)
 {
-	const struct tz *z;
-	char	*cause = NULL, *full, *out;
-	int	 off = 0;
+	char	*full = tz_format(t, zone), *out;
 
-	if (zone != NULL && (z = tz_get(zone, &cause)) != NULL)
-		off = tz_offset_at(z, t);
-	free(cause);
-	full = dt_format_offset(t, off);
 	/* drop the seconds: "YYYY-MM-DDTHH:MM" + offset */
 	out = xasprintf("%.16s%s", full, full + 19);
 	free(full);

@@ -227,15 +227,8 @@ jw_time(struct jw *w, const char *key, int64_t t)
 static void
 jw_local(struct jw *w, const char *key, int64_t t, const char *zone)
 {
-	const struct tz *z;
-	char	*s, *cause = NULL;
+	char	*s = tz_format(t, zone);
 
-	if (zone == NULL || (z = tz_get(zone, &cause)) == NULL) {
-		free(cause);
-		jw_time(w, key, t);
-		return;
-	}
-	s = dt_format_offset(t, tz_offset_at(z, t));
 	jw_str(w, key, s);
 	free(s);
 }

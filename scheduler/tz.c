@@ -759,3 +759,15 @@ tz_iter_next(struct tz_iter *it, struct tz_transition *out)
 	}
 	return 0;
 }
+
+char *
+tz_format(int64_t t, const char *zone)
+{
+	const struct tz *z = NULL;
+	char	*cause = NULL;
+
+	if (zone != NULL)
+		z = tz_get(zone, &cause);
+	free(cause);
+	return dt_format_offset(t, z != NULL ? tz_offset_at(z, t) : 0);
+}

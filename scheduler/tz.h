@@ -70,6 +70,13 @@ int64_t	 tz_local_to_utc(const struct tz *, const struct civil *);
 int64_t	 tz_wall_to_utc(const struct tz *, int64_t wall);
 
 /*
+ * RFC 3339 text of an instant with the offset the named zone has then
+ * ("2027-01-11T01:00:00+01:00"), allocated; in UTC when zone is NULL or
+ * unknown.
+ */
+char	*tz_format(int64_t utc, const char *zone);
+
+/*
  * Start walking the transitions at instants in [from, to), in order.
  * Changes that alter neither offset, DST flag nor abbreviation are skipped.
  */
