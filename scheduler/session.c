@@ -44,23 +44,23 @@ fill_added(struct session *s, char **cause)
  * caches what origin accepted. When origin has no state branch, a local
  * one it had before goes too; one it never had is kept for the next push.
  */
-static int
-session_sync(struct session *s, char **plans, char **cause)
+int
+session_fetch(struct repo *repo, char **plans, char *origin_state,
+    char **cause)
 {
 	char	*tracking = repo_tracking_ref(STATE_BRANCH), *why = NULL;
 	char	 before[41];
 	int	 had, rc = -1;
 
-	if ((had = repo_ref_commit(s->repo, tracking, before, &why)) == -1 ||
-	    repo_fetch(s->repo, plans, STATE_BRANCH, &why) != 0)
+	if ((had = repo_ref_commit(repo, tracking, before, &why)) == -1 ||
+	    repo_fetch(repo, plans, STATE_BRANCH, &why) != 0)
 		goto out;
-	switch (repo_ref_commit(s->repo, tracking, s->origin_state, &why)) {
+	switch (repo_ref_commit(repo, tracking, origin_state, &why)) {
 	case 0:
-		rc = repo_ref_set(s->repo, STATE_BRANCH, s->origin_state, NULL,
-		    &why);
+		rc = repo_ref_set(repo, STATE_BRANCH, origin_state, NULL, &why);
 		break;
 	case 1:
-		rc = had == 0 ? repo_ref_set(s->repo, STATE_BRANCH, "", NULL,
+		rc = had == 0 ? repo_ref_set(repo, STATE_BRANCH, "", NULL,
 		    &why) : 0;
 		break;
 	}
@@ -86,7 +86,7 @@ session_open(struct session *s, const char *repo_path, int64_t now,
 		return EXIT_ENV;
 	s->origin = repo_remote_url(s->repo);
 	if (s->origin != NULL && !s->offline &&
-	    session_sync(s, &plans, cause) != 0)
+	    session_fetch(s->repo, &plans, s->origin_state, cause) != 0)
 		return EXIT_ENV;
 	s->tree = repo_tree_at(s->repo, plans != NULL ? plans : "HEAD", cause);
 	free(plans);
@@ -160,7 +160,7 @@ session_push(struct session *s, const char *base, const char *oid,
 		free(why);
 		return EXIT_ENV;
 	}
-	if (session_sync(s, NULL, &again) != 0) {
+	if (session_fetch(s->repo, NULL, s->origin_state, &again) != 0) {
 		*cause = xasprintf("%s; nothing was written", again);
 		free(again);
 		free(why);

@@ -40,6 +40,14 @@ struct session {
 int	 session_open(struct session *, const char *repo_path, int64_t now,
 	     int flags, char **cause);
 void	 session_close(struct session *);
+/*
+ * With a remote: fetch the plans branch and the state branch from origin
+ * and make the local state branch origin's. *plans gets the tracking ref
+ * of the plans branch (allocated); origin_state (41 bytes) origin's state
+ * commit, "" when it has none. Returns 0, or -1 with *cause.
+ */
+int	 session_fetch(struct repo *, char **plans, char *origin_state,
+	     char **cause);
 /* Bring the state up to date with the plans (no write). */
 void	 session_reconcile(struct session *);
 /* The plan of that id at HEAD, or NULL. */

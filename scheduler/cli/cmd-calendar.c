@@ -11,15 +11,16 @@
 #include "notice.h"
 #include "policy.h"
 #include "repo.h"
+#include "session.h"
 #include "state.h"
 #include "store.h"
 #include "util.h"
 
 #define CALENDAR_DIR	"feeds"
 
-/* The policy at HEAD; prints why not and returns the exit code. */
+/* The policy at rev; prints why not and returns the exit code. */
 static int
-read_policy(struct repo *repo, struct policy **out)
+read_policy(struct repo *repo, const char *rev, struct policy **out)
 {
 	struct repo_tree *tree;
 	struct diags d;
@@ -28,7 +29,7 @@ read_policy(struct repo *repo, struct policy **out)
 	int	 r;
 
 	*out = NULL;
-	if ((tree = repo_tree_at(repo, "HEAD", &cause)) == NULL) {
+	if ((tree = repo_tree_at(repo, rev, &cause)) == NULL) {
 		cmd_error("%s", cause);
 		free(cause);
 		return EXIT_ENV;
@@ -40,7 +41,8 @@ read_policy(struct repo *repo, struct policy **out)
 		if (r == -1)
 			cmd_error("%s", cause);
 		else
-			cmd_error("calendar: no readable '%s' at HEAD", POLICY_FILE);
+			cmd_error("calendar: no readable '%s' at %s", POLICY_FILE,
+			    rev);
 		free(cause);
 		return r == -1 ? EXIT_ENV : EXIT_INVALID;
 	}
@@ -102,7 +104,7 @@ calendar_write(const struct ctx *ctx, const char *dir)
 	struct policy *pol = NULL;
 	struct state st;
 	struct notice_set set;
-	char	*cause = NULL;
+	char	*cause = NULL, *url = NULL, *plans = NULL, origin_state[41];
 	size_t	 changed;
 	int	 rc;
 
@@ -110,7 +112,11 @@ calendar_write(const struct ctx *ctx, const char *dir)
 	memset(&set, 0, sizeof set);
 	if ((repo = repo_open(ctx->repo_path, 0, &cause)) == NULL)
 		rc = EXIT_ENV;
-	else if ((rc = read_policy(repo, &pol)) != EXIT_DONE)
+	else if (!ctx->offline && (url = repo_remote_url(repo)) != NULL &&
+	    session_fetch(repo, &plans, origin_state, &cause) != 0)
+		rc = EXIT_ENV;
+	else if ((rc = read_policy(repo, plans != NULL ? plans : "HEAD",
+	    &pol)) != EXIT_DONE)
 		;
 	else if (store_load(repo, &st, &cause) != 0)
 		rc = EXIT_ENV;
@@ -126,6 +132,8 @@ calendar_write(const struct ctx *ctx, const char *dir)
 	notice_set_release(&set);
 	state_release(&st);
 	policy_free(pol);
+	free(url);
+	free(plans);
 	repo_free(repo);
 	return rc;
 }

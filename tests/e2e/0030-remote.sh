@@ -146,6 +146,12 @@ expect_out "alice sees the slot the scheduler chose" "scheduled"
 [ "$(local_state alice)" = "$(srv_state)" ] && pass "alice's state branch followed origin" || fail "alice is behind"
 [ "$(field alice big 'd["slot"]["start_local"]')" = "2026-12-05T01:00:00+08:00" ] &&
     pass "the slot is the same in every clone" || fail "alice slot $(field alice big 'd["slot"]["start_local"]')"
+# a fresh clone that never ran offpeak renders origin's notices
+git clone -q "$URL" "$TMP/reader"
+run_offpeak -C "$TMP/reader" --now "$NOW" calendar -o "$TMP/reader-feeds"
+expect_rc "calendar in a fresh clone fetches origin's state" 0
+grep -q "^UID:big@" "$TMP/reader-feeds/all.ics" && pass "its feed has the scheduled change" ||
+    fail "no big in the fresh clone's feed"
 
 # --- two operators race the same write: the first to push wins
 mkplan "$A" race '["s4"]' outage
