@@ -1,3 +1,71 @@
+# offpeak check on a good repository: what it reads, from where, and how it
+# answers.
 . "$SRCDIR/tests/lib.sh"
-pass stub
+
+R=$TMP/repo
+base_repo "$R"
+
+run_offpeak -C "$R" check
+expect_rc "the base repository passes" 0
+expect_out "it says how many plans it read" "check: 2 plans: no problems"
+[ -z "$err" ] && pass "nothing on stderr" || fail "stderr: $err"
+
+run_offpeak -C "$R" --json check
+expect_rc "--json passes too" 0
+[ "$out" = "[]" ] && pass "--json prints an empty list" || fail "--json: $out"
+
+# the work tree is never read: an uncommitted broken plan changes nothing
+echo '{ broken' > "$R/plans/web-upgrade.json"
+run_offpeak -C "$R" check
+expect_rc "an uncommitted edit is not read" 0
+git -C "$R" checkout -q -- plans/web-upgrade.json
+
+# a bad commit on top; --ref checks an older one
+good=$(git -C "$R" rev-parse HEAD)
+sed -i 's/"impact": "outage"/"impact": "huge"/' "$R/plans/db-patch.json"
+commit_all "$R" "bad impact"
+run_offpeak -C "$R" check
+expect_rc "the bad commit fails" 1
+expect_err "with file, line, column and field" "offpeak: plans/db-patch.json:6:13: impact: 'huge' is not one of none, reduced-redundancy, degraded, outage"
+expect_err "and a count" "offpeak: 1 problem found"
+run_offpeak -C "$R" check --ref "$good"
+expect_rc "--ref checks the older commit" 0
+run_offpeak -C "$R" check --ref HEAD~1
+expect_rc "--ref takes any revision" 0
+run_offpeak -C "$R" check --ref no-such-branch
+expect_rc "an unknown ref is an environment error" 5
+expect_err "naming the ref" "no-such-branch"
+
+# every problem is reported, sorted by file and line, one per line
+sed -i 's/"title": "Upgrade nginx on the web tier"/"title": 42/; s/"duration": "PT45M"/"duration": "soon"/' "$R/plans/web-upgrade.json"
+commit_all "$R" "more problems"
+run_offpeak -C "$R" check
+expect_rc "several problems" 1
+n=$(printf '%s\n' "$err" | grep -c '^offpeak: plans/')
+[ "$n" -eq 3 ] && pass "three problems, three lines" || fail "$n problem lines: $err"
+printf '%s\n' "$err" | grep '^offpeak: plans/' | cut -d: -f2,3 > "$TMP/order"
+sort -t: -k1,1 -k2,2n -c "$TMP/order" 2>/dev/null && pass "sorted by file and line" || fail "order: $(cat "$TMP/order")"
+run_offpeak -C "$R" --json check
+printf '%s' "$out" > "$TMP/j"
+ok "--json lists the same problems with file, line, column and message" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d) == 3, d
+assert all(set(x) == {"file", "line", "column", "message"} for x in d)
+assert {x["file"] for x in d} == {"plans/db-patch.json", "plans/web-upgrade.json"}
+' "$TMP/j"
+
+# a bare repository is read the same way
+git clone -q --bare "$R" "$TMP/bare.git"
+run_offpeak -C "$TMP/bare.git" check --ref "$good"
+expect_rc "a bare repository at a good commit" 0
+run_offpeak -C "$TMP/bare.git" check
+expect_rc "a bare repository at a bad commit" 1
+
+# outside a repository
+mkdir -p "$TMP/empty"
+run_offpeak -C "$TMP/empty" check
+expect_rc "no repository: exit 5" 5
+expect_err "with a message" "offpeak: "
+
 done_testing
