@@ -185,7 +185,7 @@ commit_all "$R" "race plan"
 mkdir -p "$TMP/pause"
 OFFPEAK_TEST_PAUSE="commit:$TMP/pause" "$OFFPEAK" -C "$R" --now "$NOW" approve race >"$TMP/r1.out" 2>"$TMP/r1.err" &
 pid=$!
-i=0; while [ ! -e "$TMP/pause/commit.reached" ] && [ $i -lt 500 ]; do i=$((i+1)); sleep 0.01; done
+i=0; while [ ! -e "$TMP/pause/commit.reached" ] && [ $i -lt 3000 ]; do i=$((i+1)); sleep 0.01; done
 as bob@example.com
 op approve race
 expect_rc "the other writer wins" 0

@@ -703,8 +703,8 @@ test_speed(void)
 	is_int(good, 10000, "10,000 packed plans read by id");
 	is_int(resolved, 30000, "30,000 of 40,000 hook paths resolve");
 	printf("# read %.3f s, resolve %.3f s\n", read_s, resolve_s);
-	ok(slow || read_s < 0.1, "reading 10,000 plans takes under 0.1 s");
-	ok(slow || resolve_s < 0.1, "40,000 resolves take under 0.1 s");
+	ok(slow || read_s < 0.5, "reading 10,000 plans takes under 0.5 s (about 0.02 s here)");
+	ok(slow || resolve_s < 0.5, "40,000 resolves take under 0.5 s");
 	repo_entries_free(e, n);
 	repo_tree_free(t);
 	repo_free(r);
