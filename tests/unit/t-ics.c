@@ -6,22 +6,10 @@
 
 #include "datetime.h"
 #include "tap.h"
+#include "testutil.h"
 #include "tz.h"
 #include "util.h"
 #include "window.h"
-
-static int64_t
-at(const char *s)
-{
-	int64_t	 t;
-	char	*cause;
-
-	if (dt_parse_instant(s, &t, NULL, &cause) != 0) {
-		fprintf(stderr, "bad instant in test: %s\n", cause);
-		exit(2);
-	}
-	return t;
-}
 
 /* A VCALENDAR around the given lines ("\n" becomes CRLF). */
 static char *

@@ -8,6 +8,7 @@
 #include "policy.h"
 #include "state.h"
 #include "tap.h"
+#include "testutil.h"
 #include "util.h"
 
 #define DAY	INT64_C(86400)
@@ -32,19 +33,6 @@ static const char policy_json[] =
     "    \"levels\": [ { \"name\": \"low\", \"max_score\": 2, \"notice\": \"P1D\", \"approvals\": 1 },\n"
     "                { \"name\": \"high\", \"notice\": \"P3D\", \"approvals\": 2 } ] },\n"
     "  \"approvers\": [\"alice@example.com\"] }\n";
-
-static int64_t
-at(const char *s)
-{
-	int64_t	 t = 0;
-	char	*cause = NULL;
-
-	if (dt_parse_instant(s, &t, NULL, &cause) != 0) {
-		printf("# bad time %s: %s\n", s, cause);
-		free(cause);
-	}
-	return t;
-}
 
 static struct plan_state *
 add_plan(struct state *st, const char *id, enum status status, int64_t start,

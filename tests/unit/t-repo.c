@@ -10,46 +10,10 @@
 
 #include "repo.h"
 #include "tap.h"
+#include "testutil.h"
 #include "util.h"
 
 static char	*tmp;
-
-/* Run a shell command built from fmt; returns its exit status. */
-static int
-sh(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*cmd;
-	int	 r;
-
-	va_start(ap, fmt);
-	cmd = xvasprintf(fmt, ap);
-	va_end(ap);
-	r = system(cmd);
-	free(cmd);
-	return r == 0 ? 0 : 1;
-}
-
-/* The first line a shell command prints, allocated. */
-static char *
-capture(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*cmd, line[1024] = "";
-	FILE	*f;
-
-	va_start(ap, fmt);
-	cmd = xvasprintf(fmt, ap);
-	va_end(ap);
-	if ((f = popen(cmd, "r")) != NULL) {
-		if (fgets(line, sizeof line, f) == NULL)
-			line[0] = '\0';
-		pclose(f);
-	}
-	free(cmd);
-	line[strcspn(line, "\n")] = '\0';
-	return xstrdup(line);
-}
 
 static double
 now_seconds(void)

@@ -11,6 +11,7 @@
 #include "state.h"
 #include "statuspage.h"
 #include "tap.h"
+#include "testutil.h"
 #include "util.h"
 
 #define DAY	INT64_C(86400)
@@ -58,17 +59,6 @@ make_policy(int public_feeds)
 	diags_release(&d);
 	free(text);
 	return pol;
-}
-
-static int64_t
-at(const char *s)
-{
-	int64_t	 t = 0;
-	char	*cause = NULL;
-
-	if (dt_parse_instant(s, &t, NULL, &cause) != 0)
-		free(cause);
-	return t;
 }
 
 static void

@@ -8,35 +8,10 @@
 #include "datetime.h"
 #include "policy.h"
 #include "tap.h"
+#include "testutil.h"
 #include "tz.h"
 #include "util.h"
 #include "window.h"
-
-static int64_t
-at(const char *s)
-{
-	int64_t	 t;
-	char	*cause;
-
-	if (dt_parse_instant(s, &t, NULL, &cause) != 0) {
-		fprintf(stderr, "bad instant in test: %s\n", cause);
-		exit(2);
-	}
-	return t;
-}
-
-static struct civil
-local(const char *s)
-{
-	struct civil c;
-	char	*cause;
-
-	if (dt_parse_civil(s, &c, &cause) != 0) {
-		fprintf(stderr, "bad local time in test: %s\n", cause);
-		exit(2);
-	}
-	return c;
-}
 
 static const struct tz *
 berlin(void)
