@@ -21,6 +21,19 @@ struct transfer {
 	struct http_response *res;
 };
 
+/* The body goes to the response when a response came; else nothing stays. */
+static int
+finish(int rv, struct transfer *t, struct http_response *res)
+{
+	if (rv == 0)
+		res->body = buf_detach(&t->body, &res->len);
+	else {
+		buf_release(&t->body);
+		http_response_release(res);
+	}
+	return rv;
+}
+
 static pthread_once_t http_once = PTHREAD_ONCE_INIT;
 static CURLcode http_init_rc;
 
@@ -247,13 +260,7 @@ http_get(const struct http_request *rq, struct http_response *res,
 	curl_easy_cleanup(c);
 out:
 	curl_slist_free_all(headers);
-	if (rv == 0)
-		res->body = buf_detach(&t.body, &res->len);
-	else {
-		buf_release(&t.body);
-		http_response_release(res);
-	}
-	return rv;
+	return finish(rv, &t, res);
 }
 
 void
@@ -385,11 +392,5 @@ http_call(const struct http_call *rq, struct http_response *res, char **cause)
 		curl_easy_cleanup(c);
 	}
 	curl_slist_free_all(headers);
-	if (rv == 0)
-		res->body = buf_detach(&t.body, &res->len);
-	else {
-		buf_release(&t.body);
-		http_response_release(res);
-	}
-	return rv;
+	return finish(rv, &t, res);
 }
