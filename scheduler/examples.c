@@ -99,9 +99,9 @@ examples_select(struct example_set *set, const struct example_map *map,
 
 int
 examples_create(const char *dir, const struct example_map *map, size_t nmap,
-    const char *message, struct example_set *set, char **cause)
+    const char *message, int64_t when, struct example_set *set, char **cause)
 {
 	if (examples_select(set, map, nmap, cause) != 0)
 		return -1;
-	return repo_create(dir, set->files, set->n, message, cause);
+	return repo_create(dir, set->files, set->n, message, when, cause);
 }

@@ -3,6 +3,7 @@
 #define OFFPEAK_EXAMPLES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct repo_file;
 
@@ -39,9 +40,10 @@ int	 examples_select(struct example_set *, const struct example_map *,
 
 /*
  * Create a repository at dir (missing or empty) holding the selected files,
- * committed with message; set keeps what was written.
+ * committed with message at time when; set keeps what was written.
  */
 int	 examples_create(const char *dir, const struct example_map *, size_t,
-	     const char *message, struct example_set *, char **cause);
+	     const char *message, int64_t when, struct example_set *,
+	     char **cause);
 
 #endif

@@ -835,9 +835,11 @@ create_stage(git_index *index, const struct repo_file *f, char **cause)
 	return 0;
 }
 
+static git_signature *txn_signature(git_repository *, int64_t);
+
 static int
 create_commit(git_repository *git, git_index *index, const char *message,
-    char **cause)
+    int64_t when, char **cause)
 {
 	git_signature *sig;
 	git_tree *tree;
@@ -851,8 +853,7 @@ create_commit(git_repository *git, git_index *index, const char *message,
 		set_cause(cause, git_cause("cannot write the index"));
 		return -1;
 	}
-	if (git_signature_default(&sig, git) != 0 &&
-	    git_signature_now(&sig, "offpeak", "offpeak@localhost") != 0) {
+	if ((sig = txn_signature(git, when)) == NULL) {
 		set_cause(cause, git_cause("cannot make a signature"));
 		git_tree_free(tree);
 		return -1;
@@ -871,7 +872,7 @@ create_commit(git_repository *git, git_index *index, const char *message,
 
 int
 repo_create(const char *dir, const struct repo_file *files, size_t n,
-    const char *message, char **cause)
+    const char *message, int64_t when, char **cause)
 {
 	git_repository_init_options opts;
 	git_repository *git;
@@ -908,7 +909,7 @@ repo_create(const char *dir, const struct repo_file *files, size_t n,
 		    cause) != 0 || create_stage(index, &files[i], cause) != 0)
 			goto out;
 	}
-	r = create_commit(git, index, message, cause);
+	r = create_commit(git, index, message, when, cause);
 out:
 	git_index_free(index);
 	git_repository_free(git);

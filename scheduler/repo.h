@@ -81,10 +81,11 @@ char	*repo_plans_branch(struct repo *, char **cause);
 /*
  * Create a repository with a work tree at dir (created if missing, must be
  * empty), write files into it and make the first commit on "main" with the
- * caller's git identity or "offpeak <offpeak@localhost>".
+ * caller's git identity or "offpeak <offpeak@localhost>", dated when (UTC
+ * seconds: the command's clock, simulated or not).
  */
 int	 repo_create(const char *dir, const struct repo_file *, size_t,
-	     const char *message, char **cause);
+	     const char *message, int64_t when, char **cause);
 
 /* Set a git config value in the repository's own config file; 0 or -1. */
 int	 repo_config_set(struct repo *, const char *key, const char *value,

@@ -114,6 +114,12 @@ mhd_log(void *arg, const char *fmt, va_list ap)
 
 /* --- responses */
 
+/*
+ * Under --now the Date header is the simulated clock's, not libmicrohttpd's
+ * reading of the real one; it is set once, before the first response.
+ */
+static char fixed_date[64];
+
 static void
 add_header(struct MHD_Response *r, const char *name, const char *value)
 {
@@ -121,11 +127,22 @@ add_header(struct MHD_Response *r, const char *name, const char *value)
 }
 
 static struct MHD_Response *
+new_response(size_t len, void *data, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(len, data, mode);
+	if (fixed_date[0] != '\0')
+		add_header(r, MHD_HTTP_HEADER_DATE, fixed_date);
+	return r;
+}
+
+static struct MHD_Response *
 text_response(const char *text)
 {
 	struct MHD_Response *r;
 
-	r = MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
+	r = new_response(strlen(text), (void *)(uintptr_t)text,
 	    MHD_RESPMEM_PERSISTENT);
 	add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
@@ -162,7 +179,7 @@ doc_response(const struct site_doc *d, const char *type, const char *cache,
 {
 	struct MHD_Response *r;
 
-	r = MHD_create_response_from_buffer(gz ? d->gzlen : d->len,
+	r = new_response(gz ? d->gzlen : d->len,
 	    gz ? d->gz : d->data, MHD_RESPMEM_PERSISTENT);
 	add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (gz)
@@ -184,7 +201,7 @@ fresh_response(const struct site_doc *d, const char *cache, int gz)
 {
 	struct MHD_Response *r;
 
-	r = MHD_create_response_from_buffer(0, (void *)(uintptr_t)"",
+	r = new_response(0, (void *)(uintptr_t)"",
 	    MHD_RESPMEM_PERSISTENT);
 	validators(r, d, gz ? d->etag_gz : d->etag, cache);
 	return r;
@@ -240,7 +257,7 @@ snap_new(struct site *site)
 	resp_make(&sn->json, &site->json, TYPE_JSON, "no-cache");
 	health = xasprintf("ok %s\n", *site->commit != '\0' ? site->commit :
 	    "no-state");
-	sn->health = MHD_create_response_from_buffer(strlen(health), health,
+	sn->health = new_response(strlen(health), health,
 	    MHD_RESPMEM_MUST_FREE);
 	add_header(sn->health, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "text/plain; charset=utf-8");
@@ -422,7 +439,7 @@ send_page(struct server *sv, struct MHD_Connection *c, const struct snap *sn)
 
 	page = statuspage_for_host(sn->site.page, sn->site.pagelen,
 	    link_host(sv, header(c, MHD_HTTP_HEADER_HOST)), &len);
-	r = MHD_create_response_from_buffer(len, page, MHD_RESPMEM_MUST_FREE);
+	r = new_response(len, page, MHD_RESPMEM_MUST_FREE);
 	add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, TYPE_HTML);
 	add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 	add_header(r, MHD_HTTP_HEADER_CONTENT_SECURITY_POLICY,
@@ -985,7 +1002,8 @@ daemon_start(struct server *sv, char **cause)
 	unsigned flags, n = thread_count(sv);
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-	    MHD_USE_TURBO | (sv->opt.verbose ? MHD_USE_ERROR_LOG : 0);
+	    MHD_USE_TURBO | (sv->opt.verbose ? MHD_USE_ERROR_LOG : 0) |
+	    (sv->opt.simulated ? MHD_USE_SUPPRESS_DATE_NO_CLOCK : 0);
 	sv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, sv,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, sv,
 	    MHD_OPTION_LISTEN_SOCKET, sv->fd,
@@ -1082,6 +1100,8 @@ serve_start(const struct serve_options *opt, struct server **out,
 	sv = xcalloc(1, sizeof *sv);
 	sv->opt = *opt;
 	sv->fd = -1;
+	if (opt->simulated)
+		http_date(opt->now, fixed_date, sizeof fixed_date);
 	pthread_mutex_init(&sv->lock, NULL);
 	if ((rc = first_load(sv, clock_now(sv), &warning, cause)) == EXIT_DONE) {
 		rc = EXIT_ENV;

@@ -1,4 +1,5 @@
 /* session: what a command works on — the plans at a ref and the state */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,8 @@ session_open(struct session *s, const char *repo_path, int64_t now,
 		return EXIT_INVALID;
 	if (store_load(s->repo, &s->st, cause) != 0 || fill_added(s, cause) != 0)
 		return EXIT_ENV;
+	snprintf(s->st.plans, sizeof s->st.plans, "%s",
+	    repo_tree_commit(s->tree));
 	return EXIT_DONE;
 }
 

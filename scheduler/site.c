@@ -132,7 +132,7 @@ prev_doc(const struct site *prev, const char *path)
 /* Take data (allocated) as a document: hash, tags, gzip copy, time. */
 static int
 doc_make(struct site_doc *d, const char *path, char *data, size_t len,
-    const char *commit, int64_t base, const struct site_doc *old,
+    const char *commit, int64_t base, int64_t now, const struct site_doc *old,
     char **cause)
 {
 	char	 hex[2 * SHA256_LEN + 1];
@@ -153,6 +153,8 @@ doc_make(struct site_doc *d, const char *path, char *data, size_t len,
 		d->modified = old->modified;	/* the bytes did not change */
 	else
 		d->modified = base > old->modified ? base : old->modified + 1;
+	if (d->modified > now)
+		d->modified = now;	/* never later than the clock (RFC 9110) */
 	if (site_gzip(data, len, &d->gz, &d->gzlen, cause) != 0)
 		return -1;
 	if (d->gzlen >= len) {
@@ -188,7 +190,7 @@ make_feeds(struct site *s, const struct site_source *src, struct notice_set *set
 			s->nchanges = f->nevents;
 		path = xasprintf(FEED_PREFIX "%s", f->path);
 		rc = doc_make(&s->feeds[i], path, f->data, f->len, src->commit,
-		    base, prev_doc(prev, path), cause);
+		    base, src->now, prev_doc(prev, path), cause);
 		set->feeds[i].data = NULL;	/* taken */
 		s->nfeeds++;
 		free(path);
@@ -232,7 +234,7 @@ make_subs(struct site *s, const struct site_source *src, int64_t base,
 		s->nsubs++;
 		free(f.path);
 		if (doc_make(&out->feed, NOTICE_ALL, f.data, f.len, src->commit,
-		    base, prev_sub(prev, out->digest), cause) != 0)
+		    base, src->now, prev_sub(prev, out->digest), cause) != 0)
 			return -1;
 	}
 	return 0;
@@ -267,7 +269,7 @@ make_page(struct site *s, const struct site_source *src, int64_t base,
 	if (rc != 0)
 		return -1;
 	return doc_make(&s->json, JSON_PATH, json, len, src->commit, base,
-	    prev_doc(prev, JSON_PATH), cause);
+	    src->now, prev_doc(prev, JSON_PATH), cause);
 }
 
 int
@@ -285,6 +287,8 @@ site_build(struct site *s, const struct site_source *src,
 	    src->plans_time;
 	if ((t = clock_changed(src->pol, src->st, src->now)) > base)
 		base = t;
+	if (base > src->now)
+		base = src->now;	/* a commit from "the future" changed it now */
 	if (notice_render(src->pol, src->st, src->now, &set, cause) != 0)
 		return -1;
 	if (make_feeds(s, src, &set, base, prev, cause) != 0 ||

@@ -170,6 +170,20 @@ state_get(struct state *s, const char *id)
 	return ps;
 }
 
+/*
+ * When a plan was submitted: its first commit's time, but never after the
+ * clock (a commit dated ahead of a simulated or skewed clock was made
+ * "now") nor before the epoch (git takes any date; offpeak's times start
+ * in 1970).
+ */
+static int64_t
+submission_time(int64_t added, int64_t now)
+{
+	if (added == 0 || added > now)
+		return now;
+	return added < 0 ? 0 : added;
+}
+
 void
 state_log(struct state *s, struct plan_state *ps, const char *fmt, ...)
 {
@@ -768,7 +782,7 @@ reconcile_plan(struct state *s, const struct policy *pol,
 
 	if (ps->revision[0] == '\0') {
 		memcpy(ps->revision, p->blob, sizeof ps->revision);
-		ps->submitted_at = p->added_at != 0 ? p->added_at : now;
+		ps->submitted_at = submission_time(p->added_at, now);
 		ps->updated_at = now;
 		state_log(s, ps, "submit %s (%.12s)", ps->id, p->blob);
 	} else if (strcmp(ps->revision, p->blob) != 0 && !running)

@@ -101,6 +101,7 @@ struct state {
 	struct buf log;		/* transitions made, one line each */
 	size_t	 nlog;
 	const char *command;	/* what is writing: for the commit subject */
+	char	 plans[41];	/* plans commit the state was made from; "" */
 };
 
 void	 state_init(struct state *);

@@ -267,8 +267,12 @@ store_save(struct repo *repo, struct state *st, const struct store_file *extra,
 		buf_addf(&msg, "%s: %zu transition%s\n\n", st->command != NULL ?
 		    st->command : "offpeak", st->nlog, st->nlog == 1 ? "" : "s");
 	buf_adds(&msg, buf_str(&st->log));
+	if (simulated || st->plans[0] != '\0')
+		buf_addc(&msg, '\n');
+	if (st->plans[0] != '\0')
+		buf_addf(&msg, "Offpeak-Plans: %s\n", st->plans);
 	if (simulated)
-		buf_adds(&msg, "\nOffpeak-Clock: simulated\n");
+		buf_adds(&msg, "Offpeak-Clock: simulated\n");
 	rc = repo_txn_commit(txn, STATE_BRANCH, buf_str(&msg), now, oid, cause);
 	repo_txn_free(txn);
 	buf_release(&msg);

@@ -20,6 +20,15 @@ git config --global user.email "test@example.com"
 git config --global init.defaultBranch main
 git config --global advice.detachedHead false
 
+# Every commit a test makes has a pinned date, so that nothing depends on
+# today's: before any --now the tests use (they start in December 2025).
+# commit_all moves it a minute on per commit, in the shell that calls it.
+GIT_EPOCH=1748736000	# 2025-06-01T00:00:00Z
+git_tick=0
+GIT_AUTHOR_DATE="@$GIT_EPOCH +0000"
+GIT_COMMITTER_DATE=$GIT_AUTHOR_DATE
+export GIT_AUTHOR_DATE GIT_COMMITTER_DATE
+
 tap_n=0
 tap_failed=0
 
@@ -69,8 +78,12 @@ base_repo() {
 	commit_all "$1" "base"
 }
 
-# commit_all DIR MESSAGE: commit everything in DIR's work tree.
+# commit_all DIR MESSAGE: commit everything in DIR's work tree, a minute
+# after the test's previous commit_all.
 commit_all() {
+	git_tick=$((git_tick + 1))
+	GIT_AUTHOR_DATE="@$((GIT_EPOCH + 60 * git_tick)) +0000"
+	GIT_COMMITTER_DATE=$GIT_AUTHOR_DATE
 	git -C "$1" add -A
 	git -C "$1" commit -q --allow-empty -m "$2"
 }

@@ -51,7 +51,7 @@ demo_dir(const char *arg)
 }
 
 static int
-demo_build(const char *dir)
+demo_build(const char *dir, int64_t now)
 {
 	struct example_set set;
 	char	*cause;
@@ -59,7 +59,7 @@ demo_build(const char *dir)
 
 	examples_init(&set);
 	r = examples_create(dir, demo_map, nitems(demo_map),
-	    "offpeak demo: the example plan repository", &set, &cause);
+	    "offpeak demo: the example plan repository", now, &set, &cause);
 	if (r != 0) {
 		cmd_error("demo: %s", cause);
 		free(cause);
@@ -349,7 +349,7 @@ demo_plan(const char *sys, int port)
 
 /* The repository: the example's policy and hooks, and the plan. */
 static int
-demo_exec_repo(const char *dir, const char *plan)
+demo_exec_repo(const char *dir, const char *plan, int64_t now)
 {
 	struct example_set set;
 	struct repo_file *files;
@@ -366,7 +366,7 @@ demo_exec_repo(const char *dir, const char *plan)
 		files[set.n].data = plan;
 		files[set.n].size = strlen(plan);
 		r = repo_create(dir, files, set.n + 1,
-		    "offpeak demo: a change to execute", &cause);
+		    "offpeak demo: a change to execute", now, &cause);
 		free(files);
 	}
 	if (r != 0) {
@@ -435,7 +435,7 @@ demo_execute(const struct ctx *given, const char *dir)
 	plan = demo_plan(sys, port);
 	if ((status = demo_system(sys)) != 0)
 		status = EXIT_ENV;
-	else if ((status = demo_exec_repo(repo, plan)) == EXIT_DONE) {
+	else if ((status = demo_exec_repo(repo, plan, ctx.now)) == EXIT_DONE) {
 		ctx.repo_path = repo;
 		if ((status = demo_run(&ctx, repo, 1, sched)) == EXIT_DONE &&
 		    (status = demo_in_slot(&ctx)) == EXIT_DONE)
@@ -473,12 +473,6 @@ demo_pipeline(const struct ctx *given, const char *dir, struct repo *repo)
 
 	ctx.repo_path = dir;
 	ctx.json = 0;
-	if (!ctx.simulated) {
-		char *cause = NULL;
-		dt_parse_instant(DEMO_NOW, &ctx.now, NULL, &cause);
-		free(cause);
-		ctx.simulated = 1;
-	}
 	if ((status = demo_run(&ctx, NULL, 1, assess)) != EXIT_DONE ||
 	    (status = demo_approve(&ctx, repo)) != EXIT_DONE ||
 	    (status = demo_run(&ctx, NULL, 1, sched)) != EXIT_DONE ||
@@ -511,7 +505,14 @@ cmd_demo_exec(struct ctx *ctx, int argc, char **argv)
 		return cmd_usage(e);
 	if ((dir = demo_dir(optind < argc ? argv[optind] : NULL)) == NULL)
 		return EXIT_ENV;
-	if ((status = demo_build(dir)) != EXIT_DONE) {
+	if (!ctx->simulated) {
+		/* the demo has a clock of its own, so it shows the same anytime */
+		cause = NULL;
+		dt_parse_instant(DEMO_NOW, &ctx->now, NULL, &cause);
+		free(cause);
+		ctx->simulated = 1;
+	}
+	if ((status = demo_build(dir, ctx->now)) != EXIT_DONE) {
 		free(dir);
 		return status;
 	}

@@ -66,8 +66,8 @@ cmd_init_exec(struct ctx *ctx, int argc, char **argv)
 	dir = init_dir(ctx, optind < argc ? argv[optind] : NULL);
 	examples_init(&set);
 	if (examples_create(dir, init_map, nitems(init_map),
-	    "offpeak init: policy, example plan and sample hooks", &set,
-	    &cause) != 0) {
+	    "offpeak init: policy, example plan and sample hooks", ctx->now,
+	    &set, &cause) != 0) {
 		cmd_error("init: %s", cause);
 		free(cause);
 		examples_release(&set);

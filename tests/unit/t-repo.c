@@ -73,7 +73,7 @@ test_create(void)
 
 	/* No identity configured yet: the fallback signs. */
 	dir = xasprintf("%s/created/sub", tmp);
-	ok(repo_create(dir, create_files, nitems(create_files), "first",
+	ok(repo_create(dir, create_files, nitems(create_files), "first", 1764547200,
 	    &cause) == 0, "repo_create into a missing directory");
 	free(cause);
 	cause = NULL;
@@ -109,7 +109,7 @@ test_create(void)
 	repo_tree_free(t);
 	repo_free(r);
 
-	ok(repo_create(dir, create_files, 1, "again", &cause) == -1,
+	ok(repo_create(dir, create_files, 1, "again", 1764547200, &cause) == -1,
 	    "repo_create into a non-empty directory fails");
 	ok(cause != NULL && strstr(cause, "is not empty") != NULL,
 	    "... saying it is not empty: %s", cause ? cause : "");
@@ -120,7 +120,7 @@ test_create(void)
 	set_identity();
 	dir = xasprintf("%s/created2", tmp);
 	mkdir(dir, 0777);
-	ok(repo_create(dir, create_files, nitems(create_files), "second",
+	ok(repo_create(dir, create_files, nitems(create_files), "second", 1764547200,
 	    &cause) == 0, "repo_create into an empty directory");
 	s = capture("git -C %s log -1 --format='%%an <%%ae>'", dir);
 	is_str(s, "Test User <test@example.com>", "configured identity");
