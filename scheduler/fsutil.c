@@ -1,9 +1,10 @@
-/* fsutil: removing and creating directory trees */
+/* fsutil: removing and creating directory trees, durable file writes */
 #include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -142,4 +143,76 @@ mkdir_p(const char *path, mode_t mode)
 	free(copy);
 	errno = saved;
 	return r;
+}
+
+int
+fs_sync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char	*dir;
+	int	 fd, rc, saved;
+
+	if (slash == NULL)
+		dir = xstrdup(".");
+	else if (slash == path)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(path, slash - path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd == -1)
+		return -1;
+	rc = fsync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char	*tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	int	 fd, saved;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    mode);
+	if (fd == -1) {
+		free(tmp);
+		return -1;
+	}
+	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
+	    fsync(fd) != 0) {
+		saved = errno;
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		saved = errno;
+		goto fail;
+	}
+	free(tmp);
+	return fs_sync_parent(path);
+fail:
+	unlink(tmp);
+	free(tmp);
+	errno = saved;
+	return -1;
 }

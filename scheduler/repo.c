@@ -631,6 +631,29 @@ repo_tree_resolve(struct repo_tree *rt, const char *path, unsigned *mode)
 	return (enum repo_path)s->result;
 }
 
+/* A path inside the repository's git directory (allocated). */
+char *
+repo_git_path(struct repo *r, const char *name)
+{
+	const char *dir = git_repository_path(r->git);
+
+	return xasprintf("%s%s%s", dir, str_endswith(dir, "/") ? "" : "/", name);
+}
+
+char *
+repo_symbolic_target(struct repo *r, const char *ref)
+{
+	git_reference *ref_;
+	char	*target = NULL;
+
+	if (git_reference_lookup(&ref_, r->git, ref) != 0)
+		return NULL;
+	if (git_reference_type(ref_) == GIT_REFERENCE_SYMBOLIC)
+		target = xstrdup(git_reference_symbolic_target(ref_));
+	git_reference_free(ref_);
+	return target;
+}
+
 /* The plans branch. */
 
 static char *
@@ -2027,26 +2050,49 @@ repo_ref_set(struct repo *r, const char *ref, const char *oid,
 	return ref_cas(r->git, ref, oid, expect, cause);
 }
 
-/* Origin's plans branch: offpeak.branch, else the one its HEAD names. */
+/*
+ * Origin's plans branch: offpeak.branch, else the one its HEAD names, else
+ * (a bare repository made with plain "git init --bare" names a branch
+ * nobody pushed) the local HEAD's branch when origin has it.
+ */
 static char *
 fetch_plans_branch(struct repo *r, git_remote *remote, const char *url,
     char **cause)
 {
 	git_buf	 buf = GIT_BUF_INIT;
-	char	*ref;
+	git_reference *head = NULL;
+	const char *local = NULL;
+	char	*ref = NULL;
 	int	 found;
 
 	ref = branch_from_config(r, &found, cause);
 	if (found)
 		return ref;
-	if (git_remote_default_branch(&buf, remote) != 0) {
-		set_cause(cause, xasprintf("cannot tell the plans branch of "
-		    "'%s' (its HEAD names no branch yet); push the plans or set "
-		    "offpeak.branch", url));
-		return NULL;
+	if (git_remote_default_branch(&buf, remote) == 0) {
+		ref = xstrdup(buf.ptr);
+		git_buf_dispose(&buf);
+		if (remote_find(remote, ref) != NULL)
+			return ref;
+		free(ref);
+		ref = NULL;
 	}
-	ref = xstrdup(buf.ptr);
-	git_buf_dispose(&buf);
+	if (git_reference_lookup(&head, r->git, "HEAD") == 0 &&
+	    git_reference_type(head) == GIT_REFERENCE_SYMBOLIC)
+		local = git_reference_symbolic_target(head);
+	if (local != NULL && strncmp(local, "refs/heads/", 11) == 0 &&
+	    remote_find(remote, local) != NULL)
+		ref = xstrdup(local);
+	else if (local != NULL && strncmp(local, "refs/heads/", 11) == 0)
+		set_cause(cause, xasprintf("cannot tell the plans branch of "
+		    "'%s': its HEAD names no branch it has, and it has no "
+		    "branch '%s' (the one checked out here); push the plans, "
+		    "or name the branch with git config offpeak.branch", url,
+		    local + 11));
+	else
+		set_cause(cause, xasprintf("cannot tell the plans branch of "
+		    "'%s': its HEAD names no branch it has; push the plans, "
+		    "or name the branch with git config offpeak.branch", url));
+	git_reference_free(head);
 	return ref;
 }
 
@@ -2082,6 +2128,33 @@ fetch_specs(struct repo *r, git_remote *remote, const char *url,
 	return rc;
 }
 
+/*
+ * Why origin's URL cannot be a repository, for a local path (file://, or
+ * no scheme and not ssh's host:path form) that is missing or no directory;
+ * NULL when it may be one (libgit2 then tells the rest).
+ */
+static char *
+local_url_problem(const char *url)
+{
+	const char *path = url, *colon, *slash;
+	struct stat sb;
+
+	if (strncmp(url, "file://", 7) == 0)
+		path = url + 7;
+	else if (strstr(url, "://") != NULL)
+		return NULL;
+	else if ((colon = strchr(url, ':')) != NULL &&
+	    ((slash = strchr(url, '/')) == NULL || slash > colon))
+		return NULL;	/* [user@]host:path, ssh */
+	if (stat(path, &sb) != 0)
+		return xasprintf("origin '%s' is a local path that does not "
+		    "exist: %s", url, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return xasprintf("origin '%s' is a local path that is not a "
+		    "directory", url);
+	return NULL;
+}
+
 int
 repo_fetch(struct repo *r, char **plans, const char *state, char **cause)
 {
@@ -2099,6 +2172,11 @@ repo_fetch(struct repo *r, char **plans, const char *state, char **cause)
 		return -1;
 	git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
 	net_init(&n, &opts.callbacks, &opts.proxy_opts, remote);
+	if ((branch = local_url_problem(n.url)) != NULL) {
+		set_cause(cause, branch);
+		branch = NULL;
+		goto out;
+	}
 	opts.update_fetchhead = 0;
 	opts.prune = GIT_FETCH_NO_PRUNE;
 	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
@@ -2286,6 +2364,11 @@ repo_push(struct repo *r, const char *ref, const char *expect, char **cause)
 	if (remote_lookup(r, &remote, cause) != 0)
 		return -1;
 	git_oid_fromstr(&id, oid);
+	if ((path = local_url_problem(remote_push_url(remote))) != NULL) {
+		set_cause(cause, path);
+		git_remote_free(remote);
+		return -1;
+	}
 	if ((path = local_remote_path(remote_push_url(remote))) != NULL)
 		rc = push_local(r, path, remote_push_url(remote), ref, &id,
 		    expect, cause);

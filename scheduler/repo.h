@@ -91,6 +91,12 @@ int	 repo_create(const char *dir, const struct repo_file *, size_t,
 int	 repo_config_set(struct repo *, const char *key, const char *value,
 	     char **cause);
 
+/* A path inside the repository's git directory ("<gitdir>/name"). */
+char	*repo_git_path(struct repo *, const char *name);
+
+/* The ref a symbolic ref names ("refs/remotes/origin/HEAD"), or NULL. */
+char	*repo_symbolic_target(struct repo *, const char *ref);
+
 /* A git config value (e.g. "user.email"), or NULL when unset. */
 char	*repo_config_get(struct repo *, const char *key);
 

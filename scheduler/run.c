@@ -1199,7 +1199,7 @@ run_change(struct session *s, const char *id, const struct run_opts *o,
 	r.p = session_plan(s, id);
 	if ((r.ps = state_find(&s->st, id)) == NULL || (r.p == NULL &&
 	    !o->resume)) {
-		*cause = xasprintf("no plan has the id '%s'", id);
+		*cause = session_no_plan(s, id);
 		run_release(&r);
 		return EXIT_INVALID;
 	}

@@ -3,10 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datetime.h"
+#include "fsutil.h"
 #include "plan.h"
 #include "repo.h"
 #include "session.h"
 #include "util.h"
+
+/* Where a clone keeps when it last fetched, and origin's plans branch. */
+#define FETCH_NOTE "offpeak-fetch"
 
 /* Give plans that offpeak has not seen yet their first-commit time. */
 static int
@@ -72,11 +77,137 @@ out:
 	return rc == 0 ? 0 : -1;
 }
 
+/* Remember a good fetch: its time (the command's clock) and the plans ref. */
+static void
+note_fetch(struct repo *repo, int64_t now, const char *plans)
+{
+	char	*path = repo_git_path(repo, FETCH_NOTE);
+	char	*text = xasprintf("at %lld\nplans %s\n", (long long)now, plans);
+
+	(void)fs_write_atomic(path, text, strlen(text), 0644);	/* a hint only */
+	free(text);
+	free(path);
+}
+
+/*
+ * The last good fetch: *plans the remote-tracking ref of origin's plans
+ * branch (allocated; from the note, else origin's HEAD as a clone left
+ * it), *at its time or -1 when unknown. Returns 0, or -1 when the clone
+ * holds no copy of origin's plans at all.
+ */
+static int
+last_fetch(struct repo *repo, char **plans, int64_t *at)
+{
+	char	*path = repo_git_path(repo, FETCH_NOTE), ref[1024], *b, *full;
+	char	 oid[41], *cause = NULL;
+	long long t;
+	FILE	*f;
+
+	*plans = NULL;
+	*at = -1;
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fscanf(f, "at %lld plans %1023s", &t, ref) == 2) {
+			*plans = xstrdup(ref);
+			*at = t;
+		}
+		fclose(f);
+	}
+	free(path);
+	if (*plans == NULL && (b = repo_config_get(repo,
+	    "offpeak.branch")) != NULL) {
+		full = strncmp(b, "refs/heads/", 11) == 0 ? xstrdup(b) :
+		    xasprintf("refs/heads/%s", b);
+		*plans = repo_tracking_ref(full);
+		free(full);
+		free(b);
+	}
+	if (*plans == NULL)
+		*plans = repo_symbolic_target(repo, "refs/remotes/" REPO_REMOTE
+		    "/HEAD");
+	if (*plans != NULL && repo_ref_commit(repo, *plans, oid, &cause) == 0)
+		return 0;
+	free(cause);
+	free(*plans);
+	*plans = NULL;
+	return -1;
+}
+
+static char *
+fetched_when(int64_t at, int64_t now)
+{
+	char	*t, *age, *s;
+
+	if (at < 0)
+		return xstrdup("at an unknown time");
+	t = dt_format_utc(at);
+	if (now >= at) {
+		age = dur_human(now - at);
+		s = xasprintf("%s ago (%s)", age, t);
+		free(age);
+	} else
+		s = xasprintf("at %s", t);
+	free(t);
+	return s;
+}
+
+int
+session_sync(struct repo *repo, int64_t now, int flags, char **plans,
+    char *origin_state, char **warning, char **cause)
+{
+	char	*url, *why = NULL, *when;
+	int64_t	 at;
+
+	*plans = NULL;
+	*warning = NULL;
+	origin_state[0] = '\0';
+	if ((url = repo_remote_url(repo)) == NULL)
+		return 0;
+	if (flags & SESSION_OFFLINE) {
+		if (last_fetch(repo, plans, &at) != 0)
+			*plans = NULL;	/* nothing fetched yet: HEAD */
+		free(url);
+		return 0;
+	}
+	if (session_fetch(repo, plans, origin_state, &why) == 0) {
+		note_fetch(repo, now, *plans);
+		free(url);
+		return 0;
+	}
+	if (!(flags & SESSION_READONLY) || last_fetch(repo, plans, &at) != 0) {
+		*cause = why;
+		free(url);
+		return -1;
+	}
+	when = fetched_when(at, now);
+	*warning = xasprintf("%s; answering from the copy of '%s' fetched %s",
+	    why, url, when);
+	free(when);
+	free(why);
+	free(url);
+	return 0;
+}
+
+char *
+session_no_plan(const struct session *s, const char *id)
+{
+	if (s->origin == NULL || s->plans_ref == NULL)
+		return xasprintf("no plan has the id '%s'", id);
+	if (s->offline || s->stale)
+		return xasprintf("no plan has the id '%s' in the local copy of "
+		    "origin's plans branch (%s, fetched %s); a command without "
+		    "--offline fetches it from '%s'", id, s->plans_ref,
+		    s->fetched, s->origin);
+	return xasprintf("no plan has the id '%s' on origin's plans branch "
+	    "(%s)", id, s->plans_ref + (strncmp(s->plans_ref,
+	    "refs/remotes/", 13) == 0 ? 13 : 0));
+}
+
 int
 session_open(struct session *s, const char *repo_path, int64_t now,
     int flags, char **cause)
 {
 	char	*plans = NULL;
+	int64_t	 at;
 
 	memset(s, 0, sizeof *s);
 	state_init(&s->st);
@@ -86,11 +217,18 @@ session_open(struct session *s, const char *repo_path, int64_t now,
 	if ((s->repo = repo_open(repo_path, 0, cause)) == NULL)
 		return EXIT_ENV;
 	s->origin = repo_remote_url(s->repo);
-	if (s->origin != NULL && !s->offline &&
-	    session_fetch(s->repo, &plans, s->origin_state, cause) != 0)
+	if (s->origin != NULL && session_sync(s->repo, now, flags, &plans,
+	    s->origin_state, &s->warning, cause) != 0)
 		return EXIT_ENV;
+	s->stale = s->warning != NULL;
+	if (s->origin != NULL && (s->offline || s->stale)) {
+		free(plans);
+		if (last_fetch(s->repo, &plans, &at) != 0)
+			plans = NULL;
+		s->fetched = fetched_when(at, now);
+	}
+	s->plans_ref = plans;
 	s->tree = repo_tree_at(s->repo, plans != NULL ? plans : "HEAD", cause);
-	free(plans);
 	if (s->tree == NULL ||
 	    check_tree(s->repo, s->tree, &s->chk, cause) != 0)
 		return EXIT_ENV;
@@ -111,6 +249,9 @@ session_close(struct session *s)
 	repo_tree_free(s->tree);
 	repo_free(s->repo);
 	free(s->origin);
+	free(s->plans_ref);
+	free(s->warning);
+	free(s->fetched);
 	memset(s, 0, sizeof *s);
 }
 
@@ -192,6 +333,11 @@ session_commit(struct session *s, const struct store_file *extra, size_t n,
 		*cause = xasprintf("--offline: the state is shared through "
 		    "'%s' and only changes there; nothing was written",
 		    s->origin);
+		return EXIT_ENV;
+	}
+	if (shared && s->stale && (s->st.log.len != 0 || n != 0)) {
+		*cause = xasprintf("origin '%s' cannot be reached and the state "
+		    "only changes there; nothing was written", s->origin);
 		return EXIT_ENV;
 	}
 	memcpy(base, s->st.commit, sizeof base);

@@ -21,21 +21,28 @@ struct session {
 	int	 offline;		/* SESSION_OFFLINE: no network */
 	char	*origin;		/* origin's URL, or NULL: not shared */
 	char	 origin_state[41];	/* origin's state commit, "" if none */
+	char	*plans_ref;		/* the ref the plans came from; NULL HEAD */
+	int	 stale;			/* origin unreachable: last fetched copy */
+	char	*warning;		/* why it is stale, for the user; or NULL */
+	char	*fetched;		/* offline or stale: "2 h ago (...)" */
 };
 
 /* Flags of session_open (SESSION_SIMULATED is 1, as the old int was). */
 #define SESSION_SIMULATED 0x1	/* the clock is simulated (--now) */
 #define SESSION_OFFLINE	0x2	/* do not fetch or push origin */
+#define SESSION_READONLY 0x4	/* the command only reads: an unreachable
+				   origin is a warning, the last fetched
+				   copies answer */
 
 /*
  * Open the repository, read and check the plans and load the state
- * branch. Without origin, the plans are those at HEAD. With origin (and
- * without SESSION_OFFLINE), the plans branch and the state branch are
- * fetched first, the plans are read from origin's branch and the local
- * state branch is set to origin's (a local one origin never had is kept,
- * and published by the next commit). Returns an exit code: EXIT_DONE,
- * EXIT_INVALID when the plans do not pass check (the problems are in
- * s->chk.diags), EXIT_ENV with *cause.
+ * branch. Without origin, the plans are those at HEAD. With origin, see
+ * session_sync; the plans are read from origin's branch (its copy from the
+ * last fetch with SESSION_OFFLINE, or HEAD when there is none). Returns an
+ * exit code: EXIT_DONE (s->warning set when origin could not be reached and
+ * SESSION_READONLY let the last fetched copy answer), EXIT_INVALID when the
+ * plans do not pass check (the problems are in s->chk.diags), EXIT_ENV with
+ * *cause.
  */
 int	 session_open(struct session *, const char *repo_path, int64_t now,
 	     int flags, char **cause);
@@ -48,6 +55,19 @@ void	 session_close(struct session *);
  */
 int	 session_fetch(struct repo *, char **plans, char *origin_state,
 	     char **cause);
+/*
+ * What a command reads from a shared repository. Without origin: *plans
+ * NULL (HEAD). With SESSION_OFFLINE: *plans the copy of origin's plans
+ * branch from the last fetch (NULL, HEAD, when there is none). Else fetch
+ * (see session_fetch), remembering when; when that fails and flags has
+ * SESSION_READONLY and the clone holds a fetched copy, *plans is that copy
+ * and *warning (allocated) names origin, the reason and the copy's age.
+ * Returns 0, or -1 with *cause.
+ */
+int	 session_sync(struct repo *, int64_t now, int flags, char **plans,
+	     char *origin_state, char **warning, char **cause);
+/* "no plan has the id ..." saying where the plans were looked for. */
+char	*session_no_plan(const struct session *, const char *id);
 /* Bring the state up to date with the plans (no write). */
 void	 session_reconcile(struct session *);
 /* The plan of that id at HEAD, or NULL. */

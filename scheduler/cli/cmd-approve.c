@@ -103,7 +103,7 @@ cmd_approve_exec(struct ctx *ctx, int argc, char **argv)
 	rc = EXIT_INVALID;
 	who = repo_config_get(s.repo, "user.email");
 	if (session_plan(&s, argv[optind]) == NULL)
-		cmd_error("no plan has the id '%s'", argv[optind]);
+		cmd_no_plan(&s, argv[optind]);
 	else if (who == NULL)
 		cmd_error("no git identity: set user.email (git config user.email "
 		    "you@example.com)");

@@ -65,9 +65,9 @@ cmd_assess_exec(struct ctx *ctx, int argc, char **argv)
 		return rc;
 	for (i = optind; i < (size_t)argc; i++) {
 		if (session_plan(&s, argv[i]) == NULL) {
-			cmd_error("no plan has the id '%s'", argv[i]);
+			rc = cmd_no_plan(&s, argv[i]);
 			session_close(&s);
-			return EXIT_INVALID;
+			return rc;
 		}
 	}
 	session_reconcile(&s);

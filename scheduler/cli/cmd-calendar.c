@@ -104,7 +104,7 @@ calendar_write(const struct ctx *ctx, const char *dir)
 	struct policy *pol = NULL;
 	struct state st;
 	struct notice_set set;
-	char	*cause = NULL, *url = NULL, *plans = NULL, origin_state[41];
+	char	*cause = NULL, *warning = NULL, *plans = NULL, origin_state[41];
 	size_t	 changed;
 	int	 rc;
 
@@ -112,27 +112,32 @@ calendar_write(const struct ctx *ctx, const char *dir)
 	memset(&set, 0, sizeof set);
 	if ((repo = repo_open(ctx->repo_path, 0, &cause)) == NULL)
 		rc = EXIT_ENV;
-	else if (!ctx->offline && (url = repo_remote_url(repo)) != NULL &&
-	    session_fetch(repo, &plans, origin_state, &cause) != 0)
+	else if (session_sync(repo, ctx->now, SESSION_READONLY |
+	    (ctx->offline ? SESSION_OFFLINE : 0), &plans, origin_state,
+	    &warning, &cause) != 0)
 		rc = EXIT_ENV;
-	else if ((rc = read_policy(repo, plans != NULL ? plans : "HEAD",
-	    &pol)) != EXIT_DONE)
-		;
-	else if (store_load(repo, &st, &cause) != 0)
-		rc = EXIT_ENV;
-	else if (notice_render(pol, &st, ctx->now, &set, &cause) != 0)
-		rc = EXIT_INVALID;
-	else if (notice_write(&set, dir, &changed, &cause) != 0)
-		rc = EXIT_ENV;
-	else
-		print_result(ctx, &set, dir, changed);
+	else {
+		if (warning != NULL)
+			cmd_error("warning: %s", warning);
+		if ((rc = read_policy(repo, plans != NULL ? plans : "HEAD",
+		    &pol)) != EXIT_DONE)
+			;
+		else if (store_load(repo, &st, &cause) != 0)
+			rc = EXIT_ENV;
+		else if (notice_render(pol, &st, ctx->now, &set, &cause) != 0)
+			rc = EXIT_INVALID;
+		else if (notice_write(&set, dir, &changed, &cause) != 0)
+			rc = EXIT_ENV;
+		else
+			print_result(ctx, &set, dir, changed);
+	}
 	if (cause != NULL)
 		cmd_error("calendar: %s", cause);
 	free(cause);
+	free(warning);
 	notice_set_release(&set);
 	state_release(&st);
 	policy_free(pol);
-	free(url);
 	free(plans);
 	repo_free(repo);
 	return rc;

@@ -77,7 +77,7 @@ cmd_cancel_exec(struct ctx *ctx, int argc, char **argv)
 	session_reconcile(&s);
 	rc = EXIT_INVALID;
 	if ((ps = state_find(&s.st, argv[optind])) == NULL)
-		cmd_error("no plan has the id '%s'", argv[optind]);
+		cmd_no_plan(&s, argv[optind]);
 	else if (ps->status == ST_COMPLETED || ps->status == ST_CANCELLED)
 		cmd_error("plan '%s' is already %s", ps->id,
 		    status_names[ps->status]);

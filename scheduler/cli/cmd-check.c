@@ -74,38 +74,110 @@ check_rev(const struct ctx *ctx, struct repo *repo, const char *rev,
 	return rc;
 }
 
+/* One "<old> <new> <ref>" line of a push. */
+struct update {
+	char	 old[64], new[64], ref[900];
+};
+
+static int
+read_updates(struct update **v, size_t *n)
+{
+	char	 line[1024];
+	struct update u;
+	int	 rc = EXIT_DONE;
+
+	*v = NULL;
+	*n = 0;
+	while (fgets(line, sizeof line, stdin) != NULL) {
+		if (sscanf(line, "%63s %63s %899s", u.old, u.new, u.ref) != 3) {
+			cmd_error("pre-receive: unexpected input line");
+			rc = EXIT_USAGE;
+			continue;
+		}
+		*v = xreallocarray(*v, *n + 1, sizeof **v);
+		(*v)[(*n)++] = u;
+	}
+	return rc;
+}
+
+/* Does the tree of commit new have offpeak.json at its root? */
+static int
+has_policy(struct repo *repo, const char *new)
+{
+	struct repo_tree *tree;
+	char	*cause = NULL, *data = NULL;
+	size_t	 len;
+	int	 r;
+
+	if ((tree = repo_tree_at(repo, new, &cause)) == NULL) {
+		free(cause);
+		return 1;	/* let check_rev say what is wrong */
+	}
+	r = repo_tree_read(tree, "offpeak.json", 1, &data, &len, NULL, &cause);
+	free(data);
+	free(cause);
+	repo_tree_free(tree);
+	return r != 1;
+}
+
 /*
- * As a pre-receive hook: every "<old> <new> <ref>" line that updates the
- * plans branch must pass; pushes elsewhere are not checked here.
+ * Which pushed refs to check. The plans branch is offpeak.branch, else the
+ * branch HEAD names when it exists or this push creates it. When HEAD
+ * names a branch that exists nowhere (a bare repository made with plain
+ * "git init --bare" names master), the hook cannot tell the plans branch,
+ * so it checks every pushed branch whose tip has offpeak.json at its root:
+ * a validation hook never lets through what it did not look at.
  */
+static int
+plans_ref(struct repo *repo, const char *branch, int guess,
+    const struct update *u)
+{
+	if (!guess)
+		return strcmp(u->ref, branch) == 0;
+	return strncmp(u->ref, "refs/heads/", 11) == 0 &&
+	    strcmp(u->new, ZERO_OID) != 0 && has_policy(repo, u->new);
+}
+
 static int
 pre_receive(const struct ctx *ctx, struct repo *repo)
 {
-	char	 line[1024], old[64], new[64], ref[900], *branch, *cause;
-	int	 rc = EXIT_DONE, r;
+	struct update *v;
+	char	*branch, *cause = NULL, *configured, oid[41];
+	size_t	 n, i;
+	int	 rc, r, guess = 0;
 
 	if ((branch = repo_plans_branch(repo, &cause)) == NULL) {
 		cmd_error("%s", cause);
 		free(cause);
 		return EXIT_ENV;
 	}
-	while (fgets(line, sizeof line, stdin) != NULL) {
-		if (sscanf(line, "%63s %63s %899s", old, new, ref) != 3) {
-			cmd_error("pre-receive: unexpected input line");
-			rc = EXIT_USAGE;
+	rc = read_updates(&v, &n);
+	configured = repo_config_get(repo, "offpeak.branch");
+	if (configured == NULL && repo_ref_commit(repo, branch, oid, &cause) == 1) {
+		for (i = 0; i < n && strcmp(v[i].ref, branch) != 0; i++)
+			;
+		if ((guess = i == n))
+			cmd_error("pre-receive: HEAD names %s, which does not "
+			    "exist: checking every pushed branch with "
+			    "offpeak.json (name the plans branch with git -C "
+			    "<server repository> config offpeak.branch main)",
+			    branch);
+	}
+	free(configured);
+	free(cause);
+	for (i = 0; i < n; i++) {
+		if (!plans_ref(repo, branch, guess, &v[i]))
 			continue;
-		}
-		if (strcmp(ref, branch) != 0)
-			continue;
-		if (strcmp(new, ZERO_OID) == 0) {
+		if (strcmp(v[i].new, ZERO_OID) == 0) {
 			cmd_error("pre-receive: refusing to delete the plans "
-			    "branch %s", ref);
+			    "branch %s", v[i].ref);
 			rc = EXIT_INVALID;
 			continue;
 		}
-		if ((r = check_rev(ctx, repo, new, 1)) != EXIT_DONE)
+		if ((r = check_rev(ctx, repo, v[i].new, 1)) != EXIT_DONE)
 			rc = r;
 	}
+	free(v);
 	free(branch);
 	return rc;
 }
@@ -155,7 +227,9 @@ const struct cmd_entry cmd_check_entry = {
 	    "  --ref REF       check this branch, tag or commit\n"
 	    "  --pre-receive   run as a git pre-receive hook: read \"<old> <new> <ref>\"\n"
 	    "                  lines on stdin and check each new tip of the plans branch\n"
-	    "                  (git config offpeak.branch, else HEAD's branch)\n"
+	    "                  (git config offpeak.branch, else HEAD's branch); when HEAD\n"
+	    "                  names a branch that does not exist, every pushed branch\n"
+	    "                  with offpeak.json at its root\n"
 	    "  --json          (global) print the problems as a JSON list on stdout\n\n"
 	    "Exit status: 0 no problems, 1 problems found, 2 usage, 5 repository error.\n",
 	.exec = cmd_check_exec

@@ -8,6 +8,7 @@
 #include "cli/cmd.h"
 #include "datetime.h"
 #include "repo.h"
+#include "session.h"
 #include "state.h"
 #include "util.h"
 
@@ -369,7 +370,8 @@ static int
 cmd_log_exec(struct ctx *ctx, int argc, char **argv)
 {
 	struct history h;
-	char	*cause = NULL, *path, *state_path;
+	char	*cause = NULL, *path, *state_path, *plans = NULL, *warning = NULL;
+	char	 origin_state[41];
 	size_t	 i;
 	int	 c, rc = EXIT_DONE;
 
@@ -391,9 +393,21 @@ cmd_log_exec(struct ctx *ctx, int argc, char **argv)
 		free(cause);
 		return EXIT_ENV;
 	}
+	if (session_sync(h.repo, ctx->now, SESSION_READONLY |
+	    (ctx->offline ? SESSION_OFFLINE : 0), &plans, origin_state,
+	    &warning, &cause) != 0) {
+		cmd_error("%s", cause);
+		free(cause);
+		repo_free(h.repo);
+		return EXIT_ENV;
+	}
+	if (warning != NULL)
+		cmd_error("warning: %s", warning);
+	free(warning);
 	path = xasprintf("plans/%s.json", h.id);
 	state_path = xasprintf("state/%s.json", h.id);
-	if (repo_walk(h.repo, "HEAD", path, on_plan_commit, &h, &cause) < 0 ||
+	if (repo_walk(h.repo, plans != NULL ? plans : "HEAD", path,
+	    on_plan_commit, &h, &cause) < 0 ||
 	    (index_plan_commits(&h), 0) ||
 	    repo_walk(h.repo, STATE_BRANCH, state_path, on_state_commit, &h,
 	    &cause) < 0) {
@@ -420,6 +434,7 @@ cmd_log_exec(struct ctx *ctx, int argc, char **argv)
 	free(h.newer_author);
 	free(path);
 	free(state_path);
+	free(plans);
 	repo_free(h.repo);
 	return rc;
 }

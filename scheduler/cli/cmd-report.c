@@ -213,7 +213,7 @@ cmd_report_exec(struct ctx *ctx, int argc, char **argv)
 	if (optind != argc || (strcmp(format, "text") != 0 &&
 	    strcmp(format, "json") != 0 && strcmp(format, "csv") != 0))
 		return cmd_usage(&cmd_report_entry);
-	if ((rc = cmd_session_open(&s, ctx, "report")) != EXIT_DONE)
+	if ((rc = cmd_session_read(&s, ctx, "report")) != EXIT_DONE)
 		return rc;
 	if (report_build(s.repo, &s.st, from, to, &rep, &cause) != 0) {
 		cmd_error("%s", cause);

@@ -172,14 +172,14 @@ cmd_status_exec(struct ctx *ctx, int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return cmd_usage(&cmd_status_entry);
-	if ((rc = cmd_session_open(&s, ctx, "status")) != EXIT_DONE)
+	if ((rc = cmd_session_read(&s, ctx, "status")) != EXIT_DONE)
 		return rc;
 	session_reconcile(&s);
 	if (optind < argc) {
 		if ((ps = state_find(&s.st, argv[optind])) == NULL) {
-			cmd_error("no plan has the id '%s'", argv[optind]);
+			rc = cmd_no_plan(&s, argv[optind]);
 			session_close(&s);
-			return EXIT_INVALID;
+			return rc;
 		}
 		if (ctx->json) {
 			out = state_json(&s, ps);

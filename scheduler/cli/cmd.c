@@ -104,16 +104,19 @@ cmd_getopt(const struct cmd_entry *e, int argc, char **argv,
 	return c;
 }
 
-int
-cmd_session_open(struct session *s, const struct ctx *ctx, const char *command)
+static int
+session_open_flags(struct session *s, const struct ctx *ctx,
+    const char *command, int flags)
 {
 	char	*cause = NULL, *line;
 	size_t	 i;
 	int	 rc;
 
-	rc = session_open(s, ctx->repo_path, ctx->now,
+	rc = session_open(s, ctx->repo_path, ctx->now, flags |
 	    (ctx->simulated ? SESSION_SIMULATED : 0) |
 	    (ctx->offline ? SESSION_OFFLINE : 0), &cause);
+	if (s->warning != NULL)
+		cmd_error("warning: %s", s->warning);
 	s->st.command = command;
 	if (rc == EXIT_INVALID) {
 		for (i = 0; i < s->chk.diags.n; i++) {
@@ -129,6 +132,28 @@ cmd_session_open(struct session *s, const struct ctx *ctx, const char *command)
 	if (rc != EXIT_DONE)
 		session_close(s);
 	return rc;
+}
+
+int
+cmd_session_open(struct session *s, const struct ctx *ctx, const char *command)
+{
+	return session_open_flags(s, ctx, command, 0);
+}
+
+int
+cmd_session_read(struct session *s, const struct ctx *ctx, const char *command)
+{
+	return session_open_flags(s, ctx, command, SESSION_READONLY);
+}
+
+int
+cmd_no_plan(const struct session *s, const char *id)
+{
+	char	*msg = session_no_plan(s, id);
+
+	cmd_error("%s", msg);
+	free(msg);
+	return EXIT_INVALID;
 }
 
 int

@@ -47,6 +47,13 @@ struct session;
  * exit code, or EXIT_DONE.
  */
 int	 cmd_session_open(struct session *, const struct ctx *, const char *);
+/*
+ * The same for a command that only reads: when origin cannot be reached,
+ * one warning, and the last fetched copy answers.
+ */
+int	 cmd_session_read(struct session *, const struct ctx *, const char *);
+/* Print that no plan has the id (and where it was looked for); EXIT_INVALID. */
+int	 cmd_no_plan(const struct session *, const char *id);
 /* Commit the session's state; print what went wrong; exit code. */
 struct store_file;
 int	 cmd_session_commit(struct session *, const struct store_file *, size_t);

@@ -155,4 +155,65 @@ else
 	fail "without offpeak the hook refuses the push (exit $rc)"; diag "$err"
 fi
 
+# --- a server made the ordinary way: plain "git init --bare" names master
+plain=$TMP/plain.git
+GIT_CONFIG_GLOBAL=/dev/null git init -q --bare "$plain" 2>/dev/null
+[ "$(git -C "$plain" symbolic-ref HEAD)" = refs/heads/master ] && pass "plain git init --bare: HEAD names master" ||
+    fail "HEAD of a plain bare repository: $(git -C "$plain" symbolic-ref HEAD)"
+cp "$SRCDIR/hooks/pre-receive" "$plain/hooks/pre-receive"
+chmod 755 "$plain/hooks/pre-receive"
+pw=$TMP/plain-work
+base_repo "$pw"
+git -C "$pw" remote add origin "$plain"
+python3 - "$pw/plans/web-upgrade.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+del p["backup"]
+json.dump(p, open(sys.argv[1], "w"), indent=2)
+PY
+commit_all "$pw" "a plan without a backup"
+set +e
+git -C "$pw" push origin main >"$TMP/push.out" 2>&1
+rc=$?
+set -e
+err=$(cat "$TMP/push.out")
+if [ "$rc" -ne 0 ] && [ -z "$(git -C "$plain" for-each-ref refs/heads/main)" ] &&
+    printf '%s\n' "$err" | grep -q 'remote: offpeak: plans/web-upgrade\.json:.*backup'; then
+	pass "HEAD names a branch that does not exist: a plan without a backup pushed to main is refused"
+else
+	fail "a plan without a backup reached main of a plain bare server (exit $rc)"; diag "$err"
+fi
+printf '%s\n' "$err" | grep -q "remote: offpeak: pre-receive: HEAD names refs/heads/master, which does not exist: checking every pushed branch with offpeak.json (name the plans branch with git -C <server repository> config offpeak.branch main)" &&
+    pass "... and the hook says why it checked main, and how to name the plans branch" || { fail "no word on the rule"; diag "$err"; }
+git -C "$pw" reset -q --hard HEAD~1
+set +e
+git -C "$pw" push origin main >"$TMP/push.out" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 0 ] && pass "the valid plans are accepted on main" || { fail "valid push refused (exit $rc)"; diag "$(cat "$TMP/push.out")"; }
+git -C "$pw" checkout -q --orphan notes
+git -C "$pw" rm -q -rf .
+echo notes >"$pw/README"
+commit_all "$pw" "notes"
+set +e
+git -C "$pw" push origin notes >"$TMP/push.out" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 0 ] && pass "a pushed branch without offpeak.json is not a plans branch" || { fail "notes refused (exit $rc)"; diag "$(cat "$TMP/push.out")"; }
+git -C "$pw" checkout -q main
+
+# offpeak itself on a clone of that server: the plans branch is the local one
+pc=$TMP/plain-clone
+git clone -q "$plain" "$pc" 2>/dev/null
+git -C "$pc" checkout -q main 2>/dev/null || git -C "$pc" checkout -q -b main origin/main
+run_offpeak -C "$pc" --now 2026-12-01T00:00:00Z status
+expect_rc "status on a clone of a plain bare server (HEAD names master) works" 0
+run_offpeak -C "$pc" --now 2026-12-01T00:00:00Z schedule
+expect_rc "... and schedule pushes the state there" 0
+[ -n "$(git -C "$plain" for-each-ref refs/heads/offpeak-state)" ] && pass "offpeak-state is on the server" || fail "no offpeak-state on the server"
+git -C "$pc" checkout -q -b local-only
+run_offpeak -C "$pc" --now 2026-12-01T00:00:00Z schedule
+expect_rc "checked out on a branch the server's HEAD does not name either: environment error" 5
+expect_err "... saying how to name the plans branch" "cannot tell the plans branch of '$plain': its HEAD names no branch it has, and it has no branch 'local-only' (the one checked out here)"
+
 done_testing

@@ -87,7 +87,7 @@ for path in sys.argv[1:]:
 ' "$F/all.ics" "$F/systems/db-1.ics" "$F/groups/web.ics"
 
 # every parser reads back the very text of the plan and the policy
-"$NODE" "$SRCDIR/tests/js/ics-events.mjs" "$F/all.ics" >"$TMP/js.json"
+"$NODE" "$ICS_JS" "$F/all.ics" >"$TMP/js.json"
 "$PY" "$SRCDIR/tests/py/ics_events.py" "$F/all.ics" >"$TMP/py.json"
 "$ICS_CHECK" "$F/all.ics" >"$TMP/lib.json"
 ok "ical.js, python3-icalendar and libical read back title, description and owner" "$PY" - "$TMP" "$SRCDIR/tests/py" <<'PY'

@@ -51,7 +51,7 @@ Etc/GMT+5 2026 2028
 UTC 2026 2028
 ZONES
 [ -z "$bad" ] && pass "a VTIMEZONE for each of 30 zones" || fail "vtz-dump failed for:$bad"; diag "$(cat "$TMP/vtz.err")"
-if "$PY" "$SRCDIR/tests/py/probecheck.py" --ics-check "$ICS_CHECK" --node "$NODE" "$TMP"/vtz/*.ics >"$TMP/probe.out" 2>&1; then
+if "$PY" "$SRCDIR/tests/py/probecheck.py" --ics-check "$ICS_CHECK" --node "$NODE" --ics-js "$ICS_JS" "$TMP"/vtz/*.ics >"$TMP/probe.out" 2>&1; then
 	pass "libical, ical.js, python3-icalendar and zoneinfo agree on every probe of every zone"
 else
 	fail "the parsers read a VTIMEZONE differently"

@@ -125,14 +125,20 @@ expect_out "low risk needs one approval" "1/1 approvals; now approved"
 [ "$(git -C "$TMP/bob" rev-parse refs/remotes/origin/main)" = "$(git -C "$BARE" rev-parse main)" ] &&
     pass "origin/main was fetched" || fail "origin/main not fetched"
 
-# a plan committed but not pushed is not shared; --offline reads the local HEAD
+# a plan committed but not pushed is not shared; --offline reads the copy of
+# origin's branch from the last fetch, not the unpushed commit either
 mkplan "$TMP/bob" local-only '["s3"]' degraded
 commit_all "$TMP/bob" "unpushed plan"
 op bob --json status
 printf '%s\n' "$out" | grep -q '"local-only"' && fail "an unpushed plan is visible" || pass "an unpushed plan is not scheduled from"
 run_offpeak -C "$TMP/bob" --now "$NOW" --offline --json status
 expect_rc "--offline status" 0
-expect_out "--offline reads the local HEAD" '"local-only"'
+if printf '%s\n' "$out" | grep -q '"local-only"'; then fail "--offline reads the unpushed plan"; else pass "--offline reads the last fetched copy of origin's branch, not the unpushed plan"; fi
+expect_out "... which has the pushed ones" '"small"'
+run_offpeak -C "$TMP/bob" --now "$NOW" --offline status local-only
+expect_rc "--offline status of the unpushed plan" 1
+expect_err "... says where it looked and how to bring it" "no plan has the id 'local-only' in the local copy of origin's plans branch (refs/remotes/origin/main, fetched "
+expect_err "... and how to bring it" "a command without --offline fetches it from '"
 
 # --- the scheduler clone places both; everybody sees it after fetching
 op sched schedule
@@ -239,7 +245,19 @@ grep -qF "cannot push to '$URL'" "$TMP/r2.err" && pass "the message names the UR
 # --- the daemon is down: online commands fail, --offline works
 git -C "$TMP/bob" rebase -q origin/main	# the checkout catches up, offline
 op bob status
-expect_rc "without origin a command exits 5" 5
+expect_rc "without origin a read-only command still answers" 0
+expect_err "with one warning naming the URL" "warning: cannot fetch from '$URL'"
+expect_err "... and the age of the copy it answers from" "; answering from the copy of '$URL' fetched "
+[ "$(printf '%s\n' "$err" | grep -c warning)" -eq 1 ] && pass "one warning" || { fail "warnings"; diag "$err"; }
+expect_out "... from the last fetched state" "scheduled"
+for c in "report" "log race" "calendar -o $TMP/cal-offline"; do
+	# shellcheck disable=SC2086
+	op bob $c
+	expect_rc "$c answers from the last fetch" 0
+	expect_err "... with the warning" "answering from the copy of '$URL' fetched "
+done
+op bob approve late
+expect_rc "a writing command still refuses without origin" 5
 expect_err "naming the URL" "cannot fetch from '$URL'"
 run_offpeak -C "$TMP/bob" --now "$NOW" --offline status race
 expect_rc "--offline status works without the daemon" 0
@@ -273,5 +291,27 @@ set +e; wait $racer; rc=$?; set -e
 [ "$rc" -eq 4 ] && pass "the file:// loser exits 4" || fail "exit $rc: $(cat "$TMP/r3.err")"
 [ "$(git -C "$F" rev-parse offpeak-state)" = "$fwon" ] && pass "the local remote is unchanged by the loser" || fail "local remote moved"
 [ -z "$(git -C "$F" rev-list --min-parents=2 offpeak-state)" ] && pass "still linear" || fail "merges"
+
+# --- a clone behind origin, --offline: the plan is not in its copy yet
+mkplan "$TMP/f2" newer '["s3"]' degraded
+commit_all "$TMP/f2" "plan newer"
+git -C "$TMP/f2" push -q origin main
+run_offpeak -C "$TMP/f1" --now "$NOW" --offline approve newer
+expect_rc "--offline approve of a plan the clone has not fetched" 1
+expect_err "... says it is not in the local copy of origin's branch, and that a fetch brings it" \
+    "no plan has the id 'newer' in the local copy of origin's plans branch (refs/remotes/origin/main, fetched "
+expect_err "... naming origin" "a command without --offline fetches it from 'file://$F'"
+
+# --- origin is a local path that no longer exists
+mv "$F" "$F.moved"
+run_offpeak -C "$TMP/f2" --now "$NOW" schedule
+expect_rc "origin's path is gone: a writing command exits 5" 5
+expect_err "... saying the path does not exist" "origin '$F' is a local path that does not exist: No such file or directory"
+run_offpeak -C "$TMP/f2" --now "$NOW" status
+expect_rc "... a reading command answers from the last fetch" 0
+expect_err "... with the same reason as a warning" "warning: origin '$F' is a local path that does not exist"
+run_offpeak -C "$TMP/f1" --now "$NOW" schedule
+expect_rc "the same over file://" 5
+expect_err "... says so too" "origin 'file://$F' is a local path that does not exist"
 
 done_testing

@@ -15,6 +15,18 @@ ICS_CHECK=${ICS_CHECK:-$TESTBIN/ics-check}
 VTZ_DUMP=${VTZ_DUMP:-$TESTBIN/vtz-dump}
 FEEDCHECK=$SRCDIR/tests/py/feedcheck.py
 
+# ical.js from tests/js/node_modules (./bootstrap puts it there), or from
+# OFFPEAK_NODE_MODULES for a source tree that has none (a release tarball
+# under make distcheck): the runner is copied beside a link to it.
+ICS_JS=$SRCDIR/tests/js/ics-events.mjs
+if ! [ -f "$SRCDIR/tests/js/node_modules/ical.js/package.json" ] &&
+    [ -f "${OFFPEAK_NODE_MODULES:-/nonexistent}/ical.js/package.json" ]; then
+	mkdir -p "$TMP/js"
+	cp "$ICS_JS" "$TMP/js/"
+	ln -s "$OFFPEAK_NODE_MODULES" "$TMP/js/node_modules"
+	ICS_JS=$TMP/js/ics-events.mjs
+fi
+
 # need_parsers: every parser is there, or skip (fail under CI).
 need_parsers() {
 	missing=
@@ -23,7 +35,7 @@ need_parsers() {
 	"$PY" -c 'import icalendar, zoneinfo' >/dev/null 2>&1 ||
 	    missing="$missing python3-icalendar"
 	if ! command -v "$NODE" >/dev/null 2>&1 ||
-	    ! [ -f "$SRCDIR/tests/js/node_modules/ical.js/package.json" ]; then
+	    ! [ -f "$(dirname "$ICS_JS")/node_modules/ical.js/package.json" ]; then
 		missing="$missing ical.js"
 	fi
 	[ -z "$missing" ] && return 0
@@ -40,7 +52,7 @@ feedcheck() {
 	fc_desc=$1 fc_repo=$2 fc_feeds=$3 fc_now=$4
 	shift 4
 	if "$PY" "$FEEDCHECK" --repo "$fc_repo" --feeds "$fc_feeds" --now "$fc_now" \
-	    --ics-check "$ICS_CHECK" --node "$NODE" "$@" >"$TMP/feedcheck.out" 2>&1; then
+	    --ics-check "$ICS_CHECK" --node "$NODE" --ics-js "$ICS_JS" "$@" >"$TMP/feedcheck.out" 2>&1; then
 		pass "$fc_desc"
 	else
 		fail "$fc_desc"

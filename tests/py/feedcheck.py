@@ -409,7 +409,7 @@ class Checker:
         paths = [os.path.join(self.a.feeds, f) for f in found]
         lo, hi = self.expand_range()
         libical = self.run_json([self.a.ics_check] + paths) or []
-        js = self.run_json([self.a.node, os.path.join(HERE, "..", "js", "ics-events.mjs"),
+        js = self.run_json([self.a.node, self.a.ics_js,
                             "--expand", lo, hi] + paths) or []
         py = ics_events.main_data(paths, (ics_events.instant(lo), ics_events.instant(hi)))
         results = {"libical": libical, "ical.js": js, "python": py}
@@ -458,6 +458,7 @@ def main():
     ap.add_argument("--now", required=True)
     ap.add_argument("--ics-check", required=True)
     ap.add_argument("--node", default="node")
+    ap.add_argument("--ics-js", default=os.path.join(HERE, "..", "js", "ics-events.mjs"))
     ap.add_argument("--expect", action="append", default=[])
     ap.add_argument("--absent", action="append", default=[])
     ap.add_argument("--summary")

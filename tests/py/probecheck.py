@@ -36,11 +36,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ics-check", required=True)
     ap.add_argument("--node", default="node")
+    ap.add_argument("--ics-js", default=os.path.join(HERE, "..", "js", "ics-events.mjs"))
     ap.add_argument("files", nargs="+")
     a = ap.parse_args()
     results = {
         "libical": run([a.ics_check] + a.files),
-        "ical.js": run([a.node, os.path.join(HERE, "..", "js", "ics-events.mjs")] + a.files),
+        "ical.js": run([a.node, a.ics_js] + a.files),
         "python": ics_events.main_data(a.files),
     }
     problems = 0
