@@ -9,12 +9,6 @@
 #include "util.h"
 #include "verify.h"
 
-struct latencies {
-	int64_t	*ms;
-	long	*max;
-	size_t	 n, alloc;
-};
-
 /*
  * What the record says went wrong (what made the run roll back, else why
  * it did not complete) and what was done about it.
@@ -109,36 +103,58 @@ fill_row(const struct record *r, const struct plan_state *ps,
 	problem_and_resolution(r, row);
 }
 
-static int
-load_row(struct repo *repo, const struct state *st, const char *id,
-    const char *name, struct report_row *row, struct latencies *lat,
-    int64_t from, int64_t to, char **cause)
+int
+report_add(struct report *rep, const char *text, size_t len,
+    const struct plan_state *ps, int64_t from, int64_t to, char **cause)
 {
 	struct record *r;
+	struct report_row *row;
+
+	if ((r = record_parse(text, len, cause)) == NULL)
+		return -1;
+	if (record_str(r, "plan") == NULL || record_str(r, "run") == NULL) {
+		*cause = xstrdup("a record names its plan and run");
+		record_free(r);
+		return -1;
+	}
+	if (record_time(r, "started_at") >= from &&
+	    record_time(r, "started_at") < to) {
+		if (rep->n == rep->alloc) {
+			rep->alloc = rep->alloc ? rep->alloc * 2 : 16;
+			rep->rows = xreallocarray(rep->rows, rep->alloc,
+			    sizeof *rep->rows);
+		}
+		row = &rep->rows[rep->n++];
+		memset(row, 0, sizeof *row);
+		fill_row(r, ps, row);
+		collect_latencies(r, &rep->lat);
+	}
+	record_free(r);
+	return 0;
+}
+
+static int
+load_row(struct repo *repo, const struct state *st, const char *id,
+    const char *name, struct report *rep, int64_t from, int64_t to,
+    char **cause)
+{
 	char	*path, *text, *why;
 	size_t	 len;
-	int	 rc, keep = 0;
+	int	 rc;
 
 	path = xasprintf("records/%s/%s", id, name);
 	rc = store_read(repo, st, path, &text, &len, cause);
-	free(path);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	if ((r = record_parse(text, len, &why)) == NULL) {
-		*cause = xasprintf("records/%s/%s: %s", id, name, why);
-		free(why);
+	if (rc == 0) {
+		if (report_add(rep, text, len, state_find(st, id), from, to,
+		    &why) != 0) {
+			*cause = xasprintf("%s: %s", path, why);
+			free(why);
+			rc = -1;
+		}
 		free(text);
-		return -1;
 	}
-	free(text);
-	if (record_time(r, "started_at") >= from &&
-	    record_time(r, "started_at") < to) {
-		fill_row(r, state_find(st, id), row);
-		collect_latencies(r, lat);
-		keep = 1;
-	}
-	record_free(r);
-	return keep;
+	free(path);
+	return rc < 0 ? -1 : 0;
 }
 
 static int
@@ -168,8 +184,9 @@ long_cmp(const void *a, const void *b)
 }
 
 static void
-figures(struct report *rep, struct latencies *l)
+figures(struct report *rep)
 {
+	struct latencies *l = &rep->lat;
 	int64_t	 dur = 0, planned = 0, over;
 	size_t	 i, finished = 0;
 
@@ -205,23 +222,32 @@ figures(struct report *rep, struct latencies *l)
 	rep->nlatency = l->n;
 	for (i = 0; i < l->n; i++)
 		rep->over_max += l->max[i] > 0 && l->ms[i] > l->max[i];
-	if (l->n > 0) {
+	if (l->n > 1) {
 		qsort(l->ms, l->n, sizeof *l->ms, i64_cmp);
 		qsort(l->max, l->n, sizeof *l->max, long_cmp);
+	}
+	if (l->n > 0) {
 		rep->p50_ms = l->ms[(l->n - 1) / 2];
 		rep->p95_ms = l->ms[(l->n * 95 + 99) / 100 - 1];
 		rep->max_ms_p50 = l->max[(l->n - 1) / 2];
 	}
 }
 
+void
+report_finish(struct report *rep)
+{
+	if (rep->n > 1)
+		qsort(rep->rows, rep->n, sizeof *rep->rows, row_cmp);
+	figures(rep);
+}
+
 int
 report_build(struct repo *repo, const struct state *st, int64_t from,
     int64_t to, struct report *rep, char **cause)
 {
-	struct latencies lat = { NULL, NULL, 0, 0 };
 	char	**ids = NULL, **runs, *dir;
-	size_t	 i, j, alloc = 0;
-	int	 rc = 0, kept;
+	size_t	 i, j;
+	int	 rc = 0;
 
 	memset(rep, 0, sizeof *rep);
 	if (store_list(repo, st, "records", &ids, cause) != 0)
@@ -230,30 +256,17 @@ report_build(struct repo *repo, const struct state *st, int64_t from,
 		dir = xasprintf("records/%s", ids[i]);
 		rc = store_list(repo, st, dir, &runs, cause);
 		free(dir);
+		if (rc != 0)
+			break;
 		for (j = 0; rc == 0 && runs[j] != NULL; j++) {
-			if (!str_endswith(runs[j], ".json"))
-				continue;
-			if (rep->n == alloc) {
-				alloc = alloc ? alloc * 2 : 16;
-				rep->rows = xreallocarray(rep->rows, alloc,
-				    sizeof *rep->rows);
-			}
-			memset(&rep->rows[rep->n], 0, sizeof *rep->rows);
-			kept = load_row(repo, st, ids[i], runs[j],
-			    &rep->rows[rep->n], &lat, from, to, cause);
-			if (kept < 0)
-				rc = -1;
-			else
-				rep->n += kept;
+			if (str_endswith(runs[j], ".json"))
+				rc = load_row(repo, st, ids[i], runs[j], rep,
+				    from, to, cause);
 		}
-		if (rc == 0)
-			strv_free(runs);
+		strv_free(runs);
 	}
 	strv_free(ids);
-	qsort(rep->rows, rep->n, sizeof *rep->rows, row_cmp);
-	figures(rep, &lat);
-	free(lat.ms);
-	free(lat.max);
+	report_finish(rep);
 	return rc;
 }
 
@@ -273,5 +286,7 @@ report_release(struct report *rep)
 		free(r->resolution);
 	}
 	free(rep->rows);
+	free(rep->lat.ms);
+	free(rep->lat.max);
 	memset(rep, 0, sizeof *rep);
 }

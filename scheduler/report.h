@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 struct repo;
+struct plan_state;
 struct state;
 
 /* One run, as a maintenance report lists it (clause 3.3 of the SLA). */
@@ -23,9 +24,17 @@ struct report_row {
 	int	 notice_held;	/* the notice gate passed */
 };
 
+/* Verification latencies of the runs, for the percentiles. */
+struct latencies {
+	int64_t	*ms;
+	long	*max;
+	size_t	 n, alloc;
+};
+
 struct report {
 	struct report_row *rows;	/* by start time */
-	size_t	 n;
+	size_t	 n, alloc;
+	struct latencies lat;
 	size_t	 completed, rolled_back, failed, other;
 	size_t	 inside, notice, emergencies, simulated;
 	int64_t	 mean_duration, mean_planned;	/* over finished runs */
@@ -42,6 +51,15 @@ struct report {
  */
 int	 report_build(struct repo *, const struct state *, int64_t from,
 	     int64_t to, struct report *, char **cause);
+/*
+ * The same one record at a time: start from a zeroed struct report, add
+ * each record's text (its plan's state for the title, or NULL; records
+ * outside [from, to) are read and left out), then report_finish. Returns
+ * 0, or -1 with *cause for a text that is not a record.
+ */
+int	 report_add(struct report *, const char *text, size_t len,
+	     const struct plan_state *, int64_t from, int64_t to, char **cause);
+void	 report_finish(struct report *);
 void	 report_release(struct report *);
 
 #endif

@@ -120,10 +120,11 @@ cmd_approve_exec(struct ctx *ctx, int argc, char **argv)
 			add_approval(&s, ps, who, reject, msg);
 			session_reconcile(&s);
 			n = state_count_approvals(ps, s.chk.policy, &rej, NULL);
-			printf("%s: %s by %s; %d/%d approvals; now %s\n", ps->id,
-			    reject ? "rejected" : "approved", who, n,
-			    ps->risk.approvals, status_names[ps->status]);
-			rc = cmd_session_commit(&s, NULL, 0);
+			if ((rc = cmd_session_commit(&s, NULL, 0)) == EXIT_DONE)
+				printf("%s: %s by %s; %d/%d approvals; now %s\n",
+				    ps->id, reject ? "rejected" : "approved", who,
+				    n, ps->risk.approvals,
+				    status_names[ps->status]);
 		}
 	}
 	free(who);

@@ -52,7 +52,7 @@ cmd_assess_exec(struct ctx *ctx, int argc, char **argv)
 {
 	struct session s;
 	struct plan_state *ps;
-	json_t	*out = json_array();
+	json_t	*out;
 	size_t	 i;
 	int	 c, rc;
 
@@ -71,6 +71,12 @@ cmd_assess_exec(struct ctx *ctx, int argc, char **argv)
 		}
 	}
 	session_reconcile(&s);
+	/* durable first: the assessments are on the state branch, then shown */
+	if ((rc = cmd_session_commit(&s, NULL, 0)) != EXIT_DONE) {
+		session_close(&s);
+		return rc;
+	}
+	out = json_array();
 	for (i = 0; i < s.chk.nplans; i++) {
 		int want = optind == argc, j;
 		for (j = optind; j < argc && !want; j++)
@@ -87,7 +93,6 @@ cmd_assess_exec(struct ctx *ctx, int argc, char **argv)
 		putchar('\n');
 	}
 	json_decref(out);
-	rc = cmd_session_commit(&s, NULL, 0);
 	session_close(&s);
 	return rc;
 }

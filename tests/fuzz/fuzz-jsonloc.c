@@ -1,12 +1,6 @@
 /*
- * fuzz-jsonloc: a libFuzzer harness for jsonloc_find, jsonloc_offset and
- * utf8_valid_prefix. It is not built by make; from the top of the source
- * tree:
- *
- *	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ischeduler \
- *	    tests/fuzz/fuzz-jsonloc.c scheduler/jsonloc.c scheduler/util.c \
- *	    $(pkg-config --cflags --libs jansson) -o fuzz-jsonloc
- *	mkdir -p corpus && ./fuzz-jsonloc -max_total_time=60 corpus
+ * fuzz-jsonloc: jsonloc_find, jsonloc_offset and utf8_valid_prefix, the
+ * code that places every problem of a plan or policy at a line and column.
  *
  * The first byte of an input says how many path steps follow (low three
  * bits) and whether the member name is wanted (bit 3); each step is one
@@ -25,20 +19,15 @@
 #include "jsonloc.h"
 #include "util.h"
 
-int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+#include "fuzz.h"
+
 
 static const char *names[] = {
 	"a", "b", "", "id", "steps", "run", "\xc3\xa9", "\xf0\x9f\x98\x80",
 	"a\"b", "\n", "a\\u0041", "timeout", "k", "x", "risk", "verify"
 };
 
-#define check(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "check failed: %s (line %d)\n", #cond,	\
-		    __LINE__);						\
-		abort();						\
-	}								\
-} while (0)
+#define check(cond) fuzz_check(cond)
 
 /* Length of the valid UTF-8 prefix, by ranges of the second byte. */
 static size_t

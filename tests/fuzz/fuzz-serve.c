@@ -1,0 +1,170 @@
+/*
+ * fuzz-serve: what a client on the network sends to offpeak serve. Once,
+ * the harness builds the bundled example repository (offpeak demo) and
+ * starts the server on a loopback port, in this process; every input is
+ * sent as the bytes of one connection, which is then half-closed, and the
+ * answer read to its end. The server must not crash, leak or hang, and
+ * anything it answers must be an HTTP/1 response.
+ *
+ * libmicrohttpd's epoll mode may miss the end of a client's input that
+ * comes with its request (the edge is spent), and then keeps an answered
+ * connection open until its idle timeout; so that a hang here means one in
+ * offpeak, "Connection: close" goes in before the end of the first header.
+ */
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <libgen.h>
+#include <unistd.h>
+
+#include "serve.h"
+#include "util.h"
+
+#include "fuzz.h"
+
+#define DEMO_NOW	1796025600	/* 2026-11-30T08:00:00Z, the demo's clock */
+
+static struct server *srv;
+static struct sockaddr_in addr;
+
+static void
+quiet(void *arg, const char *line)
+{
+	(void)arg;
+	(void)line;
+}
+
+static void
+make_repo(const char *argv0, const char *dir)
+{
+	char	*copy = xstrdup(argv0), *bin, *cmd;
+	const char *env = getenv("FUZZ_OFFPEAK");
+
+	bin = env != NULL ? xstrdup(env) :
+	    xasprintf("%s/../../scheduler/offpeak", dirname(copy));
+	cmd = xasprintf("'%s' demo '%s' >/dev/null 2>&1", bin, dir);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "fuzz-serve: '%s' failed (set FUZZ_OFFPEAK)\n",
+		    cmd);
+		exit(1);
+	}
+	free(cmd);
+	free(bin);
+	free(copy);
+}
+
+static void
+remove_repo(void)
+{
+	const char *dir = getenv("FUZZ_SERVE_DIR");
+	char	*cmd;
+
+	if (srv != NULL)
+		serve_stop(srv);
+	srv = NULL;
+	if (dir != NULL) {
+		cmd = xasprintf("rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "fuzz-serve: cannot remove %s\n", dir);
+		free(cmd);
+	}
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct serve_options o;
+	char	 tmpl[] = "/tmp/fuzz-serve.XXXXXX", *dir, *repo, *cause = NULL;
+	const char *a, *colon;
+
+	if ((dir = mkdtemp(tmpl)) == NULL)
+		abort();
+	setenv("FUZZ_SERVE_DIR", dir, 1);
+	repo = xasprintf("%s/repo", dir);
+	make_repo((*argv)[0], repo);
+	atexit(remove_repo);
+	memset(&o, 0, sizeof o);
+	o.repo_path = repo;
+	o.listen = "127.0.0.1:0";
+	o.now = DEMO_NOW;
+	o.simulated = 1;
+	o.offline = 1;
+	o.threads = 1;
+	o.log = quiet;
+	if (serve_start(&o, &srv, &cause) != 0) {
+		fprintf(stderr, "fuzz-serve: %s\n", cause);
+		exit(1);
+	}
+	a = serve_address(srv);
+	colon = strrchr(a, ':');
+	memset(&addr, 0, sizeof addr);
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)atoi(colon + 1));
+	inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+	free(repo);
+	(void)argc;
+	return 0;
+}
+
+static void
+send_all(int fd, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	ssize_t	 n;
+
+	while (len > 0 && (n = send(fd, b, len, MSG_NOSIGNAL)) > 0) {
+		b += n;
+		len -= (size_t)n;
+	}
+}
+
+static void
+send_input(int fd, const uint8_t *data, size_t size)
+{
+	static const char close_hdr[] = "\r\nConnection: close";
+	const uint8_t *end = memmem(data, size, "\r\n\r\n", 4);
+
+	if (end == NULL) {
+		send_all(fd, data, size);
+		return;
+	}
+	send_all(fd, data, end - data);
+	send_all(fd, close_hdr, sizeof close_hdr - 1);
+	send_all(fd, end, size - (end - data));
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct timeval tv = { 5, 0 };
+	char	 buf[65536], head[8];
+	size_t	 got = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	if (size > 256 * 1024)
+		return 0;
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		abort();
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0)
+		abort();
+	send_input(fd, data, size);
+	shutdown(fd, SHUT_WR);
+	while ((n = recv(fd, buf, sizeof buf, 0)) > 0) {
+		if (got < sizeof head)
+			memcpy(head + got, buf, (size_t)n < sizeof head - got ?
+			    (size_t)n : sizeof head - got);
+		got += (size_t)n;
+	}
+	/* a timeout here is a hang: the server never finished the answer */
+	fuzz_check(n == 0 || errno == ECONNRESET);
+	if (got >= 7)
+		fuzz_check(memcmp(head, "HTTP/1.", 7) == 0);
+	close(fd);
+	return 0;
+}
