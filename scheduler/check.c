@@ -227,7 +227,7 @@ read_plans(struct checker *c, char **cause)
 	}
 	free(out);
 	repo_entries_free(ents, n);
-	qsort(c->res->plans, c->res->nplans, sizeof *c->res->plans, plan_cmp);
+	array_sort(c->res->plans, c->res->nplans, sizeof *c->res->plans, plan_cmp);
 	return rc;
 }
 

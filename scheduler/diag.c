@@ -106,7 +106,7 @@ void
 diags_sort(struct diags *d)
 {
 	if (d->n > 1)
-		qsort(d->items, d->n, sizeof *d->items, diag_cmp);
+		array_sort(d->items, d->n, sizeof *d->items, diag_cmp);
 }
 
 char *

@@ -664,7 +664,7 @@ zones_finish(struct render *r)
 	byname = xcalloc(r->nzones + 1, sizeof *byname);
 	for (i = 0; i < r->nzones; i++)
 		byname[i] = &r->zones[i];
-	qsort(byname, r->nzones, sizeof *byname, zone_cmp);
+	array_sort(byname, r->nzones, sizeof *byname, zone_cmp);
 	r->zorder = xcalloc(r->nzones + 1, sizeof *r->zorder);
 	for (i = 0; i < r->nzones; i++)
 		r->zorder[i] = (size_t)(byname[i] - r->zones);
@@ -998,7 +998,7 @@ collect_events(struct render *r)
 		free(cause);
 		cause = NULL;
 	}
-	qsort(r->evs, r->nevs, sizeof *r->evs, event_cmp);
+	array_sort(r->evs, r->nevs, sizeof *r->evs, event_cmp);
 }
 
 /* --- windows.ics */
@@ -1254,7 +1254,7 @@ collect_spans(struct render *r, struct span_event **out, size_t *n,
 		if (freeze_event(r, &pol->freezes[i], &v[(*n)++], cause) != 0)
 			return -1;
 	}
-	qsort(v, *n, sizeof *v, span_cmp);
+	array_sort(v, *n, sizeof *v, span_cmp);
 	return 0;
 }
 
@@ -1417,14 +1417,14 @@ make_feeds(struct render *r)
 		    pol->systems[i].description);
 	for (i = 0; pol->groups != NULL && pol->groups[i] != NULL; i++)
 		feed_new(r, "groups", pol->groups[i], "group", NULL);
-	qsort(r->feeds, r->nfeeds, sizeof *r->feeds, feed_cmp);
+	array_sort(r->feeds, r->nfeeds, sizeof *r->feeds, feed_cmp);
 	for (i = 0; i < r->nevs; i++) {
 		sys = r->evs[i].ps->snap.systems;
 		for (j = 0; sys != NULL && sys[j] != NULL; j++) {
 			if (!name_valid(sys[j]) || feed_find(r, "systems", sys[j]))
 				continue;
 			feed_new(r, "systems", sys[j], "system", NULL);
-			qsort(r->feeds, r->nfeeds, sizeof *r->feeds, feed_cmp);
+			array_sort(r->feeds, r->nfeeds, sizeof *r->feeds, feed_cmp);
 		}
 	}
 }
@@ -1558,7 +1558,7 @@ notice_render(const struct policy *pol, const struct state *st, int64_t now,
 		free(texts[i]);
 	free(texts);
 	spans_free(spans, nspans);
-	qsort(set->feeds, set->n, sizeof *set->feeds, out_cmp);
+	array_sort(set->feeds, set->n, sizeof *set->feeds, out_cmp);
 	render_release(&r);
 	return 0;
 }

@@ -110,7 +110,7 @@ collect_groups(struct policy *p)
 		if (p->systems[i].group != NULL)
 			p->groups[n++] = p->systems[i].group;
 	}
-	qsort(p->groups, n, sizeof *p->groups, str_cmp);
+	array_sort(p->groups, n, sizeof *p->groups, str_cmp);
 	for (i = 0; i < n; i++)
 		p->groups[i] = xstrdup(p->groups[i]);
 	for (i = 1; i < n; ) {
@@ -162,7 +162,7 @@ read_systems(struct jdoc *d, json_t *root, struct policy *p)
 		jdoc_pop(d);
 	}
 	jdoc_pop(d);
-	qsort(p->systems, p->nsystems, sizeof *p->systems, system_cmp);
+	array_sort(p->systems, p->nsystems, sizeof *p->systems, system_cmp);
 	collect_groups(p);
 }
 

@@ -367,7 +367,7 @@ object_keys(json_t *o)
 
 	json_object_foreach(o, k, v)
 		keys[n++] = xstrdup(k);
-	qsort(keys, n, sizeof *keys, key_cmp);
+	array_sort(keys, n, sizeof *keys, key_cmp);
 	return keys;
 }
 

@@ -363,7 +363,7 @@ repo_tree_list(struct repo_tree *rt, const char *dir, struct repo_entry **out,
 		    git_tree_entry_id(te));
 	}
 	/* Git orders directories as if their names ended in '/'. */
-	qsort(*out, count, sizeof **out, entry_cmp);
+	array_sort(*out, count, sizeof **out, entry_cmp);
 	*n = count;
 	return 0;
 }

@@ -222,10 +222,8 @@ figures(struct report *rep)
 	rep->nlatency = l->n;
 	for (i = 0; i < l->n; i++)
 		rep->over_max += l->max[i] > 0 && l->ms[i] > l->max[i];
-	if (l->n > 1) {
-		qsort(l->ms, l->n, sizeof *l->ms, i64_cmp);
-		qsort(l->max, l->n, sizeof *l->max, long_cmp);
-	}
+	array_sort(l->ms, l->n, sizeof *l->ms, i64_cmp);
+	array_sort(l->max, l->n, sizeof *l->max, long_cmp);
 	if (l->n > 0) {
 		rep->p50_ms = l->ms[(l->n - 1) / 2];
 		rep->p95_ms = l->ms[(l->n * 95 + 99) / 100 - 1];
@@ -236,8 +234,7 @@ figures(struct report *rep)
 void
 report_finish(struct report *rep)
 {
-	if (rep->n > 1)
-		qsort(rep->rows, rep->n, sizeof *rep->rows, row_cmp);
+	array_sort(rep->rows, rep->n, sizeof *rep->rows, row_cmp);
 	figures(rep);
 }
 

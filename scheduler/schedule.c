@@ -96,7 +96,7 @@ ivec_from_intervals(struct ivec *iv, struct interval *v, size_t n,
 {
 	size_t	 i;
 
-	qsort(v, n, sizeof *v, interval_cmp);
+	array_sort(v, n, sizeof *v, interval_cmp);
 	for (i = 0; i < n; i++) {
 		if (iv->n > 0 && v[i].start <= iv->v[iv->n - 1].end) {
 			if (v[i].end > iv->v[iv->n - 1].end)
@@ -518,7 +518,7 @@ cand_order(const struct policy *pol, struct cand *c, size_t n)
 	size_t	 i, j, x;
 	struct cand key, *d;
 
-	qsort(c, n, sizeof *c, cand_id_cmp);
+	array_sort(c, n, sizeof *c, cand_id_cmp);
 	for (i = 0; i < n; i++)
 		c[i].level = level_index(pol, c[i].ps->risk.level);
 	for (i = 0; i < n; i++) {

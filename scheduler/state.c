@@ -142,7 +142,7 @@ plan_state_cmp(const void *a, const void *b)
 void
 state_adopt(struct state *s, struct plan_state **v, size_t n)
 {
-	qsort(v, n, sizeof *v, plan_state_cmp);
+	array_sort(v, n, sizeof *v, plan_state_cmp);
 	free(s->items);
 	s->items = v;
 	s->n = n;

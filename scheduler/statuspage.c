@@ -233,7 +233,7 @@ collect_items(struct page *pg)
 		classify(pg, it);
 		pg->nitems++;
 	}
-	qsort(pg->items, pg->nitems, sizeof *pg->items, item_cmp);
+	array_sort(pg->items, pg->nitems, sizeof *pg->items, item_cmp);
 }
 
 static void

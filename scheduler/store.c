@@ -163,7 +163,7 @@ store_load(struct repo *repo, struct state *st, char **cause)
 		repo_entries_free(ents, n);
 	}
 	for (i = 0; i < st->n; i++)
-		qsort(st->items[i]->approvals, st->items[i]->napprovals,
+		array_sort(st->items[i]->approvals, st->items[i]->napprovals,
 		    sizeof *st->items[i]->approvals, approval_cmp);
 	repo_tree_free(tree);
 	return rc == -1 ? -1 : 0;

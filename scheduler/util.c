@@ -387,3 +387,11 @@ set_cause(char **cause, char *message)
 	else
 		free(message);
 }
+
+void
+array_sort(void *base, size_t n, size_t size,
+    int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}

@@ -82,6 +82,13 @@ int64_t	 mono_ms(void);
 /* Hand message to *cause, or free it when the caller wants none. */
 void	 set_cause(char **cause, char *message);
 
+/*
+ * qsort for any n: with fewer than two elements (so also the NULL base of
+ * an empty array, which qsort must not be given) nothing is done.
+ */
+void	 array_sort(void *base, size_t n, size_t size,
+	     int (*cmp)(const void *, const void *));
+
 /* Stable 64-bit FNV-1a hash, for hash tables. */
 uint64_t hash_str(const char *);
 

@@ -279,7 +279,7 @@ expand(const struct recur *r, int64_t from, int64_t to,
 		e.ex = xreallocarray(NULL, e.nex + 1, sizeof *e.ex);
 		for (i = 0; i < e.nex; i++)
 			e.ex[i] = civil_to_utc(&r->exdates[i]);
-		qsort(e.ex, e.nex, sizeof *e.ex, cmp_int64);
+		array_sort(e.ex, e.nex, sizeof *e.ex, cmp_int64);
 		if (r->rrule == NULL)
 			add_occurrence(&e, civil_to_utc(&r->start));
 		else
@@ -297,7 +297,7 @@ expand(const struct recur *r, int64_t from, int64_t to,
 	}
 	/* A start skipped by DST can land on another occurrence's instant. */
 	if (e.n > 0)
-		qsort(e.v, e.n, sizeof *e.v, cmp_interval);
+		array_sort(e.v, e.n, sizeof *e.v, cmp_interval);
 	for (i = k = 0; i < e.n; i++) {
 		if (k == 0 || cmp_interval(&e.v[k - 1], &e.v[i]) != 0)
 			e.v[k++] = e.v[i];
@@ -350,7 +350,7 @@ interval_merge(struct interval *v, size_t *n)
 
 	if (*n == 0)
 		return;
-	qsort(v, *n, sizeof *v, cmp_interval);
+	array_sort(v, *n, sizeof *v, cmp_interval);
 	for (i = 1, k = 0; i < *n; i++) {
 		if (v[i].start <= v[k].end) {
 			if (v[i].end > v[k].end)
@@ -648,9 +648,9 @@ ics_exdates(struct ics_reader *rd, struct ics_event *ev, char **cause)
 			push_int64(&ev->ex, &ev->nex, ics_to_utc(&z, wall));
 	}
 	if (ev->nex > 0)
-		qsort(ev->ex, ev->nex, sizeof *ev->ex, cmp_int64);
+		array_sort(ev->ex, ev->nex, sizeof *ev->ex, cmp_int64);
 	if (ev->nexday > 0)
-		qsort(ev->exday, ev->nexday, sizeof *ev->exday, cmp_int64);
+		array_sort(ev->exday, ev->nexday, sizeof *ev->exday, cmp_int64);
 	return 0;
 }
 
@@ -1068,7 +1068,7 @@ ics_finish(struct ics_reader *rd, struct interval **out, size_t *n)
 	size_t	 i, k;
 
 	if (rd->n > 0)
-		qsort(rd->v, rd->n, sizeof *rd->v, cmp_interval);
+		array_sort(rd->v, rd->n, sizeof *rd->v, cmp_interval);
 	for (i = k = 0; i < rd->n; i++) {
 		if (k == 0 || cmp_interval(&rd->v[k - 1], &rd->v[i]) != 0)
 			rd->v[k++] = rd->v[i];

@@ -204,8 +204,7 @@ index_plan_commits(struct history *h)
 	for (i = 0; i < h->nplan_commits; i++)
 		h->by_id[i] = i;
 	sort_h = h;
-	if (h->nplan_commits > 1)
-		qsort(h->by_id, h->nplan_commits, sizeof *h->by_id, by_id_cmp);
+	array_sort(h->by_id, h->nplan_commits, sizeof *h->by_id, by_id_cmp);
 }
 
 /* The walk position of a plans commit, plus one; 0 when not on the walk. */
