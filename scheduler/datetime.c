@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -122,18 +123,34 @@ civil_range_error(const struct civil *c)
 	return NULL;
 }
 
+/* "'<str>'<rest>": the input quoted and cut short, for a message. */
+static char *
+about(const char *str, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*q = str_quote(str, 64), *rest, *s;
+
+	va_start(ap, fmt);
+	rest = xvasprintf(fmt, ap);
+	va_end(ap);
+	s = xasprintf("'%s'%s", q, rest);
+	free(q);
+	free(rest);
+	return s;
+}
+
 int
 dt_parse_civil(const char *str, struct civil *c, char **cause)
 {
 	const char *s = str, *why;
 
 	if (parse_civil_prefix(&s, c) != 0 || *s != '\0') {
-		*cause = xasprintf("'%s' is not a local date-time "
-		    "(YYYY-MM-DDTHH:MM:SS, no offset)", str);
+		*cause = about(str, " is not a local date-time "
+		    "(YYYY-MM-DDTHH:MM:SS, no offset)");
 		return -1;
 	}
 	if ((why = civil_range_error(c)) != NULL) {
-		*cause = xasprintf("'%s': %s", str, why);
+		*cause = about(str, ": %s", why);
 		return -1;
 	}
 	return 0;
@@ -161,7 +178,7 @@ dt_parse_instant(const char *str, int64_t *t, int *offset, char **cause)
 	if (*s != '\0')
 		goto bad;
 	if ((why = civil_range_error(&c)) != NULL) {
-		*cause = xasprintf("'%s': %s", str, why);
+		*cause = about(str, ": %s", why);
 		return -1;
 	}
 	*t = civil_to_utc(&c) - off;
@@ -169,8 +186,8 @@ dt_parse_instant(const char *str, int64_t *t, int *offset, char **cause)
 		*offset = off;
 	return 0;
 bad:
-	*cause = xasprintf("'%s' is not a date-time with an offset "
-	    "(like 2026-12-01T00:00:00+08:00 or 2026-12-01T00:00:00Z)", str);
+	*cause = about(str, " is not a date-time with an offset "
+	    "(like 2026-12-01T00:00:00+08:00 or 2026-12-01T00:00:00Z)");
 	return -1;
 }
 
@@ -185,7 +202,7 @@ dur_parse(const char *str, int64_t *out, int allow_negative, char **cause)
 	if (*s == '-' || *s == '+') {
 		neg = *s == '-';
 		if (neg && !allow_negative) {
-			*cause = xasprintf("'%s': duration must not be negative", str);
+			*cause = about(str, ": duration must not be negative");
 			return -1;
 		}
 		s++;
@@ -208,8 +225,8 @@ dur_parse(const char *str, int64_t *out, int allow_negative, char **cause)
 			v = v * 10 + (*s - '0');
 		}
 		if ((!in_time && (*s == 'Y' || *s == 'M'))) {
-			*cause = xasprintf("'%s': years and months are not "
-			    "supported in durations; use days or weeks", str);
+			*cause = about(str, ": years and months are not "
+			    "supported in durations; use days or weeks");
 			return -1;
 		}
 		if (*s == '\0' || strchr(order, *s) == NULL)
@@ -233,8 +250,8 @@ dur_parse(const char *str, int64_t *out, int allow_negative, char **cause)
 	*out = neg ? -total : total;
 	return 0;
 bad:
-	*cause = xasprintf("'%s' is not an ISO 8601 duration "
-	    "(like PT45M, P3D or P1DT12H)", str);
+	*cause = about(str, " is not an ISO 8601 duration "
+	    "(like PT45M, P3D or P1DT12H)");
 	return -1;
 }
 

@@ -17,6 +17,17 @@ jdoc_init(struct jdoc *d, const char *file, const char *text, size_t len,
 	d->diags = diags;
 }
 
+/* "invalid JSON: <what jansson says>", quoted for one line. */
+static char *
+invalid_json(const json_error_t *err)
+{
+	char	*q = str_quote(err->text, 120), *s;
+
+	s = xasprintf("invalid JSON: %s", q);
+	free(q);
+	return s;
+}
+
 static void
 jdoc_error_at(struct jdoc *d, int line, int column, char *msg)
 {
@@ -53,7 +64,7 @@ jdoc_parse(struct jdoc *d)
 	if (root == NULL) {
 		jdoc_error_at(d, err.line > 0 ? err.line : 0,
 		    err.column > 0 ? err.column : 0,
-		    xasprintf("invalid JSON: %s", err.text));
+		    invalid_json(&err));
 		return NULL;
 	}
 	if (!json_is_object(root)) {
@@ -264,26 +275,29 @@ utf8_chars(const char *s)
 	return n;
 }
 
+/* "'<value>' <what>", the value quoted and cut short; returns -1. */
+static int
+invalid_value(struct jdoc *d, const char *s, const char *what)
+{
+	char	*q = str_quote(s, 80);
+
+	jdoc_error(d, 0, "'%s' %s", q, what);
+	free(q);
+	return -1;
+}
+
 int
 jd_check_string(struct jdoc *d, const char *s, enum jd_kind kind,
     size_t maxlen)
 {
-	const char *bad;
+	const char *at;
+	uint32_t cp;
 	size_t	 n;
 
-	bad = str_find_control(s, 0);
-	if (kind == JD_TEXT) {
-		for (bad = s; *bad != '\0'; bad++) {
-			unsigned char c = (unsigned char)*bad;
-			if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-				break;
-		}
-		if (*bad == '\0')
-			bad = NULL;
-	}
-	if (bad != NULL) {
-		jdoc_error(d, 0, "control character U+%04X is not allowed%s",
-		    (unsigned char)*bad, kind == JD_TEXT ? "" : (*bad == '\n' ?
+	if (str_find_control(s, kind == JD_TEXT ? "\n\t" : NULL, &cp) != NULL) {
+		jdoc_error(d, 0, "%s character U+%04X is not allowed%s",
+		    cp >= 0x202a ? "bidirectional control" : "control",
+		    (unsigned)cp, kind == JD_TEXT ? "" : (cp == '\n' ?
 		    " (newlines are allowed only in the description)" : ""));
 		return -1;
 	}
@@ -300,25 +314,19 @@ jd_check_string(struct jdoc *d, const char *s, enum jd_kind kind,
 		}
 		break;
 	case JD_NAME:
-		if (!name_valid(s)) {
-			jdoc_error(d, 0, "'%s' is not a valid name "
-			    "(^[a-z0-9][a-z0-9._-]{0,63}$)", s);
-			return -1;
-		}
+		if (!name_valid(s))
+			return invalid_value(d, s, "is not a valid name "
+			    "(^[a-z0-9][a-z0-9._-]{0,63}$)");
 		break;
 	case JD_URL:
-		if (!url_valid(s)) {
-			jdoc_error(d, 0, "'%s' is not an http:// or https:// URL", s);
-			return -1;
-		}
+		if (!url_valid(s))
+			return invalid_value(d, s, "is not an http:// or https:// URL");
 		break;
 	case JD_EMAIL:
-		bad = strchr(s, '@');
-		if (bad == NULL || bad == s || bad[1] == '\0' ||
-		    strchr(bad + 1, '@') != NULL || strpbrk(s, " \t") != NULL) {
-			jdoc_error(d, 0, "'%s' is not an e-mail address", s);
-			return -1;
-		}
+		at = strchr(s, '@');
+		if (at == NULL || at == s || at[1] == '\0' ||
+		    strchr(at + 1, '@') != NULL || strpbrk(s, " \t") != NULL)
+			return invalid_value(d, s, "is not an e-mail address");
 		break;
 	case JD_ANY:
 		break;

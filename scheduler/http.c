@@ -125,7 +125,7 @@ add_header(struct curl_slist **list, const char *name, const char *value,
 
 	if (value == NULL || *value == '\0')
 		return 0;
-	if (str_find_control(value, 0) != NULL) {
+	if (str_find_control(value, NULL, NULL) != NULL) {
 		*cause = xasprintf("cannot fetch '%s': the %s value has a "
 		    "control character", url, name);
 		return -1;
@@ -290,7 +290,7 @@ call_headers(const struct http_call *rq, struct curl_slist **list,
 
 	for (i = 0; i < nitems(sets); i++) {
 		for (h = sets[i]; h != NULL && *h != NULL; h++) {
-			if (str_find_control(*h, 0) != NULL) {
+			if (str_find_control(*h, NULL, NULL) != NULL) {
 				*cause = xasprintf("cannot %s '%s': a header has "
 				    "a control character", rq->method, rq->url);
 				return -1;

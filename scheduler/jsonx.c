@@ -143,3 +143,13 @@ jw_bool(struct jw *w, const char *key, int v)
 	jw_member(w, key);
 	buf_adds(&w->b, v ? "true" : "false");
 }
+
+char *
+jsonx_error(const json_error_t *err)
+{
+	char	*q = str_quote(err->text, 120), *s;
+
+	s = xasprintf("line %d column %d: %s", err->line, err->column, q);
+	free(q);
+	return s;
+}

@@ -16,6 +16,11 @@ json_t	*jsonx_time(int64_t);
  * absent (*out untouched), -1 when it is not an RFC 3339 date-time.
  */
 int	 jsonx_get_time(json_t *o, const char *key, int64_t *out);
+/*
+ * A parse error of jansson's for a message: "line L column C: what", the
+ * text jansson quotes from the input made fit for one line (allocated).
+ */
+char	*jsonx_error(const json_error_t *);
 
 /*
  * A small streaming writer of indented JSON, for files written by the

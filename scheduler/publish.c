@@ -279,6 +279,7 @@ static int
 record_read(struct pub *p, struct record *r, const char *path, char **cause)
 {
 	json_error_t err;
+	char	*why;
 	size_t	 len;
 	int	 rc;
 
@@ -294,9 +295,14 @@ record_read(struct pub *p, struct record *r, const char *path, char **cause)
 	}
 	r->j = json_loadb(r->orig, len, 0, &err);
 	if (r->j == NULL || !json_is_object(r->j)) {
-		*cause = r->j == NULL ? xasprintf("state branch: cannot read '%s': "
-		    "line %d column %d: %s", path, err.line, err.column, err.text) :
-		    xasprintf("state branch: '%s' is not a JSON object", path);
+		if (r->j == NULL) {
+			why = jsonx_error(&err);
+			*cause = xasprintf("state branch: cannot read '%s': %s",
+			    path, why);
+			free(why);
+		} else
+			*cause = xasprintf("state branch: '%s' is not a JSON "
+			    "object", path);
 		json_decref(r->j);
 		free(r->orig);
 		r->j = NULL;

@@ -53,14 +53,17 @@ struct record *
 record_parse(const char *text, size_t len, char **cause)
 {
 	json_error_t err;
+	char	*why;
 	json_t	*o = json_loadb(text, len, 0, &err);
 	struct record *r;
 
 	if (o == NULL || !json_is_object(o) ||
 	    !json_is_string(json_object_get(o, "run")) ||
 	    !json_is_array(json_object_get(o, "phases"))) {
+		why = o == NULL ? jsonx_error(&err) : NULL;
 		*cause = xasprintf("not a maintenance record%s%s",
-		    o == NULL ? ": " : "", o == NULL ? err.text : "");
+		    why != NULL ? ": " : "", why != NULL ? why : "");
+		free(why);
 		json_decref(o);
 		return NULL;
 	}
@@ -275,11 +278,13 @@ record_set_manifest(struct record *r, const char *text, size_t len,
     char **cause)
 {
 	json_error_t err;
+	char	*why;
 	json_t	*m = json_loadb(text, len, 0, &err);
 
 	if (m == NULL) {
-		*cause = xasprintf("the backup manifest is not JSON: line %d "
-		    "column %d: %s", err.line, err.column, err.text);
+		why = jsonx_error(&err);
+		*cause = xasprintf("the backup manifest is not JSON: %s", why);
+		free(why);
 		return -1;
 	}
 	if ((*cause = manifest_problem(m)) != NULL) {

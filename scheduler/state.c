@@ -457,8 +457,8 @@ parse_state(struct plan_state *ps, const char *text, size_t len,
 	int	 st, bad = 0;
 
 	if ((o = json_loadb(text, len, 0, &err)) == NULL || !json_is_object(o)) {
-		*cause = xasprintf("line %d: %s", err.line, o == NULL ?
-		    err.text : "not an object");
+		*cause = o == NULL ? jsonx_error(&err) :
+		    xstrdup("not a JSON object");
 		json_decref(o);
 		return -1;
 	}
@@ -541,7 +541,7 @@ approval_from_json(struct approval *a, const char *text, size_t len,
 	const char *dec, *rev;
 
 	if ((o = json_loadb(text, len, 0, &err)) == NULL) {
-		*cause = xasprintf("line %d: %s", err.line, err.text);
+		*cause = jsonx_error(&err);
 		return -1;
 	}
 	dec = json_string_value(json_object_get(o, "decision"));

@@ -209,51 +209,110 @@ buf_str(const struct buf *b)
 }
 
 size_t
-utf8_valid_prefix(const char *s, size_t len)
+utf8_decode(const char *s, size_t len, uint32_t *cp)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t	 i = 0, n, k;
+	size_t	 n, k;
+	uint32_t c;
+
+	if (len == 0)
+		return 0;
+	*cp = p[0];
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 1; c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 2; c = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 3; c = p[0] & 0x07;
+	} else
+		return 0;
+	if (n >= len)
+		return 0;
+	for (k = 1; k <= n; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[k] & 0x3f);
+	}
+	if ((n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n + 1;
+}
+
+size_t
+utf8_valid_prefix(const char *s, size_t len)
+{
+	size_t	 i = 0, n;
 	uint32_t cp;
 
-	while (i < len) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
-			n = 1; cp = p[i] & 0x1f;
-		} else if (p[i] >= 0xe0 && p[i] <= 0xef) {
-			n = 2; cp = p[i] & 0x0f;
-		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
-			n = 3; cp = p[i] & 0x07;
-		} else
-			return i;
-		if (i + n >= len)
-			return i;
-		for (k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return i;
-		i += n + 1;
-	}
-	return len;
+	while (i < len && (n = utf8_decode(s + i, len - i, &cp)) != 0)
+		i += n;
+	return i;
+}
+
+int
+char_is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 const char *
-str_find_control(const char *s, int nl)
+str_find_control(const char *s, const char *allow, uint32_t *found)
 {
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '\n' && nl)
-			continue;
-		if (c < 0x20 || c == 0x7f)
+	size_t	 len = strlen(s), n;
+	uint32_t cp;
+
+	while (*s != '\0') {
+		if ((n = utf8_decode(s, len, &cp)) == 0)
+			n = 1;	/* not UTF-8: for utf8_valid_prefix to report */
+		else if (char_is_control(cp) && (cp >= 0x80 || allow == NULL ||
+		    strchr(allow, (int)cp) == NULL)) {
+			if (found != NULL)
+				*found = cp;
 			return s;
+		}
+		s += n;
+		len -= n;
 	}
 	return NULL;
+}
+
+char *
+str_quote(const char *s, size_t max)
+{
+	struct buf b = BUF_INIT;
+	size_t	 len = strlen(s), n, shown = 0;
+	uint32_t cp;
+
+	while (len > 0) {
+		if (shown >= max) {
+			buf_adds(&b, "...");
+			break;
+		}
+		n = utf8_decode(s, len, &cp);
+		if (n == 0) {
+			buf_addf(&b, "\\x%02x", (unsigned char)*s);
+			n = 1;
+		} else if (cp == '\n')
+			buf_adds(&b, "\\n");
+		else if (cp == '\r')
+			buf_adds(&b, "\\r");
+		else if (cp == '\t')
+			buf_adds(&b, "\\t");
+		else if (char_is_control(cp))
+			buf_addf(&b, cp < 0x100 ? "\\x%02x" : "\\u%04x",
+			    (unsigned)cp);
+		else
+			buf_add(&b, s, n);
+		s += n;
+		len -= n;
+		shown++;
+	}
+	return buf_detach(&b, NULL);
 }
 
 int

@@ -52,10 +52,32 @@ char	*buf_detach(struct buf *, size_t *);
 /* The buffer's string; valid until the next change to the buffer. */
 const char *buf_str(const struct buf *);
 
+/*
+ * Decode the UTF-8 character at s (len bytes left): its length in bytes,
+ * or 0 when the bytes are not UTF-8 (then *cp is the first byte).
+ */
+size_t	 utf8_decode(const char *s, size_t len, uint32_t *cp);
 /* Length of the valid UTF-8 prefix of s[0..len); equals len when valid. */
 size_t	 utf8_valid_prefix(const char *, size_t);
-/* First control character (C0 or DEL) in s, or NULL; newline allowed if nl. */
-const char *str_find_control(const char *, int nl);
+/*
+ * Is the character one that text must not carry: C0, DEL, C1 (U+0080 to
+ * U+009F), or a bidirectional embedding, override or isolate (U+202A to
+ * U+202E, U+2066 to U+2069), which make text read other than it is?
+ */
+int	 char_is_control(uint32_t);
+/*
+ * The first such character in s, or NULL; allow names C0 characters that
+ * may stay ("\n\t" for a description; NULL: none). *found, when not NULL,
+ * gets its code point. Bytes that are not UTF-8 are skipped.
+ */
+const char *str_find_control(const char *s, const char *allow,
+	     uint32_t *found);
+/*
+ * Untrusted text made fit for a one-line message (allocated): control
+ * characters as \n, \t, \xNN or \uNNNN, bytes that are not UTF-8 as
+ * \xNN, and cut after max characters with "...".
+ */
+char	*str_quote(const char *, size_t max);
 /* Does s end with suffix? */
 int	 str_endswith(const char *, const char *);
 /* Does a match ^[a-z0-9][a-z0-9._-]{0,63}$ (plan ids, system and group names)? */

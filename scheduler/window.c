@@ -866,10 +866,14 @@ static char *
 ics_event_name(icalcomponent *c, size_t i)
 {
 	const char *uid = icalcomponent_get_uid(c);
+	char	*q, *s;
 
-	if (uid != NULL && *uid != '\0')
-		return xasprintf("event '%s'", uid);
-	return xasprintf("event %zu", i + 1);
+	if (uid == NULL || *uid == '\0')
+		return xasprintf("event %zu", i + 1);
+	q = str_quote(uid, 80);
+	s = xasprintf("event '%s'", q);
+	free(q);
+	return s;
 }
 
 static int

@@ -94,7 +94,7 @@ cmd_approve_exec(struct ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cmd_usage(&cmd_approve_entry);
-	if (msg != NULL && str_find_control(msg, 0) != NULL) {
+	if (msg != NULL && str_find_control(msg, NULL, NULL) != NULL) {
 		cmd_error("approve: the message must be one line of text");
 		return EXIT_USAGE;
 	}

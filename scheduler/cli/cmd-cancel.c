@@ -68,7 +68,7 @@ cmd_cancel_exec(struct ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 != argc || msg == NULL)
 		return cmd_usage(&cmd_cancel_entry);
-	if (*msg == '\0' || str_find_control(msg, 0) != NULL) {
+	if (*msg == '\0' || str_find_control(msg, NULL, NULL) != NULL) {
 		cmd_error("cancel: the message must be one line of text");
 		return EXIT_USAGE;
 	}

@@ -78,7 +78,7 @@ cmd_run_exec(struct ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cmd_usage(&cmd_run_entry);
-	if (op != NULL && (*op == '\0' || str_find_control(op, 0) != NULL)) {
+	if (op != NULL && (*op == '\0' || str_find_control(op, NULL, NULL) != NULL)) {
 		cmd_error("run: --operator must be one line of text");
 		return EXIT_USAGE;
 	}

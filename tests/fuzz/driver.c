@@ -2,7 +2,8 @@
  * driver: runs a fuzz harness on files, once each, without libFuzzer, so
  * that make check replays the seed corpora and the regression inputs in
  * an ordinary build (and under valgrind or the sanitizers). Directories
- * are read one level deep. Exit 0 when every input ran.
+ * are read one level deep; arguments starting with '-' (libFuzzer's
+ * options, such as -runs=0) are ignored. Exit 0 when every input ran.
  */
 #include <sys/stat.h>
 
@@ -88,6 +89,8 @@ main(int argc, char **argv)
 
 	LLVMFuzzerInitialize(&argc, &argv);
 	for (i = 1; i < argc; i++) {
+		if (argv[i][0] == '-')
+			continue;	/* libFuzzer's options, for the same command */
 		if (run_path(argv[i]) != 0)
 			rc = 1;
 	}

@@ -62,7 +62,7 @@ check_diags(const struct diags *d, size_t len)
 
 	for (i = 0; i < d->n; i++) {
 		line = diag_format(&d->items[i]);
-		fuzz_check(fuzz_one_line(line));
+		fuzz_check_line(line);
 		fuzz_check(d->items[i].line >= 0 && d->items[i].column >= 0);
 		fuzz_check((size_t)d->items[i].line <= len + 1);
 		free(line);

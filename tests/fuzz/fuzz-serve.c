@@ -9,7 +9,7 @@
  * libmicrohttpd's epoll mode may miss the end of a client's input that
  * comes with its request (the edge is spent), and then keeps an answered
  * connection open until its idle timeout; so that a hang here means one in
- * offpeak, "Connection: close" goes in before the end of the first header.
+ * offpeak, "Connection: close" goes in as the last line of the first header.
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -121,19 +121,31 @@ send_all(int fd, const void *p, size_t len)
 	}
 }
 
+/* Where the header ends: after the newline that an empty line follows. */
+static size_t
+header_end(const uint8_t *d, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i + 1 < n; i++) {
+		if (d[i] == '\n' && (d[i + 1] == '\n' ||
+		    (i + 2 < n && d[i + 1] == '\r' && d[i + 2] == '\n')))
+			return i + 1;
+	}
+	return n;
+}
+
 static void
 send_input(int fd, const uint8_t *data, size_t size)
 {
-	static const char close_hdr[] = "\r\nConnection: close";
-	const uint8_t *end = memmem(data, size, "\r\n\r\n", 4);
+	static const char close_hdr[] = "Connection: close\r\n";
+	size_t	 at = header_end(data, size);
 
-	if (end == NULL) {
-		send_all(fd, data, size);
-		return;
+	send_all(fd, data, at);
+	if (at < size) {
+		send_all(fd, close_hdr, sizeof close_hdr - 1);
+		send_all(fd, data + at, size - at);
 	}
-	send_all(fd, data, end - data);
-	send_all(fd, close_hdr, sizeof close_hdr - 1);
-	send_all(fd, end, size - (end - data));
 }
 
 int

@@ -33,7 +33,7 @@ one_state(const char *name, const char *text, size_t len)
 		free(out);
 		plan_state_free(back);
 	} else
-		fuzz_check(fuzz_one_line(cause));
+		fuzz_check_line(cause);
 	free(cause);
 	plan_state_free(ps);
 }
@@ -65,7 +65,7 @@ one_approval(const char *text, size_t len)
 		free(again);
 		free(out);
 	} else
-		fuzz_check(fuzz_one_line(cause));
+		fuzz_check_line(cause);
 	approval_release(&a);
 	approval_release(&b);
 	free(cause);
@@ -93,7 +93,7 @@ one_record(const char *text, size_t len)
 	memset(&rep, 0, sizeof rep);
 	if (report_add(&rep, text, len, NULL, INT64_MIN, INT64_MAX,
 	    &cause) != 0)
-		fuzz_check(fuzz_one_line(cause));
+		fuzz_check_line(cause);
 	report_finish(&rep);
 	report_release(&rep);
 	free(cause);

@@ -63,4 +63,13 @@ fuzz_one_line(const char *s)
 	return 1;
 }
 
+/* A message must be one clear line: print it when it is not. */
+#define fuzz_check_line(msg) do {					\
+	const char *m_ = (msg);						\
+	if (m_ == NULL || !fuzz_one_line(m_)) {				\
+		fprintf(stderr, "not one line: [%s]\n", m_ ? m_ : "(null)"); \
+		fuzz_check(!"a message is one line of text");		\
+	}								\
+} while (0)
+
 #endif

@@ -191,26 +191,51 @@ static void
 test_control(void)
 {
 	const char *s;
+	uint32_t cp = 0;
+	char	*q;
 
-	ok(str_find_control("plain text", 0) == NULL, "no control characters");
-	ok(str_find_control("", 0) == NULL, "empty string");
+	ok(str_find_control("plain text", NULL, NULL) == NULL, "no control characters");
+	ok(str_find_control("", NULL, NULL) == NULL, "empty string");
 	s = "ab\tc";
-	ok(str_find_control(s, 0) == s + 2, "tab found");
-	ok(str_find_control(s, 1) == s + 2, "tab found even if newlines allowed");
+	ok(str_find_control(s, NULL, NULL) == s + 2, "tab found");
+	ok(str_find_control(s, "\n", NULL) == s + 2, "tab found even if newlines allowed");
+	ok(str_find_control(s, "\n\t", NULL) == NULL, "tab allowed when asked");
 	s = "line\nnext";
-	ok(str_find_control(s, 0) == s + 4, "newline refused without nl");
-	ok(str_find_control(s, 1) == NULL, "newline allowed with nl");
+	ok(str_find_control(s, NULL, &cp) == s + 4 && cp == '\n', "newline refused without nl");
+	ok(str_find_control(s, "\n", NULL) == NULL, "newline allowed with nl");
 	s = "a\nb\rc";
-	ok(str_find_control(s, 1) == s + 3, "CR is not a newline");
+	ok(str_find_control(s, "\n", NULL) == s + 3, "CR is not a newline");
 	s = "del\x7f";
-	ok(str_find_control(s, 1) == s + 3, "DEL found");
+	ok(str_find_control(s, "\n", NULL) == s + 3, "DEL found");
 	s = "\x1b[31m";
-	ok(str_find_control(s, 1) == s, "escape at the start");
+	ok(str_find_control(s, "\n", NULL) == s, "escape at the start");
 	s = "x\x01y\x02";
-	ok(str_find_control(s, 0) == s + 1, "the first of several");
-	ok(str_find_control("caf\xc3\xa9 \xc2\x85", 0) == NULL,
-	    "UTF-8 bytes are not C0 controls");
-	ok(str_find_control("~ !", 0) == NULL, "space and tilde are printable");
+	ok(str_find_control(s, NULL, NULL) == s + 1, "the first of several");
+	ok(str_find_control("caf\xc3\xa9 \xe2\x82\xac", NULL, NULL) == NULL,
+	    "UTF-8 letters and signs are not controls");
+	s = "caf\xc3\xa9 \xc2\x85";
+	ok(str_find_control(s, "\n", &cp) == s + 6 && cp == 0x85,
+	    "C1 control U+0085 (NEL) found");
+	s = "x\xc2\x9f";
+	ok(str_find_control(s, NULL, &cp) == s + 1 && cp == 0x9f, "C1 U+009F found");
+	s = "admin\xe2\x80\xae.json";
+	ok(str_find_control(s, NULL, &cp) == s + 5 && cp == 0x202e,
+	    "right-to-left override U+202E found");
+	s = "a\xe2\x81\xa6" "b";
+	ok(str_find_control(s, NULL, &cp) == s + 1 && cp == 0x2066,
+	    "left-to-right isolate U+2066 found");
+	ok(str_find_control("a\xe2\x81\xaa", NULL, NULL) == NULL,
+	    "U+206A is not an isolate");
+	ok(str_find_control("~ !", NULL, NULL) == NULL, "space and tilde are printable");
+	ok(str_find_control("\xff\xfe", NULL, NULL) == NULL,
+	    "bytes that are not UTF-8 are left to the UTF-8 check");
+
+	q = str_quote("a\nb\tc\x01\xff\xe2\x80\xae\xc3\xa9", 80);
+	is_str(q, "a\\nb\\tc\\x01\\xff\\u202e\xc3\xa9", "str_quote escapes controls and stray bytes");
+	free(q);
+	q = str_quote("abcdef", 3);
+	is_str(q, "abc...", "str_quote cuts long text");
+	free(q);
 }
 
 static void
