@@ -1,6 +1,7 @@
 /* state: the workflow state of every plan, as kept on the state branch */
 #include <jansson.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +92,7 @@ state_release(struct state *s)
 		plan_state_free(s->items[i]);
 	free(s->items);
 	buf_release(&s->log);
+	strv_free(s->warnings);
 	state_init(s);
 }
 
@@ -447,13 +449,41 @@ status_from(const char *s)
 	return -1;
 }
 
+/* A git object id as offpeak writes them: 40 lowercase hex digits. */
+static int
+oid_valid(const char *s)
+{
+	return s != NULL && strlen(s) == 40 &&
+	    strspn(s, "0123456789abcdef") == 40;
+}
+
+/*
+ * An integer member in [0, max], or absent (0); -1 when it is there and
+ * not one. Counters are kept as int, so a forged 2^40 must not wrap.
+ */
+static int
+get_count(json_t *o, const char *key, long long max, long long *out)
+{
+	json_t	*v = json_object_get(o, key);
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > max)
+		return -1;
+	*out = json_integer_value(v);
+	return 0;
+}
+
 static int
 parse_state(struct plan_state *ps, const char *text, size_t len,
     char **cause)
 {
 	json_error_t err;
 	json_t	*o, *v;
-	const char *rev;
+	const char *rev, *id;
+	long long seq, pid;
 	int	 st, bad = 0;
 
 	if ((o = json_loadb(text, len, 0, &err)) == NULL || !json_is_object(o)) {
@@ -464,14 +494,26 @@ parse_state(struct plan_state *ps, const char *text, size_t len,
 	}
 	st = status_from(json_string_value(json_object_get(o, "status")));
 	rev = json_string_value(json_object_get(o, "revision"));
-	if (st < 0 || rev == NULL || strlen(rev) >= sizeof ps->revision) {
+	id = json_string_value(json_object_get(o, "id"));
+	if (st < 0 || !oid_valid(rev)) {
 		*cause = xstrdup("bad status or revision");
+		json_decref(o);
+		return -1;
+	}
+	if (id != NULL && strcmp(id, ps->id) != 0) {
+		*cause = xstrdup("the file names another plan in its \"id\"");
+		json_decref(o);
+		return -1;
+	}
+	if (get_count(o, "sequence", INT_MAX - 1000, &seq) != 0) {
+		*cause = xstrdup("\"sequence\" is not an integer from 0 to "
+		    "2147482647");
 		json_decref(o);
 		return -1;
 	}
 	ps->status = st;
 	strcpy(ps->revision, rev);
-	ps->sequence = (int)json_integer_value(json_object_get(o, "sequence"));
+	ps->sequence = (int)seq;
 	bad |= jsonx_get_time(o, "submitted_at", &ps->submitted_at);
 	bad |= jsonx_get_time(o, "updated_at", &ps->updated_at);
 	if ((v = json_object_get(o, "risk")) != NULL) {
@@ -490,7 +532,8 @@ parse_state(struct plan_state *ps, const char *text, size_t len,
 		ps->run.id = get_str(v, "id");
 		ps->run.operator = get_str(v, "operator");
 		ps->run.host = get_str(v, "host");
-		ps->run.pid = (long)json_integer_value(json_object_get(v, "pid"));
+		bad |= get_count(v, "pid", INT_MAX, &pid);
+		ps->run.pid = (long)pid;
 		bad |= jsonx_get_time(v, "started_at", &ps->run.started);
 		ps->run.outcome = get_str(v, "outcome");
 	}
@@ -546,13 +589,16 @@ approval_from_json(struct approval *a, const char *text, size_t len,
 	}
 	dec = json_string_value(json_object_get(o, "decision"));
 	rev = json_string_value(json_object_get(o, "revision"));
-	a->approver = get_str(o, "approver");
-	if (dec == NULL || rev == NULL || strlen(rev) >= sizeof a->revision ||
-	    a->approver == NULL || jsonx_get_time(o, "at", &a->at) != 0) {
-		*cause = xstrdup("missing or bad approver, decision, revision or time");
+	if (!json_is_object(o) || dec == NULL || (strcmp(dec, "approve") != 0 &&
+	    strcmp(dec, "reject") != 0) || !oid_valid(rev) ||
+	    !json_is_string(json_object_get(o, "approver")) ||
+	    jsonx_get_time(o, "at", &a->at) != 0) {
+		*cause = xstrdup("missing or bad approver, decision (approve or "
+		    "reject), revision or time");
 		json_decref(o);
 		return -1;
 	}
+	a->approver = get_str(o, "approver");
 	a->reject = strcmp(dec, "reject") == 0;
 	strcpy(a->revision, rev);
 	a->comment = get_str(o, "comment");

@@ -57,6 +57,7 @@ struct assessment {
 
 struct approval {
 	int	 n;		/* its number: approvals/<id>/<n>.json */
+	int	 saved;		/* read from the state branch, or written there */
 	char	*approver;	/* e-mail */
 	int	 reject;
 	char	 revision[41];	/* plan blob id it binds to */
@@ -101,6 +102,7 @@ struct state {
 	struct buf log;		/* transitions made, one line each */
 	size_t	 nlog;
 	const char *command;	/* what is writing: for the commit subject */
+	char	**warnings;	/* entries of the state branch left unread */
 	char	 plans[41];	/* plans commit the state was made from; "" */
 };
 

@@ -9,6 +9,53 @@
 #include "util.h"
 
 #define STATE_MAX_FILE (4 * 1024 * 1024)
+#define APPROVAL_MAX_N	999999999	/* approvals/<id>/<n>.json: 1 to this */
+
+/*
+ * An entry of the state branch that offpeak does not write (a name that
+ * is no plan id, not UTF-8, not <n>.json) is left alone: never read into
+ * the state, so never written back from it, and said once.
+ */
+static void
+skip_entry(struct state *st, const char *dir, const char *name,
+    const char *why)
+{
+	char	*q = str_quote(name, 80);
+	size_t	 n = strv_len(st->warnings);
+
+	st->warnings = xreallocarray(st->warnings, n + 2, sizeof *st->warnings);
+	st->warnings[n] = xasprintf("state branch: '%s/%s' is not read: %s",
+	    dir, q, why);
+	st->warnings[n + 1] = NULL;
+	free(q);
+}
+
+/* Is name "<id>.json" with a valid plan id? */
+static int
+state_name_valid(const char *name)
+{
+	size_t	 n = strlen(name);
+	char	*id;
+	int	 ok;
+
+	if (n <= 5 || !str_endswith(name, ".json"))
+		return 0;
+	id = xstrndup(name, n - 5);
+	ok = name_valid(id);
+	free(id);
+	return ok;
+}
+
+/* The number of an approval file "<n>.json", 1 to APPROVAL_MAX_N; or 0. */
+static int
+approval_number(const char *name)
+{
+	size_t	 d = strspn(name, "0123456789");
+
+	if (d == 0 || d > 9 || name[0] == '0' || strcmp(name + d, ".json") != 0)
+		return 0;
+	return atoi(name);
+}
 
 /* State files are read and parsed by a few threads, like plans. */
 struct state_reader {
@@ -28,7 +75,7 @@ load_state_file(size_t i, size_t worker, void *arg)
 	size_t	 len;
 	int	 rc;
 
-	if (r->cause[worker] != NULL || !str_endswith(e->name, ".json"))
+	if (r->cause[worker] != NULL || !state_name_valid(e->name))
 		return;
 	rc = repo_blob_read(r->repo, e->oid, STATE_MAX_FILE, &text, &len,
 	    &r->cause[worker]);
@@ -62,6 +109,12 @@ load_states(struct repo *repo, struct repo_tree *tree, struct state *st,
 
 	if (repo_tree_list(tree, "state", &ents, &n, cause) == -1)
 		return -1;
+	for (i = 0; i < n; i++) {
+		if (!state_name_valid(ents[i].name))
+			skip_entry(st, "state", ents[i].name, "not <plan id>.json");
+		else if (ents[i].mode != 0100644 && ents[i].mode != 0100755)
+			skip_entry(st, "state", ents[i].name, "not a file");
+	}
 	k = parallel_workers(n);
 	r.repo = repo;
 	r.ents = ents;
@@ -112,14 +165,21 @@ load_approvals_of(struct repo *repo, struct repo_tree *tree, struct state *st,
 	ps->approvals = xreallocarray(ps->approvals, ps->napprovals + n + 1,
 	    sizeof *ps->approvals);
 	for (i = 0; i < n && rc == 0; i++) {
-		if (!str_endswith(ents[i].name, ".json"))
+		if (approval_number(ents[i].name) == 0 ||
+		    (ents[i].mode != 0100644 && ents[i].mode != 0100755)) {
+			skip_entry(st, dir, ents[i].name, "not a file <n>.json "
+			    "with n from 1 to 999999999");
 			continue;
+		}
 		if (repo_blob_read(repo, ents[i].oid, STATE_MAX_FILE, &text,
-		    &len, cause) != 0)
-			return -1;
+		    &len, cause) != 0) {
+			rc = -1;
+			break;
+		}
 		a = &ps->approvals[ps->napprovals];
 		memset(a, 0, sizeof *a);
-		a->n = atoi(ents[i].name);
+		a->n = approval_number(ents[i].name);
+		a->saved = 1;
 		if (approval_from_json(a, text, len, &why) != 0) {
 			*cause = xasprintf("state branch: cannot read '%s/%s': %s",
 			    dir, ents[i].name, why);
@@ -156,7 +216,10 @@ store_load(struct repo *repo, struct state *st, char **cause)
 	if (rc != -1 && (rc = repo_tree_list(tree, "approvals", &ents, &n,
 	    cause)) != -1) {
 		for (i = 0; rc != -1 && i < n; i++) {
-			if (ents[i].mode == 040000)
+			if (ents[i].mode != 040000 || !name_valid(ents[i].name))
+				skip_entry(st, "approvals", ents[i].name,
+				    "not a directory named by a plan id");
+			else
 				rc = load_approvals_of(repo, tree, st,
 				    ents[i].name, cause);
 		}
@@ -205,8 +268,9 @@ stage_approvals(struct repo_txn *txn, struct plan_state *ps)
 			top = ps->approvals[j].n;
 	}
 	for (j = 0; j < ps->napprovals; j++) {
-		if (ps->approvals[j].n != 0)
+		if (ps->approvals[j].saved)
 			continue;
+		ps->approvals[j].saved = 1;
 		ps->approvals[j].n = ++top;
 		path = xasprintf("approvals/%s/%d.json", ps->id, top);
 		text = approval_to_json(&ps->approvals[j]);

@@ -96,6 +96,26 @@ print_result(const struct ctx *ctx, const struct notice_set *set,
 	json_decref(o);
 }
 
+static int
+render_and_write(const struct ctx *ctx, const struct policy *pol,
+    struct state *st, const char *dir, char **cause)
+{
+	struct notice_set set;
+	size_t	 changed;
+	int	 rc = EXIT_DONE;
+
+	memset(&set, 0, sizeof set);
+	cmd_print_warnings(st->warnings);
+	if (notice_render(pol, st, ctx->now, &set, cause) != 0)
+		rc = EXIT_INVALID;
+	else if (notice_write(&set, dir, &changed, cause) != 0)
+		rc = EXIT_ENV;
+	else
+		print_result(ctx, &set, dir, changed);
+	notice_set_release(&set);
+	return rc;
+}
+
 /* Render the feeds of the repository's state and write them into dir. */
 static int
 calendar_write(const struct ctx *ctx, const char *dir)
@@ -103,13 +123,10 @@ calendar_write(const struct ctx *ctx, const char *dir)
 	struct repo *repo;
 	struct policy *pol = NULL;
 	struct state st;
-	struct notice_set set;
 	char	*cause = NULL, *warning = NULL, *plans = NULL, origin_state[41];
-	size_t	 changed;
 	int	 rc;
 
 	state_init(&st);
-	memset(&set, 0, sizeof set);
 	if ((repo = repo_open(ctx->repo_path, 0, &cause)) == NULL)
 		rc = EXIT_ENV;
 	else if (session_sync(repo, ctx->now, SESSION_READONLY |
@@ -124,18 +141,13 @@ calendar_write(const struct ctx *ctx, const char *dir)
 			;
 		else if (store_load(repo, &st, &cause) != 0)
 			rc = EXIT_ENV;
-		else if (notice_render(pol, &st, ctx->now, &set, &cause) != 0)
-			rc = EXIT_INVALID;
-		else if (notice_write(&set, dir, &changed, &cause) != 0)
-			rc = EXIT_ENV;
 		else
-			print_result(ctx, &set, dir, changed);
+			rc = render_and_write(ctx, pol, &st, dir, &cause);
 	}
 	if (cause != NULL)
 		cmd_error("calendar: %s", cause);
 	free(cause);
 	free(warning);
-	notice_set_release(&set);
 	state_release(&st);
 	policy_free(pol);
 	free(plans);

@@ -117,6 +117,7 @@ session_open_flags(struct session *s, const struct ctx *ctx,
 	    (ctx->offline ? SESSION_OFFLINE : 0), &cause);
 	if (s->warning != NULL)
 		cmd_error("warning: %s", s->warning);
+	cmd_print_warnings(s->st.warnings);
 	s->st.command = command;
 	if (rc == EXIT_INVALID) {
 		for (i = 0; i < s->chk.diags.n; i++) {

@@ -79,6 +79,7 @@ round_trip(struct plan *p)
 
 	state_init(&st);
 	p->added_at = 1764547200;
+	memcpy(p->blob, "0123456789abcdef0123456789abcdef01234567", 41);
 	state_reconcile(&st, pol, &p, 1, 1764547200 + 86400);
 	if ((ps = state_find(&st, p->id)) != NULL) {
 		text = state_to_json(ps);
