@@ -173,7 +173,7 @@ read_parallel(struct checker *c, const struct repo_entry *ents, size_t n,
     struct plan **out, char **cause)
 {
 	struct plan_reader r;
-	size_t	 k = parallel_workers(n), i, j;
+	size_t	 k = parallel_workers(n), i;
 	int	 rc = 0;
 
 	r.c = c;
@@ -183,13 +183,7 @@ read_parallel(struct checker *c, const struct repo_entry *ents, size_t n,
 	r.cause = xcalloc(k, sizeof *r.cause);
 	parallel_for(n, read_one, &r);
 	for (i = 0; i < k; i++) {
-		for (j = 0; j < r.diags[i].n; j++) {
-			struct diag *g = &r.diags[i].items[j];
-			diags_add_take(c->diags, g->file, g->line, g->column,
-			    g->message);
-			g->message = NULL;
-		}
-		diags_release(&r.diags[i]);
+		diags_merge_take(c->diags, &r.diags[i]);
 		if (r.cause[i] != NULL && rc == 0) {
 			*cause = r.cause[i];
 			rc = -1;
@@ -243,6 +237,10 @@ plan_error(struct checker *c, const struct plan *p, const struct jseg *path,
 	va_list	 ap;
 	int	 line = 0, col = 0;
 
+	if (diags_full(c->diags, p->file)) {
+		diags_add_take(c->diags, p->file, 0, 0, xstrdup(""));
+		return;	/* counted; placing it would walk the whole text */
+	}
 	if (jsonloc_find(p->text, p->len, path, depth, 0, &line, &col) != 0)
 		line = col = 0;
 	va_start(ap, fmt);

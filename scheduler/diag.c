@@ -22,39 +22,44 @@ diags_release(struct diags *d)
 		free(d->items[i].message);
 	}
 	free(d->items);
+	for (i = 0; i < d->ncounts; i++)
+		free(d->counts[i].file);
+	free(d->counts);
 	diags_init(d);
 }
 
-/*
- * Text that came from a document may hold control characters or invalid
- * UTF-8: show them as \xNN so that a message stays one line of valid text.
- */
-static char *
-sanitize_take(char *s)
+/* The counter of a file (NULL: problems of no file are never capped). */
+static struct diag_count *
+count_of(struct diags *d, const char *file)
 {
-	struct buf b = BUF_INIT;
-	size_t	 len = strlen(s), i = 0, ok;
+	size_t	 i;
 
-	while (i < len) {
-		ok = utf8_valid_prefix(s + i, len - i);
-		for (size_t k = 0; k < ok; k++) {
-			unsigned char c = (unsigned char)s[i + k];
-			if (c < 0x20 || c == 0x7f)
-				buf_addf(&b, "\\x%02x", c);
-			else
-				buf_addc(&b, (char)c);
-		}
-		i += ok;
-		if (i < len)
-			buf_addf(&b, "\\x%02x", (unsigned char)s[i++]);
+	if (file == NULL)
+		return NULL;
+	if (d->last < d->ncounts && strcmp(d->counts[d->last].file, file) == 0)
+		return &d->counts[d->last];
+	for (i = 0; i < d->ncounts; i++) {
+		if (strcmp(d->counts[i].file, file) == 0)
+			return &d->counts[d->last = i];
 	}
-	free(s);
-	return buf_detach(&b, NULL);
+	d->counts = xreallocarray(d->counts, d->ncounts + 1, sizeof *d->counts);
+	d->counts[d->ncounts].file = xstrdup(file);
+	d->counts[d->ncounts].n = 0;
+	d->last = d->ncounts;
+	return &d->counts[d->ncounts++];
 }
 
-void
-diags_add_take(struct diags *d, const char *file, int line, int column,
-    char *message)
+int
+diags_full(struct diags *d, const char *file)
+{
+	struct diag_count *c = count_of(d, file);
+
+	return c != NULL && c->n >= DIAGS_PER_FILE;
+}
+
+static void
+push(struct diags *d, const char *file, int line, int column, char *message,
+    int tail)
 {
 	struct diag *g;
 
@@ -63,11 +68,49 @@ diags_add_take(struct diags *d, const char *file, int line, int column,
 		d->items = xreallocarray(d->items, d->alloc, sizeof *d->items);
 	}
 	g = &d->items[d->n++];
-	g->file = file != NULL ? sanitize_take(xstrdup(file)) : NULL;
+	/* text from a document may hold controls: a message stays one line */
+	g->file = file != NULL ? str_quote(file, 200) : NULL;
 	g->line = line;
 	g->column = column;
-	g->message = sanitize_take(message);
+	g->message = str_quote(message, 1000);
+	free(message);
 	g->seq = d->n - 1;
+	g->tail = tail;
+}
+
+void
+diags_add_take(struct diags *d, const char *file, int line, int column,
+    char *message)
+{
+	struct diag_count *c = count_of(d, file);
+
+	d->total++;
+	if (c != NULL && c->n++ >= DIAGS_PER_FILE) {
+		free(message);
+		return;
+	}
+	push(d, file, line, column, message, 0);
+}
+
+void
+diags_merge_take(struct diags *d, struct diags *src)
+{
+	struct diag_count *c;
+	size_t	 i, shown;
+
+	for (i = 0; i < src->n; i++) {
+		diags_add_take(d, src->items[i].file, src->items[i].line,
+		    src->items[i].column, src->items[i].message);
+		src->items[i].message = NULL;
+	}
+	for (i = 0; i < src->ncounts; i++) {
+		shown = src->counts[i].n < DIAGS_PER_FILE ? src->counts[i].n :
+		    DIAGS_PER_FILE;
+		c = count_of(d, src->counts[i].file);
+		c->n += src->counts[i].n - shown;
+		d->total += src->counts[i].n - shown;
+	}
+	diags_release(src);
 }
 
 void
@@ -95,6 +138,8 @@ diag_cmp(const void *va, const void *vb)
 		c = strcmp(a->file, b->file);
 	if (c != 0)
 		return c;
+	if (a->tail != b->tail)
+		return a->tail - b->tail;
 	if (a->line != b->line)
 		return a->line < b->line ? -1 : 1;
 	if (a->column != b->column)
@@ -105,8 +150,18 @@ diag_cmp(const void *va, const void *vb)
 void
 diags_sort(struct diags *d)
 {
-	if (d->n > 1)
-		array_sort(d->items, d->n, sizeof *d->items, diag_cmp);
+	size_t	 i, more;
+
+	for (i = 0; i < d->ncounts; i++) {
+		if (d->counts[i].n <= DIAGS_PER_FILE)
+			continue;
+		more = d->counts[i].n - DIAGS_PER_FILE;
+		push(d, d->counts[i].file, 0, 0, xasprintf("and %zu more "
+		    "problem%s in this file, not shown (at most %d are)", more,
+		    more == 1 ? "" : "s", DIAGS_PER_FILE), 1);
+		d->counts[i].n = DIAGS_PER_FILE;	/* said once */
+	}
+	array_sort(d->items, d->n, sizeof *d->items, diag_cmp);
 }
 
 char *

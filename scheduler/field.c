@@ -131,6 +131,12 @@ jdoc_error(struct jdoc *d, int at_key, const char *fmt, ...)
 	int	 line = 0, col = 0;
 	size_t	 depth = d->depth < JDOC_MAXDEPTH ? d->depth : JDOC_MAXDEPTH;
 
+	if (diags_full(d->diags, d->file)) {
+		/* counted, not placed: placing is a walk of the whole text */
+		diags_add_take(d->diags, d->file, 0, 0, xstrdup(""));
+		d->errors++;
+		return;
+	}
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
@@ -462,17 +468,60 @@ jd_civil(struct jdoc *d, json_t *obj, const char *key, int required,
 	return 0;
 }
 
+/*
+ * The strings of one array seen so far, as a hash set: a list of a
+ * hundred thousand names is checked for repeats in linear time. The
+ * strings are borrowed from the array.
+ */
+struct seen {
+	const char **slot;
+	size_t	 mask;
+};
+
+static void
+seen_init(struct seen *s, size_t n)
+{
+	size_t	 cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	s->slot = xcalloc(cap, sizeof *s->slot);
+	s->mask = cap - 1;
+}
+
+static void
+seen_release(struct seen *s)
+{
+	free(s->slot);
+}
+
+/* Add str; 1 when it was there already. */
+static int
+seen_add(struct seen *s, const char *str)
+{
+	size_t	 i = (size_t)hash_str(str) & s->mask;
+
+	for (; s->slot[i] != NULL; i = (i + 1) & s->mask) {
+		if (strcmp(s->slot[i], str) == 0)
+			return 1;
+	}
+	s->slot[i] = str;
+	return 0;
+}
+
 int
 jd_strings(struct jdoc *d, json_t *obj, const char *key, enum jd_kind kind,
     int unique, int min, int required, char ***out)
 {
 	json_t	*arr = jd_get(d, obj, key, JSON_ARRAY, required), *v;
-	size_t	 i, j, n = 0;
+	struct seen seen;
+	size_t	 i, n = 0;
 	char	**vec;
 
 	*out = NULL;
 	if (arr == NULL)
 		return -1;
+	seen_init(&seen, json_array_size(arr));
 	jdoc_push_key(d, key);
 	if (json_array_size(arr) < (size_t)min)
 		jdoc_error(d, 0, min == 1 ? "must not be empty" :
@@ -483,18 +532,16 @@ jd_strings(struct jdoc *d, json_t *obj, const char *key, enum jd_kind kind,
 		if (!json_is_string(v))
 			jdoc_error(d, 0, "must be a string, not %s", type_name(v));
 		else if (jd_check_string(d, json_string_value(v), kind, 0) == 0) {
-			for (j = 0; unique && j < n; j++) {
-				if (strcmp(vec[j], json_string_value(v)) == 0)
-					break;
-			}
-			if (unique && j < n)
-				jdoc_error(d, 0, "'%s' is listed twice", vec[j]);
+			if (unique && seen_add(&seen, json_string_value(v)))
+				invalid_value(d, json_string_value(v),
+				    "is listed twice");
 			else
 				vec[n++] = xstrdup(json_string_value(v));
 		}
 		jdoc_pop(d);
 	}
 	jdoc_pop(d);
+	seen_release(&seen);
 	*out = vec;
 	return (int)n;
 }

@@ -67,8 +67,8 @@ check_rev(const struct ctx *ctx, struct repo *repo, const char *rev,
 		printf("check: %zu plan%s: no problems\n", res.nplans,
 		    res.nplans == 1 ? "" : "s");
 	else if (rc != EXIT_DONE && !ctx->json)
-		fprintf(stderr, "offpeak: %zu problem%s found\n", res.diags.n,
-		    res.diags.n == 1 ? "" : "s");
+		fprintf(stderr, "offpeak: %zu problem%s found\n", res.diags.total,
+		    res.diags.total == 1 ? "" : "s");
 	check_result_release(&res);
 	repo_tree_free(tree);
 	return rc;

@@ -68,4 +68,34 @@ run_offpeak -C "$TMP/empty" check
 expect_rc "no repository: exit 5" 5
 expect_err "with a message" "offpeak: "
 
+# a file with thousands of problems: the first hundred, then one line for the rest
+H=$TMP/hostile
+base_repo "$H"
+python3 - "$H/plans/web-upgrade.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["systems"] = ["web-1"] * 16000
+p["depends_on"] = ["nope-%d" % i for i in range(3000)]
+json.dump(p, open(sys.argv[1], "w"), indent=1)
+PY
+commit_all "$H" "16k duplicates, 3000 unknown dependencies"
+run_offpeak -C "$H" check
+expect_rc "refused" 1
+n=$(printf '%s\n' "$err" | grep -c '^offpeak: plans/web-upgrade.json:[0-9]*:[0-9]*: ')
+[ "$n" -eq 100 ] && pass "at most 100 problems shown for one file, each with its place" || fail "$n placed lines"
+expect_err "the rest counted in one line, after them" "offpeak: plans/web-upgrade.json: and 18899 more problems in this file, not shown (at most 100 are)"
+[ "$(printf '%s\n' "$err" | tail -2 | head -1)" = "offpeak: plans/web-upgrade.json: and 18899 more problems in this file, not shown (at most 100 are)" ] &&
+    pass "... which comes last for the file" || fail "order: $(printf '%s\n' "$err" | tail -3)"
+expect_err "the total counts all of them" "offpeak: 18999 problems found"
+expect_err "the first is the first duplicate" "offpeak: plans/web-upgrade.json:9:3: systems[1]: 'web-1' is listed twice"
+run_offpeak -C "$H" --json check
+ok "--json: the same 101 entries" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d) == 101, len(d)
+assert d[-1]["message"].startswith("and 18899 more problems"), d[-1]
+' /dev/stdin <<EOF2
+$out
+EOF2
+
 done_testing
