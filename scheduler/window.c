@@ -150,6 +150,14 @@ rule_period(const struct icalrecurrencetype *r)
 	    has_by(r->by_week_no))
 		return 0;
 	switch (r->freq) {
+	case ICAL_MINUTELY_RECURRENCE:
+	case ICAL_SECONDLY_RECURRENCE:
+		/* only plain ones: parts would make the pattern longer */
+		if (has_by(r->by_day) || has_by(r->by_hour) ||
+		    has_by(r->by_minute) || has_by(r->by_second) ||
+		    has_by(r->by_set_pos))
+			return 0;
+		return r->freq == ICAL_MINUTELY_RECURRENCE ? n * 60 : n;
 	case ICAL_WEEKLY_RECURRENCE:
 		return n * 7 * DAY;
 	case ICAL_DAILY_RECURRENCE:
@@ -408,6 +416,7 @@ interval_covering(const struct interval *v, size_t n, int64_t start,
  */
 
 #define ICS_MAX_STEPS	500000		/* recurrence steps of one event */
+#define ICS_MAX_TEXT_STEPS 2000000	/* ... and of all events of one text */
 #define ICS_MAX_EVENTS	200000		/* intervals from one text */
 
 /* A zone of a feed: one of ours, one the text defines, or UTC (both NULL). */
@@ -432,6 +441,7 @@ struct ics_reader {
 	size_t	 nov;
 	struct interval *v;
 	size_t	 n, alloc;
+	size_t	 steps;			/* recurrence steps taken, all events */
 };
 
 /* One VEVENT. */
@@ -771,6 +781,8 @@ ics_recur(struct ics_reader *rd, const struct ics_event *ev,
 
 	rr.until = icaltime_null_time();
 	lo = rd->from - ev->days * DAY - ev->secs - SLACK;
+	if (ics_past_until(ev, until, lo))
+		return 0;	/* it ended before the span: nothing to walk */
 	if ((period = rule_period(&rr)) > 0 && first < lo)
 		first += (lo - first) / period * period;
 	utc_to_civil(first, &c);
@@ -785,9 +797,12 @@ ics_recur(struct ics_reader *rd, const struct ics_event *ev,
 		wall = wall_of(o);
 		if (wall > rd->to + SLACK || ics_past_until(ev, until, wall))
 			break;
-		if (++steps > ICS_MAX_STEPS || wall <= prev) {
+		if (++steps > ICS_MAX_STEPS || wall <= prev ||
+		    ++rd->steps > ICS_MAX_TEXT_STEPS) {
 			*cause = xstrdup(wall <= prev ? "the RRULE does not "
-			    "advance" : "the RRULE has too many occurrences");
+			    "advance" : steps > ICS_MAX_STEPS ? "the RRULE has "
+			    "too many occurrences" : "the calendar's RRULEs "
+			    "take too many steps together (more than 2000000)");
 			rv = -1;
 			break;
 		}

@@ -247,4 +247,33 @@ expect_rc "a 404 without a cached copy exits 5" 5
 expect_err "the message gives the status" "HTTP status 404"
 stop_server
 
+# --- hostile feeds: expansion work is bounded per calendar
+start_server "$PORT"
+/usr/bin/python3 - "$WWW/secondly.ics" <<'PY'
+import sys
+ev = []
+for i in range(2000):
+    ev += ["BEGIN:VEVENT", "UID:s%d@test" % i, "DTSTAMP:20261101T000000Z",
+           "DTSTART:20200101T000000Z", "DTEND:20200101T000001Z",
+           "RRULE:FREQ=SECONDLY;UNTIL=20200102T000000Z", "END:VEVENT"]
+ev += ["BEGIN:VEVENT", "UID:real@test", "DTSTAMP:20261101T000000Z",
+       "DTSTART;VALUE=DATE:20261203", "DTEND;VALUE=DATE:20261205", "END:VEVENT"]
+open(sys.argv[1], "w").write("\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//t//t//EN"] + ev + ["END:VCALENDAR", ""]))
+PY
+S=$TMP/secondly
+mkrepo "$S" "http://127.0.0.1:$PORT/secondly.ics" p1
+run_offpeak -C "$S" --now "$NOW" schedule
+expect_rc "2000 per-second events that ended in 2020: no walk through them, the feed is read" 0
+s=$("$OFFPEAK" -C "$S" --now "$NOW" --json status p1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["slot"]["start_local"])')
+[ "$s" = "2026-12-05T01:00:00+08:00" ] && pass "... and its one real freeze holds" || fail "p1 at $s"
+printf '%s\r\n' BEGIN:VCALENDAR VERSION:2.0 "PRODID:-//t//t//EN" BEGIN:VEVENT UID:x@test \
+    DTSTAMP:20261101T000000Z DTSTART:20261201T000000Z DTEND:20261201T000001Z \
+    RRULE:FREQ=SECONDLY END:VEVENT END:VCALENDAR >"$WWW/endless.ics"
+E=$TMP/endless
+mkrepo "$E" "http://127.0.0.1:$PORT/endless.ics" p1
+run_offpeak -C "$E" --now "$NOW" schedule
+expect_rc "a per-second event without end, in the span: refused" 5
+expect_err "... saying why" "event 'x@test': more than 200000 occurrences; there is no cached copy"
+stop_server
+
 done_testing
