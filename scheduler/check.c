@@ -113,7 +113,10 @@ read_plan(struct checker *c, struct diags *diags, const struct repo_entry *e,
 		free(path);
 		return (struct plan *)-1;
 	}
-	if (rc == 2)
+	if (rc == 1)
+		diags_add(diags, path, 0, 0, "its blob %.12s is missing from the "
+		    "repository (a broken or partial push)", e->oid);
+	else if (rc == 2)
 		diags_add(diags, path, 0, 0, "file is %zu bytes; at most %d "
 		    "are allowed", size, CHECK_MAX_FILE);
 	else if (!name_valid(stem))

@@ -4,6 +4,7 @@
 
 #include "field.h"
 #include "policy.h"
+#include "tz.h"
 #include "util.h"
 #include "window.h"
 
@@ -171,13 +172,22 @@ static char *
 read_zone(struct jdoc *d, json_t *obj, const char *key, int required)
 {
 	const char *s = jd_string(d, obj, key, JD_ANY, 128, required);
+	char	*cause = NULL;
 
 	if (s == NULL)
 		return NULL;
+
 	if (!tz_exists(s)) {
 		jdoc_push_key(d, key);
 		jdoc_error(d, 0, "'%s' is not a time zone in %s", s, tz_dir());
 		jdoc_pop(d);
+		return NULL;
+	}
+	if (tz_get(s, &cause) == NULL) {
+		jdoc_push_key(d, key);
+		jdoc_error(d, 0, "%s", cause);
+		jdoc_pop(d);
+		free(cause);
 		return NULL;
 	}
 	return xstrdup(s);

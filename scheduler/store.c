@@ -81,8 +81,9 @@ load_state_file(size_t i, size_t worker, void *arg)
 	    &r->cause[worker]);
 	if (rc != 0) {
 		if (rc > 0)
-			r->cause[worker] = xasprintf("state/%s is too large",
-			    e->name);
+			r->cause[worker] = xasprintf("state branch: 'state/%s' %s",
+			    e->name, rc == 1 ? "is missing from the repository" :
+			    "is too large");
 		return;
 	}
 	id = xstrndup(e->name, strlen(e->name) - 5);

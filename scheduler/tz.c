@@ -483,6 +483,16 @@ read_block(struct tz *z, const unsigned char *p, const struct tzif_hdr *h,
 	const unsigned char *ip = p + h->timecnt * timesize;
 	size_t	 i;
 
+	if (h->leapcnt != 0) {
+		/*
+		 * A "right/" zone counts leap seconds: its transitions are in
+		 * TAI-like time, and taking them as POSIX seconds shifts every
+		 * window and VTIMEZONE by the leap seconds so far.
+		 */
+		*why = "it counts leap seconds (a \"right/\" zone); use the "
+		    "zone of the same name without \"right/\"";
+		return -1;
+	}
 	if (h->typecnt == 0 || h->typecnt > 256 || h->charcnt == 0 ||
 	    (h->isstdcnt != 0 && h->isstdcnt != h->typecnt) ||
 	    (h->isutcnt != 0 && h->isutcnt != h->typecnt)) {
@@ -603,8 +613,8 @@ tz_load(const char *name, const char *path, char **cause)
 	z->name = xstrdup(name);
 	z->key = xstrdup(path);
 	if (read_tzif(z, data, len, &why) != 0) {
-		*cause = xasprintf("time zone file '%s' is not valid: %s", path,
-		    why);
+		*cause = xasprintf("time zone '%s' cannot be used: %s (%s)", name,
+		    why, path);
 		free(data);
 		tz_free(z);
 		return NULL;

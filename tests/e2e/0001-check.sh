@@ -98,4 +98,32 @@ assert d[-1]["message"].startswith("and 18899 more problems"), d[-1]
 $out
 EOF2
 
+# a plans/ entry whose blob is not in the repository is a problem, not nothing
+M=$TMP/missing
+base_repo "$M"
+plans=$( (git -C "$M" ls-tree HEAD:plans; printf '100644 blob 1234567890abcdef1234567890abcdef12345678\tghost.json\n') |
+    git -C "$M" mktree --missing)
+top=$(git -C "$M" ls-tree HEAD | sed "s/^040000 tree [0-9a-f]*\tplans$/040000 tree $plans\tplans/" | git -C "$M" mktree --missing)
+c=$(git -C "$M" commit-tree -p HEAD -m "a plan whose blob is missing" "$top")
+git -C "$M" update-ref refs/heads/main "$c"
+run_offpeak -C "$M" check
+expect_rc "a plan whose blob is missing: refused" 1
+expect_err "... naming the file" "offpeak: plans/ghost.json: its blob 1234567890ab is missing from the repository (a broken or partial push)"
+run_offpeak -C "$M" --now 2026-12-01T00:00:00Z schedule
+expect_rc "... and schedule does not skip it silently" 1
+
+# a "right/" zone counts leap seconds: refused, saying which zone to use
+Z=$TMP/right
+base_repo "$Z"
+python3 - "$Z/offpeak.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["timezone"] = "right/Europe/Berlin"
+json.dump(p, open(sys.argv[1], "w"), indent=2)
+PY
+commit_all "$Z" "right/ zone"
+run_offpeak -C "$Z" check
+expect_rc "a right/ time zone is refused" 1
+expect_err "... with the reason and what to use" "offpeak.json:15:15: timezone: time zone 'right/Europe/Berlin' cannot be used: it counts leap seconds (a \"right/\" zone); use the zone of the same name without \"right/\""
+
 done_testing
