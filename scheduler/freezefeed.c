@@ -111,11 +111,18 @@ add_events(struct session *s, struct freeze_feeds *ff, size_t i,
     const char *ics, size_t len, char **cause)
 {
 	struct interval *iv;
+	char	**w = NULL;
 	size_t	 n, k;
+	int	 rc;
 
-	if (window_ics_events(ics, len, s->chk.policy->timezone,
+	rc = window_ics_events(ics, len, s->chk.policy->timezone,
 	    s->now - FREEZE_FEED_BEFORE, s->now + FREEZE_FEED_AFTER, &iv, &n,
-	    cause) != 0)
+	    &w, cause);
+	for (k = 0; w != NULL && w[k] != NULL; k++)
+		add_warning(ff, xasprintf("freeze '%s': %s",
+		    s->chk.policy->freezes[i].name, w[k]));
+	strv_free(w);
+	if (rc != 0)
 		return -1;
 	ff->events = xreallocarray(ff->events, ff->nevents + n + 1,
 	    sizeof *ff->events);

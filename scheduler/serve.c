@@ -659,7 +659,7 @@ load_extra(struct source *src, int64_t now)
 		    &cause) == 0) {
 			if (window_ics_events(text, len, pol->timezone,
 			    now - EXTRA_BEFORE, now + EXTRA_AFTER, &iv, &n,
-			    &cause) != 0)
+			    NULL, &cause) != 0)
 				n = 0;
 			free(text);
 		}

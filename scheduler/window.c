@@ -1,5 +1,6 @@
 /* window: off-peak windows and freezes as time intervals (libical) */
 #include <libical/ical.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -442,6 +443,7 @@ struct ics_reader {
 	struct interval *v;
 	size_t	 n, alloc;
 	size_t	 steps;			/* recurrence steps taken, all events */
+	char	***warnings;		/* where to say what was left out */
 };
 
 /* One VEVENT. */
@@ -555,16 +557,64 @@ ics_same_zone(const struct ics_zone *a, const struct ics_zone *b)
 	return a->tz == b->tz && a->ical == b->ical;
 }
 
+/* Properties an event's times come from: losing one changes them. */
+static const char *const ics_time_props[] = {
+	"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "EXRULE",
+	"RECURRENCE-ID", "STATUS", NULL
+};
+
 /*
- * Values libical had to drop and lines it could not place make the event
- * (or the calendar) unreadable, not smaller. Only component errors count
- * when values is 0.
+ * Does libical's message ("... in RRULE property. Removing entire
+ * property: ...") say it dropped a property the times depend on? A
+ * message that names none is taken as one that may: refusing is safe.
  */
 static int
-ics_check_errors(icalcomponent *c, int values, char **cause)
+ics_error_hits_times(const char *msg)
+{
+	const char *in = strstr(msg, " in "), *end;
+	size_t	 i, n;
+
+	if (in == NULL || (end = strstr(in + 4, " property")) == NULL)
+		return 1;
+	n = end - (in + 4);
+	for (i = 0; ics_time_props[i] != NULL; i++) {
+		if (strlen(ics_time_props[i]) == n &&
+		    strncasecmp(in + 4, ics_time_props[i], n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+ics_warn(struct ics_reader *rd, char *w)
+{
+	size_t	 n;
+
+	if (rd->warnings == NULL) {
+		free(w);
+		return;
+	}
+	n = strv_len(*rd->warnings);
+	*rd->warnings = xreallocarray(*rd->warnings, n + 2, sizeof **rd->warnings);
+	(*rd->warnings)[n] = w;
+	(*rd->warnings)[n + 1] = NULL;
+}
+
+/*
+ * Values libical had to drop: one of the event's times or its recurrence
+ * makes the event unreadable, so the calendar is refused; another (a
+ * DESCRIPTION a mail client mangled) only loses that property, which is
+ * said. Component errors (only those when values is 0) always refuse.
+ */
+static int
+ics_check_errors(struct ics_reader *rd, icalcomponent *c, int values,
+    const char *name, char **cause)
 {
 	icalproperty *p;
 	icalparameter *type;
+	icalparameter_xlicerrortype t;
+	const char *msg;
+	char	*q;
 
 	for (p = icalcomponent_get_first_property(c, ICAL_XLICERROR_PROPERTY);
 	    p != NULL;
@@ -573,13 +623,23 @@ ics_check_errors(icalcomponent *c, int values, char **cause)
 		    ICAL_XLICERRORTYPE_PARAMETER);
 		if (type == NULL)
 			continue;
-		if (icalparameter_get_xlicerrortype(type) ==
-		    ICAL_XLICERRORTYPE_COMPONENTPARSEERROR || (values &&
-		    icalparameter_get_xlicerrortype(type) ==
-		    ICAL_XLICERRORTYPE_VALUEPARSEERROR)) {
-			*cause = xstrdup(icalproperty_get_xlicerror(p));
-			return -1;
+		t = icalparameter_get_xlicerrortype(type);
+		msg = icalproperty_get_xlicerror(p);
+		if (msg == NULL)
+			msg = "a property could not be read";
+		if (t != ICAL_XLICERRORTYPE_COMPONENTPARSEERROR &&
+		    (!values || t != ICAL_XLICERRORTYPE_VALUEPARSEERROR))
+			continue;
+		q = str_quote(msg, 200);
+		if (t == ICAL_XLICERRORTYPE_VALUEPARSEERROR &&
+		    !ics_error_hits_times(msg)) {
+			ics_warn(rd, xasprintf("%s: a property was left out: %s",
+			    name, q));
+			free(q);
+			continue;
 		}
+		*cause = q;
+		return -1;
 	}
 	return 0;
 }
@@ -666,12 +726,13 @@ ics_exdates(struct ics_reader *rd, struct ics_event *ev, char **cause)
 
 /* Read DTSTART, the length and the exdates of a VEVENT. */
 static int
-ics_event_read(struct ics_reader *rd, struct ics_event *ev, char **cause)
+ics_event_read(struct ics_reader *rd, struct ics_event *ev, const char *name,
+    char **cause)
 {
 	icalproperty *p;
 	struct icaltimetype t;
 
-	if (ics_check_errors(ev->c, 1, cause) != 0)
+	if (ics_check_errors(rd, ev->c, 1, name, cause) != 0)
 		return -1;
 	switch (icalcomponent_count_properties(ev->c, ICAL_DTSTART_PROPERTY)) {
 	case 0:
@@ -903,15 +964,15 @@ ics_event(struct ics_reader *rd, icalcomponent *c, size_t i, char **cause)
 	memset(&ev, 0, sizeof ev);
 	ev.c = c;
 	ev.uid = icalcomponent_get_uid(c);
-	rv = ics_event_read(rd, &ev, &why);
+	name = ics_event_name(c, i);
+	rv = ics_event_read(rd, &ev, name, &why);
 	if (rv == 0)
 		rv = ics_event_expand(rd, &ev, &why);
 	if (rv != 0) {
-		name = ics_event_name(c, i);
 		*cause = xasprintf("%s: %s", name, why);
-		free(name);
 		free(why);
 	}
+	free(name);
 	free(ev.ex);
 	free(ev.exday);
 	return rv;
@@ -959,7 +1020,7 @@ ics_calendar(struct ics_reader *rd, icalcomponent *cal, char **cause)
 	int	 rv = 0;
 
 	rd->cal = cal;
-	if (ics_check_errors(cal, 0, &why) != 0) {
+	if (ics_check_errors(rd, cal, 0, "the calendar", &why) != 0) {
 		*cause = xasprintf("not an iCalendar text: %s", why);
 		free(why);
 		return -1;
@@ -987,24 +1048,60 @@ ics_calendar(struct ics_reader *rd, icalcomponent *cal, char **cause)
 	return rv;
 }
 
-/* The text with its content lines unfolded (RFC 5545 3.1). */
+/*
+ * Is the logical line a content line: a name of letters, digits and '-',
+ * then ';' (parameters) or ':' (the value)? An empty line passes.
+ */
+static int
+ics_content_line(const char *p, size_t n)
+{
+	size_t	 k = 0;
+
+	while (k < n && (isalnum((unsigned char)p[k]) || p[k] == '-'))
+		k++;
+	return n == 0 || (k > 0 && k < n && (p[k] == ';' || p[k] == ':'));
+}
+
+/*
+ * The text with its content lines unfolded (RFC 5545 3.1), without the
+ * lines that are not content lines: libical would take such a line (a
+ * quoted-printable soft break that a mail client left, say) as the end of
+ * the calendar's sense. Their physical line numbers go to *bad (up to
+ * nbad_max of them) and their count to *nbad.
+ */
 static char *
-ics_unfold(const char *t, size_t len)
+ics_unfold(const char *t, size_t len, size_t *bad, size_t nbad_max,
+    size_t *nbad)
 {
 	struct buf b = BUF_INIT;
 	const char *p = t, *e = t + len, *nl;
+	size_t	 start, phys = 1, first = 1;
 
 	buf_grow(&b, len);
+	*nbad = 0;
+	start = 0;
 	while (p < e) {
 		if ((nl = memchr(p, '\n', e - p)) == NULL)
 			nl = e - 1;
 		if (nl + 1 < e && (nl[1] == ' ' || nl[1] == '\t')) {
 			buf_add(&b, p, nl - p - (nl > p && nl[-1] == '\r'));
 			p = nl + 2;
-		} else {
-			buf_add(&b, p, nl + 1 - p);
-			p = nl + 1;
+			phys++;
+			continue;
 		}
+		buf_add(&b, p, nl + 1 - p);
+		p = nl + 1;
+		/* the logical line ends: keep it, or take it out again */
+		if (!ics_content_line(b.data + start, strcspn(b.data + start,
+		    "\r\n"))) {
+			if (*nbad < nbad_max)
+				bad[*nbad] = first;
+			(*nbad)++;
+			b.len = start;
+			b.data[start] = '\0';
+		}
+		start = b.len;
+		first = ++phys;
 	}
 	return buf_detach(&b, NULL);
 }
@@ -1123,18 +1220,39 @@ ics_root(struct ics_reader *rd, icalcomponent *root, char **cause)
 	return rv;
 }
 
+/* "lines 12, 13 and 2 more are not ..." */
+static char *
+ics_bad_lines(const size_t *bad, size_t nbad)
+{
+	struct buf b = BUF_INIT;
+	size_t	 i, shown = nbad < 5 ? nbad : 5;
+
+	buf_addf(&b, "line%s ", nbad == 1 ? "" : "s");
+	for (i = 0; i < shown; i++)
+		buf_addf(&b, "%s%zu", i == 0 ? "" : ", ", bad[i]);
+	if (nbad > shown)
+		buf_addf(&b, " and %zu more", nbad - shown);
+	buf_addf(&b, " %s and %s left out (a mail client's quoted-printable "
+	    "line breaks?)", nbad == 1 ? "is not an iCalendar content line" :
+	    "are not iCalendar content lines", nbad == 1 ? "was" : "were");
+	return buf_detach(&b, NULL);
+}
+
 int
 window_ics_events(const char *ics, size_t len, const char *zone,
-    int64_t from, int64_t to, struct interval **out, size_t *n, char **cause)
+    int64_t from, int64_t to, struct interval **out, size_t *n,
+    char ***warnings, char **cause)
 {
 	struct ics_reader rd;
 	icalcomponent *root;
 	char	*text, *why = NULL;
+	size_t	 bad[5], nbad;
 	int	 rv;
 
 	*out = NULL;
 	*n = 0;
 	memset(&rd, 0, sizeof rd);
+	rd.warnings = warnings;
 	rd.from = from < T_MIN ? T_MIN : from;
 	rd.to = to > T_MAX ? T_MAX : to;
 	if (zone != NULL && (rd.dflt.tz = tz_get(zone, &why)) == NULL) {
@@ -1146,13 +1264,15 @@ window_ics_events(const char *ics, size_t len, const char *zone,
 		*cause = xstrdup("not an iCalendar text: it contains a NUL byte");
 		return -1;
 	}
-	text = ics_unfold(ics, len);
+	text = ics_unfold(ics, len, bad, nitems(bad), &nbad);
 	if (ics_structure(text, &why) != 0) {
 		*cause = xasprintf("not an iCalendar text: %s", why);
 		free(why);
 		free(text);
 		return -1;
 	}
+	if (nbad > 0)
+		ics_warn(&rd, ics_bad_lines(bad, nbad));
 	icalerror_clear_errno();
 	root = icalparser_parse_string(text);
 	icalerror_clear_errno();

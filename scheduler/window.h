@@ -46,12 +46,18 @@ int	 freeze_expand(const struct freeze_def *, int64_t from, int64_t to,
  * without DTEND or DURATION is that whole local day; DURATION days are
  * nominal. RRULEs are expanded in local time like window_expand; EXDATE,
  * RDATE (dates, date-times, periods) and instances replaced by a
- * RECURRENCE-ID event are honoured. Returns 0, or -1 with *cause for a
- * text that is not iCalendar or an event that cannot be read.
+ * RECURRENCE-ID event are honoured. Lines that are not content lines (a
+ * quoted-printable soft line break a mail client left) and properties
+ * libical cannot read other than the times, the recurrence and STATUS
+ * (a mangled DESCRIPTION) are left out, each said in a line appended to
+ * *warnings (a NULL-terminated vector; warnings may be NULL). Returns 0, or
+ * -1 with *cause for a text that is not iCalendar or an event whose times
+ * or recurrence cannot be read. The work is bounded: one event's rule at
+ * most 500000 steps, all rules of a text 2000000, 200000 intervals.
  */
 int	 window_ics_events(const char *ics, size_t len, const char *zone,
 	     int64_t from, int64_t to, struct interval **out, size_t *n,
-	     char **cause);
+	     char ***warnings, char **cause);
 
 /* Sort by start and merge intervals that overlap or touch; *n shrinks. */
 void	 interval_merge(struct interval *, size_t *n);

@@ -276,4 +276,21 @@ expect_rc "a per-second event without end, in the span: refused" 5
 expect_err "... saying why" "event 'x@test': more than 200000 occurrences; there is no cached copy"
 stop_server
 
+# --- a provider's maintenance calendar with a mail client's line breaks
+start_server "$PORT"
+printf '%s\r\n' BEGIN:VCALENDAR VERSION:2.0 "PRODID:-//provider//notices//EN" \
+    BEGIN:VEVENT UID:m1@provider DTSTAMP:20261101T000000Z \
+    "DTSTART;VALUE=DATE:20261203" "DTEND;VALUE=DATE:20261205" SUMMARY:Core-router-upgrade \
+    "DESCRIPTION;ENCODING=QUOTED-PRINTABLE:Dear customer,=0D=0A=" \
+    "we will upgrade the core routers=" "during the window." END:VEVENT END:VCALENDAR >"$WWW/provider.ics"
+P=$TMP/provider
+mkrepo "$P" "http://127.0.0.1:$PORT/provider.ics" p1
+run_offpeak -C "$P" --now "$NOW" schedule
+expect_rc "a provider calendar with quoted-printable soft line breaks is read" 0
+expect_err "one warning names the broken lines" "offpeak: warning: freeze 'holidays': lines 11, 12 are not iCalendar content lines and were left out (a mail client's quoted-printable line breaks?)"
+[ "$(printf '%s\n' "$err" | grep -c warning)" -eq 1 ] && pass "... once" || { fail "warnings"; diag "$err"; }
+s=$("$OFFPEAK" -C "$P" --now "$NOW" --json status p1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["slot"]["start_local"])')
+[ "$s" = "2026-12-05T01:00:00+08:00" ] && pass "... and its freeze holds" || fail "p1 at $s"
+stop_server
+
 done_testing

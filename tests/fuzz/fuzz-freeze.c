@@ -5,6 +5,7 @@
  * ordered, non-empty intervals inside the span, or refuse with one line.
  */
 #include "freezefeed.h"
+#include "util.h"
 #include "window.h"
 
 #include "fuzz.h"
@@ -15,7 +16,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct interval *v = NULL;
-	char	*text, *cause = NULL;
+	char	*text, *cause = NULL, **warnings = NULL;
 	size_t	 n = 0, i;
 
 	if (size > 10 * 1024 * 1024)
@@ -23,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text = fuzz_text(data, size);
 	if (window_ics_events(text, size, "Europe/Berlin",
 	    NOW - FREEZE_FEED_BEFORE, NOW + FREEZE_FEED_AFTER, &v, &n,
-	    &cause) == 0) {
+	    &warnings, &cause) == 0) {
 		for (i = 0; i < n; i++) {
 			fuzz_check(v[i].start < v[i].end);
 			fuzz_check(v[i].end > NOW - FREEZE_FEED_BEFORE);
@@ -32,6 +33,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	} else
 		fuzz_check_line(cause);
+	for (i = 0; warnings != NULL && warnings[i] != NULL; i++)
+		fuzz_check_line(warnings[i]);
+	strv_free(warnings);
 	free(v);
 	free(cause);
 	free(text);

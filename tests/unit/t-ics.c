@@ -38,7 +38,7 @@ events(const char *text, const char *zone, const char *from, const char *to,
 
 	*cause = NULL;
 	if (window_ics_events(text, strlen(text), zone, at(from), at(to), &v,
-	    &k, cause) != 0) {
+	    &k, NULL, cause) != 0) {
 		*n = -1;
 		return NULL;
 	}
@@ -311,7 +311,7 @@ nul(void)
 	size_t	 n;
 	char	*c = NULL;
 
-	ok(window_ics_events(t, sizeof t - 1, NULL, 0, 1, &v, &n, &c) == -1 &&
+	ok(window_ics_events(t, sizeof t - 1, NULL, 0, 1, &v, &n, NULL, &c) == -1 &&
 	    c != NULL && strstr(c, "NUL") != NULL, "a NUL byte");
 	free(v);
 	free(c);
@@ -362,6 +362,57 @@ test_malformed(void)
 	nul();
 }
 
+/*
+ * A provider's calendar as mail clients leave it: quoted-printable soft
+ * line breaks in a DESCRIPTION, a DTSTAMP that does not parse. Every event
+ * whose times read is taken, and what was left out is said once.
+ */
+static void
+test_provider(void)
+{
+	struct interval *v = NULL;
+	char	*t, *c = NULL, **w = NULL;
+	size_t	 n = 0;
+	int	 rc;
+
+	t = cal("BEGIN:VEVENT\nUID:p1\nDTSTAMP:20261101T000000Z\n"
+	    "DTSTART:20261210T220000Z\nDTEND:20261211T020000Z\n"
+	    "DESCRIPTION;ENCODING=QUOTED-PRINTABLE:Dear customer=0D=0A=\n"
+	    "we will replace the core routers=\n"
+	    " during the window.\nEND:VEVENT\n"
+	    "BEGIN:VEVENT\nUID:p2\nDTSTAMP:notadate\n"
+	    "DTSTART:20261212T220000Z\nDURATION:PT2H\nEND:VEVENT\n");
+	rc = window_ics_events(t, strlen(t), NULL, at("2026-12-01T00:00:00Z"),
+	    at("2027-01-01T00:00:00Z"), &v, &n, &w, &c);
+	ok(rc == 0 && n == 2, "a provider's calendar with mangled lines: both events read");
+	if (rc != 0)
+		printf("#   cause: %s\n", c);
+	ok(n == 2 && v[0].start == at("2026-12-10T22:00:00Z") &&
+	    v[1].end == at("2026-12-13T00:00:00Z"), "... at their times");
+	ok(w != NULL && w[0] != NULL && strcmp(w[0], "line 10 is not an "
+	    "iCalendar content line and was left out (a mail client's "
+	    "quoted-printable line breaks?)") == 0,
+	    "one warning names the broken line");
+	if (w != NULL && w[0] != NULL)
+		printf("#   %s\n", w[0]);
+	ok(w != NULL && w[0] != NULL && w[1] != NULL &&
+	    strstr(w[1], "event 'p2': a property was left out: ") != NULL &&
+	    strstr(w[1], "DTSTAMP") != NULL && w[2] == NULL,
+	    "another names the event whose DTSTAMP was left out");
+	strv_free(w);
+	free(v);
+	free(c);
+	free(t);
+
+	t = cal("BEGIN:VEVENT\nUID:q\nDTSTART:20261210T220000Z\n"
+	    "DTEND:20261211T020000Z\nRRULE:FREQ=WEEKLY;BYDAY=XX\nEND:VEVENT\n");
+	refused(t, "event 'q': ", "a recurrence that does not parse still refuses");
+	free(t);
+	t = cal("BEGIN:VEVENT\nUID:d\nDTSTART:2026121\nDURATION:PT1H\nEND:VEVENT\n");
+	refused(t, "event 'd': ", "a DTSTART that does not parse still refuses");
+	free(t);
+}
+
 /* Every prefix and many damaged copies: an answer each time, no crash. */
 static void
 test_robust(void)
@@ -386,7 +437,7 @@ test_robust(void)
 		c = NULL;
 		v = NULL;
 		if (window_ics_events(t, i, "Europe/Berlin", at("2026-01-01T00:00:00Z"),
-		    at("2031-01-01T00:00:00Z"), &v, &n, &c) == 0 || c != NULL)
+		    at("2031-01-01T00:00:00Z"), &v, &n, NULL, &c) == 0 || c != NULL)
 			answers++;
 		free(v);
 		free(c);
@@ -400,7 +451,7 @@ test_robust(void)
 		c = NULL;
 		v = NULL;
 		if (window_ics_events(d, len, NULL, at("2026-01-01T00:00:00Z"),
-		    at("2031-01-01T00:00:00Z"), &v, &n, &c) == 0 || c != NULL)
+		    at("2031-01-01T00:00:00Z"), &v, &n, NULL, &c) == 0 || c != NULL)
 			answers++;
 		free(v);
 		free(c);
@@ -419,6 +470,7 @@ main(void)
 	test_recurring();
 	test_cancelled();
 	test_malformed();
+	test_provider();
 	test_robust();
 	tz_cache_free();
 	return done_testing();
