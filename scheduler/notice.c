@@ -12,6 +12,7 @@
 
 #include "datetime.h"
 #include "notice.h"
+#include "redact.h"
 #include "parallel.h"
 #include "policy.h"
 #include "state.h"
@@ -806,12 +807,15 @@ describe_approvals(struct buf *b, const struct plan_state *ps)
 	buf_addc(b, '\n');
 }
 
+/* The DESCRIPTION, with what the policy hides hidden (redact.h). */
 static char *
-describe(const struct event *e, const struct zone *z)
+describe(const struct event *e, const struct zone *z,
+    const struct policy *pol)
 {
 	const struct plan_state *ps = e->ps;
 	struct buf b = BUF_INIT;
 	size_t	 i;
+	char	*text, *shown;
 
 	if (ps->snap.description != NULL && *ps->snap.description != '\0')
 		buf_addf(&b, "%s\n\n", ps->snap.description);
@@ -828,7 +832,10 @@ describe(const struct event *e, const struct zone *z)
 	buf_addf(&b, "Window: %s\nChange: %s (%s), revision %.12s",
 	    ps->slot.window != NULL ? ps->slot.window : "-", ps->id,
 	    ps->snap.type != NULL ? ps->snap.type : "-", ps->revision);
-	return buf_detach(&b, NULL);
+	text = buf_detach(&b, NULL);
+	shown = redact_text(pol->redactor, text);
+	free(text);
+	return shown;
 }
 
 /* --- VEVENT of a change */
@@ -930,7 +937,7 @@ event_text(const struct render *r, const struct event *e)
 	add_time(c, icalproperty_new_dtstart, ps->slot.start, z);
 	add_time(c, icalproperty_new_dtend, ps->slot.end, z);
 	add_summary(c, e);
-	s = describe(e, z);
+	s = describe(e, z, pol);
 	add_text(c, icalproperty_new_description, s, 1);
 	free(s);
 	icalcomponent_add_property(c, icalproperty_new_status(

@@ -4,6 +4,7 @@
 
 #include "field.h"
 #include "policy.h"
+#include "redact.h"
 #include "tz.h"
 #include "util.h"
 #include "window.h"
@@ -586,13 +587,46 @@ read_subscribers(struct jdoc *d, json_t *root, struct policy *p)
 	jdoc_pop(d);
 }
 
+/* Patterns whose matches public output hides; each must compile. */
+static void
+read_redact(struct jdoc *d, json_t *root, struct policy *p)
+{
+	struct redactor *r;
+	char	*cause = NULL, *one[2];
+	size_t	 i;
+
+	jd_strings(d, root, "redact", JD_ANY, 1, 0, 0, &p->redact);
+	if ((p->redactor = redactor_new(p->redact, &cause)) != NULL)
+		return;
+	free(cause);
+	cause = NULL;
+	/* say which ones fail, each at its place */
+	jdoc_push_key(d, "redact");
+	for (i = 0; p->redact[i] != NULL; i++) {
+		one[0] = p->redact[i];
+		one[1] = NULL;
+		cause = NULL;
+		r = redactor_new(one, &cause);
+		if (r == NULL) {
+			jdoc_push_index(d, i);
+			jdoc_error(d, 0, "not a regular expression: %s",
+			    cause);
+			jdoc_pop(d);
+		}
+		redactor_free(r);
+		free(cause);
+	}
+	jdoc_pop(d);
+	p->redactor = redactor_new(NULL, &cause);
+}
+
 static void
 read_top(struct jdoc *d, json_t *root, struct policy *p)
 {
 	static const char *const known[] = { "$schema", "version", "provider",
 	    "calendar", "timezone", "systems", "windows", "freezes", "risk",
 	    "approvers", "signed_approvals", "max_concurrent", "public_feeds",
-	    "subscribers", NULL };
+	    "subscribers", "redact", NULL };
 	long long n;
 	const char *s;
 
@@ -616,6 +650,7 @@ read_top(struct jdoc *d, json_t *root, struct policy *p)
 		p->max_concurrent = (int)n;
 	p->public_feeds = 1;
 	jd_bool(d, root, "public_feeds", 0, &p->public_feeds);
+	read_redact(d, root, p);
 }
 
 struct policy *
@@ -694,6 +729,8 @@ policy_free(struct policy *p)
 		free(p->levels[i].name);
 	free(p->levels);
 	strv_free(p->approvers);
+	strv_free(p->redact);
+	redactor_free(p->redactor);
 	for (i = 0; i < p->nsubscribers; i++) {
 		free(p->subscribers[i].name);
 		free(p->subscribers[i].token_sha256);

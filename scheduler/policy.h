@@ -8,6 +8,8 @@
 #include "datetime.h"
 #include "diag.h"
 
+struct redactor;
+
 #define POLICY_FILE	"offpeak.json"
 #define WINDOW_MAX_DURATION (7 * 86400)
 
@@ -102,6 +104,8 @@ struct policy {
 	int	 public_feeds;
 	struct subscriber *subscribers;
 	size_t	 nsubscribers;
+	char	**redact;		/* patterns public output hides */
+	struct redactor *redactor;	/* never NULL once parsed */
 };
 
 /*

@@ -95,6 +95,128 @@ git_cause(const char *fmt, ...)
 	return cause;
 }
 
+/*
+ * Commits are read raw before libgit2 parses them: a commit whose author or
+ * committer line has no valid date ("author A <a> garbage +0000", which git
+ * itself refuses to make) is refused with its id, and libgit2's own parser
+ * (which leaks on such a commit) never sees it.
+ */
+static int
+sig_date_ok(const char *line, size_t len)
+{
+	const char *gt = NULL, *p, *end = line + len;
+	size_t	 digits = 0;
+
+	for (p = line; p < end; p++)
+		if (*p == '>')
+			gt = p;
+	if (gt == NULL || gt + 1 >= end || gt[1] != ' ')
+		return 0;
+	p = gt + 2;
+	if (p < end && *p == '-')	/* before 1970: libgit2 reads it */
+		p++;
+	for (; p < end && *p >= '0' && *p <= '9'; p++)
+		digits++;
+	if (digits == 0 || digits > 18 || p >= end || *p != ' ')
+		return 0;
+	p++;
+	if (end - p != 5 || (*p != '+' && *p != '-'))
+		return 0;
+	for (p++; p < end; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return 1;
+}
+
+/* The first signature line of the raw commit without a valid date, or NULL. */
+static const char *
+commit_bad_signature(const char *data, size_t len, size_t *linelen)
+{
+	const char *p = data, *end = data + len, *nl;
+	size_t	 n;
+
+	while (p < end && *p != '\n') {
+		nl = memchr(p, '\n', end - p);
+		n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		if (((n > 7 && strncmp(p, "author ", 7) == 0) ||
+		    (n > 10 && strncmp(p, "committer ", 10) == 0)) &&
+		    !sig_date_ok(p, n)) {
+			*linelen = n;
+			return p;
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return NULL;
+}
+
+/* 0 when the object id is not a commit or a sound one; -1 with *cause. */
+static int
+commit_sound(git_repository *git, const git_oid *id, char **cause)
+{
+	git_odb	*odb = NULL;
+	git_odb_object *o = NULL;
+	const char *bad;
+	char	 hex[GIT_OID_HEXSZ + 1], *q, *line;
+	size_t	 n;
+	int	 rc = 0;
+
+	if (git_repository_odb(&odb, git) != 0)
+		return 0;	/* the parse that follows says why */
+	if (git_odb_read(&o, odb, id) == 0 &&
+	    git_odb_object_type(o) == GIT_OBJECT_COMMIT &&
+	    (bad = commit_bad_signature(git_odb_object_data(o),
+	    git_odb_object_size(o), &n)) != NULL) {
+		git_oid_tostr(hex, sizeof hex, id);
+		line = xstrndup(bad, n > 200 ? 200 : n);
+		q = str_quote(line, 120);
+		set_cause(cause, xasprintf("commit %.12s is damaged: its "
+		    "line '%s' has no valid date (git fsck reports it; rewrite "
+		    "the commit)", hex, q));
+		free(q);
+		free(line);
+		rc = -1;
+	}
+	git_odb_object_free(o);
+	git_odb_free(odb);
+	return rc;
+}
+
+/*
+ * The object a revision names, checked by commit_sound first when the
+ * revision is a reference or a full id: git_revparse_single's result, or
+ * -1 with *cause (prefix "cannot resolve 'REV'"), or GIT_ENOTFOUND.
+ */
+static int
+revparse_sound(struct repo *r, const char *rev, git_object **out,
+    char **cause)
+{
+	git_reference *ref = NULL, *res = NULL;
+	git_oid	 id;
+	int	 known = 0, rv;
+
+	*out = NULL;
+	if (git_reference_dwim(&ref, r->git, rev) == 0 &&
+	    git_reference_resolve(&res, ref) == 0 &&
+	    git_reference_target(res) != NULL) {
+		git_oid_cpy(&id, git_reference_target(res));
+		known = 1;
+	} else if (strlen(rev) == GIT_OID_HEXSZ &&
+	    git_oid_fromstr(&id, rev) == 0)
+		known = 1;
+	git_reference_free(res);
+	git_reference_free(ref);
+	if (known && commit_sound(r->git, &id, cause) != 0)
+		return -1;
+	if ((rv = git_revparse_single(out, r->git, rev)) != 0) {
+		if (rv != GIT_ENOTFOUND)
+			set_cause(cause, git_cause("cannot resolve '%s'", rev));
+		return rv == GIT_ENOTFOUND ? GIT_ENOTFOUND : -1;
+	}
+	return 0;
+}
+
 /* Caches. */
 
 static void
@@ -286,8 +408,10 @@ repo_tree_at(struct repo *r, const char *rev, char **cause)
 	git_object *obj = NULL, *peeled = NULL;
 	git_tree *tree = NULL;
 
-	if (git_revparse_single(&obj, r->git, rev) != 0 ||
-	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) != 0) {
+	if (revparse_sound(r, rev, &obj, cause) != 0) {
+		return NULL;
+	}
+	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) != 0) {
 		set_cause(cause, git_cause("cannot resolve '%s'", rev));
 		git_object_free(obj);
 		return NULL;
@@ -996,8 +1120,7 @@ commit_at(struct repo *r, const char *rev, git_commit **out, char **cause)
 {
 	git_object *obj, *peeled;
 
-	if (git_revparse_single(&obj, r->git, rev) != 0) {
-		set_cause(cause, git_cause("cannot resolve '%s'", rev));
+	if (revparse_sound(r, rev, &obj, cause) != 0) {
 		return -1;
 	}
 	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) != 0) {
@@ -1431,11 +1554,13 @@ repo_walk(struct repo *r, const char *rev, const char *path,
 	git_oid	 id;
 	struct repo_commit rc;
 	char	 author[512];
-	int	 rv;
+	int	 rv, damaged = 0;
 
-	if ((rv = git_revparse_single(&obj, r->git, rev)) == GIT_ENOTFOUND)
+	if ((rv = revparse_sound(r, rev, &obj, cause)) == GIT_ENOTFOUND)
 		return 1;
-	if (rv != 0 || git_revwalk_new(&walk, r->git) != 0 ||
+	if (rv != 0)
+		return -1;
+	if (git_revwalk_new(&walk, r->git) != 0 ||
 	    git_revwalk_simplify_first_parent(walk) != 0 ||
 	    git_revwalk_push(walk, git_object_id(obj)) != 0) {
 		set_cause(cause, git_cause("cannot walk the history of '%s'", rev));
@@ -1444,6 +1569,10 @@ repo_walk(struct repo *r, const char *rev, const char *path,
 		return -1;
 	}
 	while (git_revwalk_next(&id, walk) == 0) {
+		if (commit_sound(r->git, &id, cause) != 0) {
+			damaged = 1;
+			break;
+		}
 		if (git_commit_lookup(&c, r->git, &id) != 0)
 			continue;
 		walk_fill(c, path, &rc, author, sizeof author);
@@ -1454,7 +1583,7 @@ repo_walk(struct repo *r, const char *rev, const char *path,
 	}
 	git_revwalk_free(walk);
 	git_object_free(obj);
-	return 0;
+	return damaged ? -1 : 0;
 }
 
 /* Exporting a tree into a directory. */
@@ -1696,8 +1825,10 @@ repo_export_tree(struct repo *r, const char *rev, const char *dir,
 	git_object *obj = NULL, *tree = NULL;
 	int	 fd, rc;
 
-	if (git_revparse_single(&obj, r->git, rev) != 0 ||
-	    git_object_peel(&tree, obj, GIT_OBJECT_TREE) != 0) {
+	if (revparse_sound(r, rev, &obj, cause) != 0) {
+		return -1;
+	}
+	if (git_object_peel(&tree, obj, GIT_OBJECT_TREE) != 0) {
 		set_cause(cause, git_cause("cannot resolve '%s'", rev));
 		git_object_free(obj);
 		return -1;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "redact.h"
 #include "report.h"
 #include "state.h"
 #include "store.h"
@@ -14,12 +15,13 @@
  * it did not complete) and what was done about it.
  */
 static void
-problem_and_resolution(const struct record *r, struct report_row *row)
+problem_and_resolution(const struct record *r, const struct redactor *redact,
+    struct report_row *row)
 {
 	struct record_phase p;
 	const char *why = record_str(r, "rollback_reason");
 	size_t	 i;
-	int	 steps = 0;
+	int	 steps = 0, rollbacks = 0, rollback_failed = 0;
 
 	for (i = 0; i < record_nphases(r); i++) {
 		record_phase(r, i, &p);
@@ -27,14 +29,20 @@ problem_and_resolution(const struct record *r, struct report_row *row)
 			continue;
 		if (strcmp(p.phase, "step") == 0 && strcmp(p.status, "skipped") != 0)
 			steps++;
-		if (strcmp(p.phase, "rollback") == 0)
-			row->resolution = xasprintf("rollback %s",
-			    strcmp(p.status, "ok") == 0 ? "succeeded" : "failed");
+		if (strcmp(p.phase, "rollback") == 0) {
+			rollbacks++;
+			if (strcmp(p.status, "ok") != 0)
+				rollback_failed = 1;
+		}
 	}
+	/* Several rollback phases: it failed if any of them did. */
+	if (rollbacks > 0)
+		row->resolution = xstrdup(rollback_failed ?
+		    "rollback failed" : "rollback succeeded");
 	if (why == NULL && strcmp(row->outcome, "completed") != 0)
 		why = record_str(r, "reason");
 	if (why != NULL)
-		row->problem = xstrdup(why);
+		row->problem = redact_text(redact, why);
 	if (row->resolution == NULL && steps == 0 &&
 	    strcmp(row->outcome, "failed") == 0)
 		row->resolution = xstrdup("none needed: no step had run");
@@ -80,7 +88,7 @@ collect_latencies(const struct record *r, struct latencies *l)
 
 static void
 fill_row(const struct record *r, const struct plan_state *ps,
-    struct report_row *row)
+    const struct redactor *redact, struct report_row *row)
 {
 	row->plan = xstrdup(record_str(r, "plan"));
 	row->run = xstrdup(record_str(r, "run"));
@@ -100,7 +108,7 @@ fill_row(const struct record *r, const struct plan_state *ps,
 	row->simulated = record_bool(r, "simulated");
 	row->notice_held = record_bool(r, "notice_held");
 	row->inside_window = inside_window(r, row->slot_start, row->slot_end);
-	problem_and_resolution(r, row);
+	problem_and_resolution(r, redact, row);
 }
 
 int
@@ -126,7 +134,7 @@ report_add(struct report *rep, const char *text, size_t len,
 		}
 		row = &rep->rows[rep->n++];
 		memset(row, 0, sizeof *row);
-		fill_row(r, ps, row);
+		fill_row(r, ps, rep->redact, row);
 		collect_latencies(r, &rep->lat);
 	}
 	record_free(r);
@@ -239,14 +247,16 @@ report_finish(struct report *rep)
 }
 
 int
-report_build(struct repo *repo, const struct state *st, int64_t from,
-    int64_t to, struct report *rep, char **cause)
+report_build(struct repo *repo, const struct state *st,
+    const struct redactor *redact, int64_t from, int64_t to,
+    struct report *rep, char **cause)
 {
 	char	**ids = NULL, **runs, *dir;
 	size_t	 i, j;
 	int	 rc = 0;
 
 	memset(rep, 0, sizeof *rep);
+	rep->redact = redact;
 	if (store_list(repo, st, "records", &ids, cause) != 0)
 		return -1;
 	for (i = 0; rc == 0 && ids[i] != NULL; i++) {

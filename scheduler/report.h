@@ -8,6 +8,7 @@
 struct repo;
 struct plan_state;
 struct state;
+struct redactor;
 
 /* One run, as a maintenance report lists it (clause 3.3 of the SLA). */
 struct report_row {
@@ -32,6 +33,7 @@ struct latencies {
 };
 
 struct report {
+	const struct redactor *redact;	/* hides in problems (redact.h) */
 	struct report_row *rows;	/* by start time */
 	size_t	 n, alloc;
 	struct latencies lat;
@@ -47,9 +49,12 @@ struct report {
 
 /*
  * Read every maintenance record on the state branch whose run started in
- * [from, to) and compute the figures. Returns 0, or -1 with *cause.
+ * [from, to) and compute the figures; problems are shown through the
+ * redactor (or only with URLs cleaned when it is NULL). Returns 0, or -1
+ * with *cause.
  */
-int	 report_build(struct repo *, const struct state *, int64_t from,
+int	 report_build(struct repo *, const struct state *,
+	     const struct redactor *, int64_t from,
 	     int64_t to, struct report *, char **cause);
 /*
  * The same one record at a time: start from a zeroed struct report, add

@@ -11,6 +11,7 @@
 #include "schedule.h"
 #include "state.h"
 #include "statuspage.h"
+#include "redact.h"
 #include "tz.h"
 #include "util.h"
 #include "window.h"
@@ -526,8 +527,10 @@ outcome_class(const struct item *it)
 }
 
 static void
-recent_row(struct buf *b, const struct item *it)
+recent_row(struct buf *b, const struct page *pg, const struct item *it)
 {
+	const struct policy *pol = pg->in->pol;
+	char	*shown;
 	buf_addf(b, "<tr%s>", it->cancelled ? " class=\"is-cancelled\"" : "");
 	add_when(b, it, NULL);
 	add_change(b, it->ps);
@@ -540,9 +543,11 @@ recent_row(struct buf *b, const struct item *it)
 		buf_adds(b, "</small>");
 	}
 	if (it->ps->reason != NULL) {
+		shown = redact_text(pol->redactor, it->ps->reason);
 		buf_adds(b, "<br><small>");
-		add_esc(b, it->ps->reason);
+		add_esc(b, shown);
 		buf_adds(b, "</small>");
+		free(shown);
 	}
 	buf_adds(b, "</td><td>");
 	add_list(b, it->ps->snap.systems, "-");
@@ -610,7 +615,7 @@ html_changes(struct buf *b, const struct page *pg)
 		    "<th>Outcome</th><th>Systems</th></tr></thead><tbody>\n");
 		for (i = 0; i < pg->nitems; i++) {
 			if (pg->items[i].sec == SEC_RECENT)
-				recent_row(b, &pg->items[i]);
+				recent_row(b, pg, &pg->items[i]);
 		}
 		buf_adds(b, "</tbody></table>\n");
 	}
@@ -849,7 +854,7 @@ item_json(const struct page *pg, const struct item *it)
 	const struct plan_state *ps = it->ps;
 	int64_t	 held = ps->published_at + ps->risk.notice, now = pg->in->now;
 	json_t	*o;
-	char	*s;
+	char	*s, *shown;
 
 	o = json_pack("{s:s, s:s?, s:s?, s:b, s:s, s:s, s:s, s:s?, s:s?, s:o}",
 	    "id", ps->id, "title", ps->snap.title, "type", ps->snap.type,
@@ -879,8 +884,11 @@ item_json(const struct page *pg, const struct item *it)
 	}
 	if (it->outcome != NULL)
 		json_object_set_new(o, "outcome", json_string(it->outcome));
-	if (it->sec == SEC_RECENT && ps->reason != NULL)
-		json_object_set_new(o, "reason", json_string(ps->reason));
+	if (it->sec == SEC_RECENT && ps->reason != NULL) {
+		shown = redact_text(pg->in->pol->redactor, ps->reason);
+		json_object_set_new(o, "reason", json_string(shown));
+		free(shown);
+	}
 	return o;
 }
 

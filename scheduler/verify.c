@@ -5,6 +5,7 @@
 
 #include "http.h"
 #include "plan.h"
+#include "redact.h"
 #include "util.h"
 #include "verify.h"
 
@@ -86,12 +87,12 @@ verify_http(const struct http_check *c, const struct verify_hooks *h,
 {
 	struct verify_attempt a;
 	int64_t	 deadline = mono_ms() + c->within * 1000;
-	char	*problem = NULL;
+	char	*problem = NULL, *shown = redact_url(c->url);
 	int	 n;
 
 	for (n = 1;; n++) {
 		memset(&a, 0, sizeof a);
-		a.url = c->url;
+		a.url = shown;	/* records and reasons are public */
 		a.max_ms = c->max_ms;
 		a.attempt = n;
 		a.at = h->clock(h->arg);
@@ -100,15 +101,18 @@ verify_http(const struct http_check *c, const struct verify_hooks *h,
 		a.ok = problem == NULL;
 		a.problem = problem;
 		h->attempt(&a, h->arg);
-		if (problem == NULL)
+		if (problem == NULL) {
+			free(shown);
 			return 1;
+		}
 		if (mono_ms() + VERIFY_PAUSE_MS >= deadline ||
 		    (h->stop != NULL && *h->stop))
 			break;
 		pause_ms(VERIFY_PAUSE_MS);
 	}
-	*why = xasprintf("%s: %s (%d attempt%s)", c->url, problem, n,
+	*why = xasprintf("%s: %s (%d attempt%s)", shown, problem, n,
 	    n == 1 ? "" : "s");
 	free(problem);
+	free(shown);
 	return 0;
 }

@@ -215,7 +215,9 @@ cmd_report_exec(struct ctx *ctx, int argc, char **argv)
 		return cmd_usage(&cmd_report_entry);
 	if ((rc = cmd_session_read(&s, ctx, "report")) != EXIT_DONE)
 		return rc;
-	if (report_build(s.repo, &s.st, from, to, &rep, &cause) != 0) {
+	if (report_build(s.repo, &s.st,
+	    s.chk.policy != NULL ? s.chk.policy->redactor : NULL, from, to,
+	    &rep, &cause) != 0) {
 		cmd_error("%s", cause);
 		free(cause);
 		rc = EXIT_ENV;

@@ -143,4 +143,28 @@ set -e
 op approve old
 expect_rc "and approve works on the shared repository" 0
 
+# --- a commit whose date is not a number (git refuses to make one; libgit2
+# cannot read it): refused with its id by every command and by the hook
+good=$(git -C "$R" rev-parse HEAD)
+sed -e 's/"web-upgrade"/"garbled"/' "$R/plans/web-upgrade.json" >"$R/plans/garbled.json"
+git -C "$R" add plans/garbled.json
+t=$(git -C "$R" write-tree)
+bad=$(printf 'tree %s\nparent %s\nauthor T <t@example.com> garbage +0000\ncommitter T <t@example.com> 1700000000 +0000\n\ngarbled\n' \
+    "$t" "$good" | git -C "$R" hash-object -t commit -w --stdin --literally)
+git -C "$R" update-ref HEAD "$bad"
+for c in check "check --ref HEAD"; do
+	# shellcheck disable=SC2086
+	op $c
+	expect_rc "$c on a commit with a garbled date: exit 5" 5
+	expect_err "... naming the commit and its line" \
+	    "offpeak: commit $(printf %.12s "$bad") is damaged: its line 'author T <t@example.com> garbage +0000' has no valid date"
+done
+set +e
+OFFPEAK=$OFFPEAK git -C "$R" push -q origin main >"$TMP/push.out" 2>&1
+prc=$?
+set -e
+[ "$prc" -ne 0 ] && grep -q "commit $(printf %.12s "$bad") is damaged" "$TMP/push.out" &&
+    pass "the pre-receive hook refuses it, naming the commit" || { fail "push of a garbled commit ($prc)"; diag "$(cat "$TMP/push.out")"; }
+git -C "$R" update-ref HEAD "$good"
+
 done_testing

@@ -211,7 +211,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
-        parts = self.path.strip("/").split("/")
+        parts = self.path.split("?")[0].strip("/").split("/")
         if parts[0] == "slow":
             time.sleep(int(parts[1]) / 1000.0)
             self.answer(200, "service ok\n")
