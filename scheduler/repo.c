@@ -185,8 +185,8 @@ commit_sound(git_repository *git, const git_oid *id, char **cause)
 
 /*
  * The object a revision names, checked by commit_sound first when the
- * revision is a reference or a full id: git_revparse_single's result, or
- * -1 with *cause (prefix "cannot resolve 'REV'"), or GIT_ENOTFOUND.
+ * revision is a reference or a full id: 0 with *out, or -1 or
+ * GIT_ENOTFOUND with *cause.
  */
 static int
 revparse_sound(struct repo *r, const char *rev, git_object **out,
@@ -210,8 +210,7 @@ revparse_sound(struct repo *r, const char *rev, git_object **out,
 	if (known && commit_sound(r->git, &id, cause) != 0)
 		return -1;
 	if ((rv = git_revparse_single(out, r->git, rev)) != 0) {
-		if (rv != GIT_ENOTFOUND)
-			set_cause(cause, git_cause("cannot resolve '%s'", rev));
+		set_cause(cause, git_cause("cannot resolve '%s'", rev));
 		return rv == GIT_ENOTFOUND ? GIT_ENOTFOUND : -1;
 	}
 	return 0;
@@ -1556,8 +1555,13 @@ repo_walk(struct repo *r, const char *rev, const char *path,
 	char	 author[512];
 	int	 rv, damaged = 0;
 
-	if ((rv = revparse_sound(r, rev, &obj, cause)) == GIT_ENOTFOUND)
+	if ((rv = revparse_sound(r, rev, &obj, cause)) == GIT_ENOTFOUND) {
+		if (cause != NULL) {
+			free(*cause);
+			*cause = NULL;
+		}
 		return 1;
+	}
 	if (rv != 0)
 		return -1;
 	if (git_revwalk_new(&walk, r->git) != 0 ||
