@@ -1128,6 +1128,19 @@ ics_marker(const char *line, const char *end, const char *what,
 	return 1;
 }
 
+/* "BEGIN:NAME why", the name quoted (it is the feed's text). */
+static char *
+marker_cause(const char *marker, const char *v, size_t n, const char *why)
+{
+	char	*name = xstrndup(v, n > 64 ? 64 : n), *q, *s;
+
+	q = str_quote(name, 64);
+	s = xasprintf("%s:%s %s", marker, q, why);
+	free(q);
+	free(name);
+	return s;
+}
+
 /*
  * Every BEGIN has its END with the same name, in order, and the text holds
  * VCALENDARs: a truncated download is no calendar, and libical would print
@@ -1150,8 +1163,8 @@ ics_structure(const char *t, char **cause)
 			}
 			if (depth == 0 && (n != 9 ||
 			    strncasecmp(v, "VCALENDAR", 9) != 0)) {
-				*cause = xasprintf("BEGIN:%.*s outside a "
-				    "VCALENDAR", (int)(n > 64 ? 64 : n), v);
+				*cause = marker_cause("BEGIN", v, n,
+				    "outside a VCALENDAR");
 				return -1;
 			}
 			stack[depth] = v;
@@ -1160,8 +1173,8 @@ ics_structure(const char *t, char **cause)
 		} else if (ics_marker(line, end, "END", &v, &n)) {
 			if (depth == 0 || lens[depth - 1] != n ||
 			    strncasecmp(stack[depth - 1], v, n) != 0) {
-				*cause = xasprintf("END:%.*s does not close a "
-				    "BEGIN", (int)(n > 64 ? 64 : n), v);
+				*cause = marker_cause("END", v, n,
+				    "does not close a BEGIN");
 				return -1;
 			}
 			depth--;

@@ -145,6 +145,15 @@ send_input(int fd, const uint8_t *data, size_t size)
 	if (at < size) {
 		send_all(fd, close_hdr, sizeof close_hdr - 1);
 		send_all(fd, data + at, size - at);
+	} else {
+		/*
+		 * A header that never ends waits for serve's idle timeout
+		 * (libmicrohttpd's epoll mode does not see the half-close):
+		 * end it, so that every input is a whole request.
+		 */
+		send_all(fd, "\r\n", 2);
+		send_all(fd, close_hdr, sizeof close_hdr - 1);
+		send_all(fd, "\r\n", 2);
 	}
 }
 
