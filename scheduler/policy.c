@@ -1,6 +1,7 @@
 /* policy: the policy file offpeak.json — model and validation */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "field.h"
 #include "policy.h"
@@ -651,6 +652,18 @@ read_top(struct jdoc *d, json_t *root, struct policy *p)
 	p->public_feeds = 1;
 	jd_bool(d, root, "public_feeds", 0, &p->public_feeds);
 	read_redact(d, root, p);
+}
+
+int
+policy_is_approver(const struct policy *pol, const char *who)
+{
+	size_t	 i;
+
+	for (i = 0; pol->approvers[i] != NULL; i++) {
+		if (strcasecmp(pol->approvers[i], who) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 struct policy *

@@ -113,6 +113,9 @@ struct policy {
  * name file. Returns the policy (possibly with problems reported), or NULL
  * when the text is not a JSON object at all.
  */
+/* Is who (an e-mail, in any case) one of the policy's approvers? */
+int	 policy_is_approver(const struct policy *, const char *who);
+
 struct policy *policy_parse(const char *file, const char *text, size_t len,
 	     struct diags *);
 void	 policy_free(struct policy *);

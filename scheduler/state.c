@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "datetime.h"
 #include "jarena.h"
@@ -626,11 +627,7 @@ state_count_approvals(const struct plan_state *ps, const struct policy *pol,
 		a = &ps->approvals[i];
 		if (strcmp(a->revision, ps->revision) != 0)
 			continue;
-		for (j = 0; pol->approvers[j] != NULL; j++) {
-			if (strcasecmp(pol->approvers[j], a->approver) == 0)
-				break;
-		}
-		if (pol->approvers[j] == NULL)
+		if (!policy_is_approver(pol, a->approver))
 			continue;
 		if (a->reject) {
 			*rejected = 1;
@@ -649,6 +646,104 @@ state_count_approvals(const struct plan_state *ps, const struct policy *pol,
 	}
 	free(seen);
 	return (int)n;
+}
+
+/* Can a decision be recorded on the plan now? 0, or -1 with *cause. */
+static int
+decidable(const struct plan_state *ps, const char *who, int reject,
+    char **cause)
+{
+	const struct approval *a;
+	size_t	 i;
+
+	switch (ps->status) {
+	case ST_BACKING_UP:
+	case ST_EXECUTING:
+	case ST_VERIFYING:
+	case ST_COMPLETED:
+	case ST_CANCELLED:
+	case ST_EXPIRED:
+		*cause = xasprintf("plan '%s' is %s; edit the plan to start a "
+		    "new revision", ps->id, status_names[ps->status]);
+		return -1;
+	default:
+		break;
+	}
+	for (i = 0; i < ps->napprovals; i++) {
+		a = &ps->approvals[i];
+		if (strcmp(a->revision, ps->revision) == 0 &&
+		    a->reject == reject && strcasecmp(a->approver, who) == 0) {
+			*cause = xasprintf("%s already %s revision %.12s of '%s'",
+			    who, reject ? "rejected" : "approved", ps->revision,
+			    ps->id);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+state_approve(struct state *s, struct plan_state *ps,
+    const struct policy *pol, const struct decision *d, int64_t now,
+    char **cause)
+{
+	struct approval *a;
+
+	if (!policy_is_approver(pol, d->who)) {
+		*cause = xasprintf("'%s' is not an approver in offpeak.json",
+		    d->who);
+		return -1;
+	}
+	if (pol->signed_approvals) {
+		*cause = xstrdup("offpeak.json asks for signed approvals "
+		    "(\"signed_approvals\": true), which this offpeak cannot "
+		    "make or verify; nothing was recorded");
+		return -1;
+	}
+	if (decidable(ps, d->who, d->reject, cause) != 0)
+		return -1;
+	ps->approvals = xreallocarray(ps->approvals, ps->napprovals + 1,
+	    sizeof *ps->approvals);
+	a = &ps->approvals[ps->napprovals++];
+	memset(a, 0, sizeof *a);
+	a->approver = xstrdup(d->who);
+	a->reject = d->reject;
+	memcpy(a->revision, ps->revision, sizeof a->revision);
+	a->comment = d->comment != NULL ? xstrdup(d->comment) : NULL;
+	a->at = now;
+	state_log(s, ps, "%s %s by %s (revision %.12s)%s%s",
+	    d->reject ? "rejection" : "approval", ps->id, d->who, ps->revision,
+	    d->comment != NULL ? ": " : "", d->comment != NULL ? d->comment : "");
+	return 0;
+}
+
+int
+state_cancellable(const struct plan_state *ps, char **cause)
+{
+	if (ps->status == ST_COMPLETED || ps->status == ST_CANCELLED) {
+		*cause = xasprintf("plan '%s' is already %s", ps->id,
+		    status_names[ps->status]);
+		return -1;
+	}
+	return 0;
+}
+
+void
+state_cancel(struct state *s, struct plan_state *ps, const char *msg,
+    int64_t now)
+{
+	state_release_slot(ps, now);
+	free(ps->reason);
+	ps->reason = xasprintf("cancelled: %s", msg);
+	if (ps->run.id != NULL && ps->run.outcome != NULL &&
+	    strcmp(ps->run.outcome, "running") == 0) {
+		free(ps->run.outcome);
+		ps->run.outcome = xstrdup("cancelled");
+		state_log(s, ps, "cancel %s run %s (interrupted in phase %s)",
+		    ps->id, ps->run.id, status_names[ps->status]);
+	}
+	state_set_status(s, ps, ST_CANCELLED, now);
+	state_log(s, ps, "cancel %s: %s", ps->id, msg);
 }
 
 static void

@@ -153,6 +153,31 @@ int	 status_is_final(enum status);
  */
 void	 state_reconcile(struct state *, const struct policy *,
 	     struct plan *const *plans, size_t nplans, int64_t now);
+/* A decision on a plan's current revision. */
+struct decision {
+	const char *who;	/* the approver's e-mail */
+	int	 reject;
+	const char *comment;	/* or NULL */
+};
+/*
+ * Record a decision on the plan's current revision (the plan must be in
+ * the state: reconcile first). Returns 0, or -1 with *cause, changing
+ * nothing: who is not an approver, the policy asks for signed approvals,
+ * the plan is running or finished, or who made the same decision on this
+ * revision already. Counting it is state_reconcile's.
+ */
+int	 state_approve(struct state *, struct plan_state *,
+	     const struct policy *, const struct decision *, int64_t now,
+	     char **cause);
+/* Can the plan be cancelled? 0, or -1 with *cause (completed, cancelled). */
+int	 state_cancellable(const struct plan_state *, char **cause);
+/*
+ * Cancel: the slot is released (its notice becomes a cancellation), the
+ * reason is "cancelled: MSG", and an interrupted run is closed as
+ * cancelled. A run alive on this host must be refused before (run.h).
+ */
+void	 state_cancel(struct state *, struct plan_state *, const char *msg,
+	     int64_t now);
 /* Approvals that count for the plan's current revision (distinct approvers). */
 int	 state_count_approvals(const struct plan_state *, const struct policy *,
 	     int *rejected, char **rejected_by);

@@ -25,18 +25,8 @@ cancel(struct session *s, struct plan_state *ps, const char *msg)
 		free(why);
 		return EXIT_ENV;
 	}
-	state_release_slot(ps, s->now);
-	free(ps->reason);
-	ps->reason = why;
-	if (ps->run.id != NULL && ps->run.outcome != NULL &&
-	    strcmp(ps->run.outcome, "running") == 0) {
-		free(ps->run.outcome);
-		ps->run.outcome = xstrdup("cancelled");
-		state_log(&s->st, ps, "cancel %s run %s (interrupted in phase %s)",
-		    ps->id, ps->run.id, status_names[ps->status]);
-	}
-	state_set_status(&s->st, ps, ST_CANCELLED, s->now);
-	state_log(&s->st, ps, "cancel %s: %s", ps->id, msg);
+	free(why);
+	state_cancel(&s->st, ps, msg, s->now);
 	rc = cmd_session_commit(s, rec.path != NULL ? &rec : NULL,
 	    rec.path != NULL ? 1 : 0);
 	free((char *)rec.path);
@@ -57,6 +47,7 @@ cmd_cancel_exec(struct ctx *ctx, int argc, char **argv)
 	struct session s;
 	struct plan_state *ps;
 	const char *msg = NULL;
+	char	*cause = NULL;
 	int	 c, rc;
 
 	while ((c = cmd_getopt(&cmd_cancel_entry, argc, argv, "m:", opts)) != -1) {
@@ -78,10 +69,10 @@ cmd_cancel_exec(struct ctx *ctx, int argc, char **argv)
 	rc = EXIT_INVALID;
 	if ((ps = state_find(&s.st, argv[optind])) == NULL)
 		cmd_no_plan(&s, argv[optind]);
-	else if (ps->status == ST_COMPLETED || ps->status == ST_CANCELLED)
-		cmd_error("plan '%s' is already %s", ps->id,
-		    status_names[ps->status]);
-	else if (run_alive_here(ps)) {
+	else if (state_cancellable(ps, &cause) != 0) {
+		cmd_error("%s", cause);
+		free(cause);
+	} else if (run_alive_here(ps)) {
 		cmd_error("run %s of '%s' is in progress (process %ld on this "
 		    "host): stop it first (Ctrl-C or kill -TERM %ld rolls it "
 		    "back)", ps->run.id, ps->id, ps->run.pid, ps->run.pid);
