@@ -1,5 +1,7 @@
 /* jsonx: small JSON helpers shared by the modules that keep JSON files */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "datetime.h"
 #include "jsonx.h"
@@ -40,12 +42,16 @@ jw_init(struct jw *w)
 {
 	buf_init(&w->b);
 	w->level = 0;
-	w->count[0] = 0;
+	w->alloc = 8;
+	w->count = xcalloc(w->alloc, sizeof *w->count);
 }
 
 char *
 jw_detach(struct jw *w)
 {
+	free(w->count);
+	w->count = NULL;
+	w->alloc = w->level = 0;
 	buf_addc(&w->b, '\n');
 	return buf_detach(&w->b, NULL);
 }
@@ -57,9 +63,23 @@ jw_quote(struct buf *b, const char *s)
 	static const char hex[] = "0123456789abcdef";
 	const char *run = s;
 
+	const char *end = s + strlen(s);
+	uint32_t cp;
+	size_t	 n;
+
 	buf_addc(b, '"');
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
+		if (c >= 0x80) {
+			if ((n = utf8_decode(s, end - s, &cp)) > 0) {
+				s += n - 1;
+				continue;
+			}
+			buf_add(b, run, s - run);
+			buf_adds(b, "\xef\xbf\xbd");	/* U+FFFD */
+			run = s + 1;
+			continue;
+		}
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		buf_add(b, run, s - run);
@@ -84,7 +104,7 @@ jw_quote(struct buf *b, const char *s)
 static void
 jw_member(struct jw *w, const char *key)
 {
-	int	 i;
+	size_t	 i;
 
 	if (w->level > 0) {
 		if (w->count[w->level]++ > 0)
@@ -104,16 +124,23 @@ jw_open(struct jw *w, const char *key, char kind)
 {
 	jw_member(w, key);
 	buf_addc(&w->b, kind);
-	if (w->level + 1 < (int)nitems(w->count))
-		w->level++;
+	if (++w->level == w->alloc) {
+		w->count = xreallocarray(w->count, w->alloc * 2,
+		    sizeof *w->count);
+		w->alloc *= 2;
+	}
 	w->count[w->level] = 0;
 }
 
 void
 jw_close(struct jw *w, char kind)
 {
-	int	 i, had = w->count[w->level];
+	size_t	 i, had = w->count[w->level];
 
+	if (w->level == 0) {		/* a programming error */
+		fputs("offpeak: jw_close: nothing is open\n", stderr);
+		abort();
+	}
 	w->level--;
 	if (had > 0) {
 		buf_addc(&w->b, '\n');

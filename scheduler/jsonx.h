@@ -24,16 +24,22 @@ char	*jsonx_error(const json_error_t *);
 
 /*
  * A small streaming writer of indented JSON, for files written by the
- * thousand where building jansson values first costs too much.
+ * thousand where building jansson values first costs too much. Any depth;
+ * strings are escaped as JSON wants, bytes that are not UTF-8 written as
+ * U+FFFD, so the text always parses.
  */
 struct jw {
 	struct buf b;
-	int	 level;
-	int	 count[16];	/* members written at each open level */
+	size_t	 level;
+	size_t	*count;		/* members written at each open level */
+	size_t	 alloc;
 };
 
 void	 jw_init(struct jw *);
-/* The text (allocated, newline-terminated); the writer is left empty. */
+/*
+ * The text (allocated, newline-terminated) once every open object and
+ * array is closed; the writer is released.
+ */
 char	*jw_detach(struct jw *);
 /* Open an object ('{') or array ('['); key NULL inside arrays or at the top. */
 void	 jw_open(struct jw *, const char *key, char kind);
