@@ -25,7 +25,31 @@ usage(FILE *f)
 	    "  --json        machine-readable output on stdout\n"
 	    "  --offline     do not fetch from or push to origin\n"
 	    "  --version     print the version\n\n"
-	    "Run 'offpeak COMMAND --help' for a command's options.\n");
+	    "Run 'offpeak help COMMAND' (or 'offpeak COMMAND --help') for a\n"
+	    "command's options and exit codes.\n");
+}
+
+/* offpeak help [COMMAND] */
+static int
+help(int argc, char **argv)
+{
+	const struct cmd_entry *e;
+	int	 ambiguous;
+
+	if (argc == 1) {
+		usage(stdout);
+		return EXIT_DONE;
+	}
+	if (argc > 2) {
+		cmd_error("help: one command at most");
+		return EXIT_USAGE;
+	}
+	if ((e = cmd_find(argv[1], &ambiguous)) == NULL) {
+		cmd_error("help: %s command: %s", ambiguous ? "ambiguous" :
+		    "unknown", argv[1]);
+		return EXIT_USAGE;
+	}
+	return cmd_help(e);
 }
 
 static int
@@ -42,8 +66,13 @@ set_clock(struct ctx *ctx, const char *arg)
 	return 0;
 }
 
+/*
+ * The global options: the index of the command word in *first, and
+ * EXIT_DONE to go on; another exit code to stop (done says that --help or
+ * --version answered).
+ */
 static int
-parse_global(struct ctx *ctx, int argc, char **argv)
+parse_global(struct ctx *ctx, int argc, char **argv, int *first, int *done)
 {
 	static const struct option opts[] = {
 		{ "now", required_argument, NULL, 'n' },
@@ -56,9 +85,10 @@ parse_global(struct ctx *ctx, int argc, char **argv)
 	const char *env;
 	int	 c;
 
+	*done = 0;
 	if ((env = getenv("OFFPEAK_NOW")) != NULL && *env != '\0' &&
 	    set_clock(ctx, env) != 0)
-		return -EXIT_USAGE;
+		return EXIT_USAGE;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+C:", opts, NULL)) != -1) {
 		switch (c) {
@@ -67,7 +97,7 @@ parse_global(struct ctx *ctx, int argc, char **argv)
 			break;
 		case 'n':
 			if (set_clock(ctx, optarg) != 0)
-				return -EXIT_USAGE;
+				return EXIT_USAGE;
 			break;
 		case 'j':
 			ctx->json = 1;
@@ -77,20 +107,23 @@ parse_global(struct ctx *ctx, int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return -EXIT_DONE - 100;
+			*done = 1;
+			return EXIT_DONE;
 		case 'V':
 			printf("offpeak %s\n", PACKAGE_VERSION);
-			return -EXIT_DONE - 100;
+			*done = 1;
+			return EXIT_DONE;
 		default:
 			if (optopt != 0)
 				cmd_error("unknown option -%c", optopt);
 			else
 				cmd_error("unknown option '%s'", argv[optind - 1]);
 			usage(stderr);
-			return -EXIT_USAGE;
+			return EXIT_USAGE;
 		}
 	}
-	return optind;
+	*first = optind;
+	return EXIT_DONE;
 }
 
 int
@@ -98,26 +131,25 @@ main(int argc, char **argv)
 {
 	struct ctx ctx;
 	const struct cmd_entry *e;
-	int	 first, ambiguous;
+	int	 first = 0, ambiguous, done, rc;
 
 	memset(&ctx, 0, sizeof ctx);
 	ctx.argv0 = argv[0];
 	ctx.now = (int64_t)time(NULL);
-	first = parse_global(&ctx, argc, argv);
-	if (first == -EXIT_DONE - 100)
-		return EXIT_DONE;
-	if (first < 0)
-		return -first;
+	if ((rc = parse_global(&ctx, argc, argv, &first, &done)) != EXIT_DONE ||
+	    done)
+		return rc;
 	if (first >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (strcmp(argv[first], "help") == 0)
+		return help(argc - first, argv + first);
 	e = cmd_find(argv[first], &ambiguous);
 	if (e == NULL) {
 		cmd_error("%s command: %s", ambiguous ? "ambiguous" : "unknown",
 		    argv[first]);
 		return EXIT_USAGE;
 	}
-	optind = 0;
-	return e->exec(&ctx, argc - first, argv + first);
+	return cmd_run(e, &ctx, argc - first, argv + first);
 }

@@ -1,5 +1,4 @@
 /* offpeak approve: approve or reject the current revision of a plan */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,48 +9,41 @@
 #include "session.h"
 #include "util.h"
 
+#define OPT_REJECT	CMD_LONG
+
+static const struct cmd_option options[] = {
+	{ OPT_REJECT, "reject", NULL, NULL, 0,
+	    "reject: the plan stays rejected until it changes" },
+	{ 'm', "message", "MSG", NULL, 0, "a comment kept with the decision" },
+	{ 0 }
+};
+
 static int
-cmd_approve_exec(struct ctx *ctx, int argc, char **argv)
+cmd_approve_exec(struct ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		{ "reject", no_argument, NULL, 'r' },
-		{ "message", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	const char *id = args->argv[0];
 	struct session s;
 	struct plan_state *ps;
 	struct decision d;
-	const char *msg = NULL;
+	const char *msg = cmd_value(args, 'm');
 	char	*who, *cause = NULL;
-	int	 c, reject = 0, rc, n, rej;
+	int	 reject = cmd_given(args, OPT_REJECT), rc, n, rej;
 
-	while ((c = cmd_getopt(&cmd_approve_entry, argc, argv, "m:", opts)) != -1) {
-		switch (c) {
-		case 'r': reject = 1; break;
-		case 'm': msg = optarg; break;
-		case 'h': return cmd_help(&cmd_approve_entry);
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind + 1 != argc)
-		return cmd_usage(&cmd_approve_entry);
-	if (msg != NULL && str_find_control(msg, NULL, NULL) != NULL) {
-		cmd_error("approve: the message must be one line of text");
-		return EXIT_USAGE;
-	}
+	if (msg != NULL && str_find_control(msg, NULL, NULL) != NULL)
+		return cmd_usage_error(&cmd_approve_entry,
+		    "the message must be one line of text");
 	if ((rc = cmd_session_open(&s, ctx, "approve")) != EXIT_DONE)
 		return rc;
 	rc = EXIT_INVALID;
 	who = repo_config_get(s.repo, "user.email");
-	if (session_plan(&s, argv[optind]) == NULL)
-		cmd_no_plan(&s, argv[optind]);
+	if (session_plan(&s, id) == NULL)
+		cmd_no_plan(&s, id);
 	else if (who == NULL)
 		cmd_error("no git identity: set user.email (git config user.email "
 		    "you@example.com)");
 	else {
 		session_reconcile(&s);
-		ps = state_find(&s.st, argv[optind]);
+		ps = state_find(&s.st, id);
 		d.who = who;
 		d.reject = reject;
 		d.comment = msg;
@@ -76,13 +68,15 @@ cmd_approve_exec(struct ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_approve_entry = {
 	.name = "approve",
-	.usage = "ID [--reject] [-m MSG]",
+	.args = "ID",
+	.min_args = 1,
+	.max_args = 1,
+	.options = options,
+	.exits = CMD_EXIT(EXIT_INVALID) | CMD_EXIT(EXIT_RACE) | CMD_EXIT(EXIT_ENV),
 	.summary = "approve or reject the current revision of a plan",
 	.help =
 	    "Records an approval (or with --reject a rejection) by your git identity\n"
 	    "(user.email), bound to the plan file's current blob id. Only the policy's\n"
-	    "approvers count, each once; any edit of the plan voids earlier approvals.\n\n"
-	    "  --reject        reject: the plan stays rejected until it changes\n"
-	    "  -m, --message   a comment kept with the decision\n",
+	    "approvers count, each once; any edit of the plan voids earlier approvals.\n",
 	.exec = cmd_approve_exec
 };

@@ -1,5 +1,4 @@
 /* offpeak assess: risk score, level, factors, notice and approvals needed */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,19 +47,16 @@ print_assessment(const struct plan_state *ps)
 }
 
 static int
-cmd_assess_exec(struct ctx *ctx, int argc, char **argv)
+cmd_assess_exec(struct ctx *ctx, const struct cmd_args *args)
 {
+	char	**argv = args->argv;
+	int	 argc = args->argc, optind = 0;
 	struct session s;
 	struct plan_state *ps;
 	json_t	*out;
 	size_t	 i;
-	int	 c, rc;
+	int	 rc;
 
-	while ((c = cmd_getopt(&cmd_assess_entry, argc, argv, "", NULL)) != -1) {
-		if (c == 'h')
-			return cmd_help(&cmd_assess_entry);
-		return EXIT_USAGE;
-	}
 	if ((rc = cmd_session_open(&s, ctx, "assess")) != EXIT_DONE)
 		return rc;
 	for (i = optind; i < (size_t)argc; i++) {
@@ -99,7 +95,9 @@ cmd_assess_exec(struct ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_assess_entry = {
 	.name = "assess",
-	.usage = "[ID...]",
+	.args = "[ID...]",
+	.max_args = -1,
+	.exits = CMD_EXIT(EXIT_INVALID) | CMD_EXIT(EXIT_RACE) | CMD_EXIT(EXIT_ENV),
 	.summary = "risk score, level, factors, notice period, approvals needed",
 	.help =
 	    "Scores every plan (or the named ones) with the policy's weights and\n"

@@ -1,5 +1,4 @@
 /* offpeak calendar: write the iCalendar feeds from the state branch */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,33 +154,29 @@ calendar_write(const struct ctx *ctx, const char *dir)
 	return rc;
 }
 
-static int
-cmd_calendar_exec(struct ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *dir = CALENDAR_DIR;
-	int	 c;
+static const struct cmd_option options[] = {
+	{ 'o', "output", "DIR", NULL, 0,
+	    "write the feeds here (default ./" CALENDAR_DIR ")" },
+	{ 0 }
+};
 
-	while ((c = cmd_getopt(&cmd_calendar_entry, argc, argv, ":o:",
-	    opts)) != -1) {
-		switch (c) {
-		case 'o': dir = optarg; break;
-		case 'h': return cmd_help(&cmd_calendar_entry);
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind != argc || *dir == '\0')
-		return cmd_usage(&cmd_calendar_entry);
+static int
+cmd_calendar_exec(struct ctx *ctx, const struct cmd_args *args)
+{
+	const char *dir = cmd_value(args, 'o');
+
+	if (dir == NULL)
+		dir = CALENDAR_DIR;
+	if (*dir == '\0')
+		return cmd_usage_error(&cmd_calendar_entry,
+		    "--output needs a directory, not an empty string");
 	return calendar_write(ctx, dir);
 }
 
 const struct cmd_entry cmd_calendar_entry = {
 	.name = "calendar",
-	.usage = "[-o DIR]",
+	.options = options,
+	.exits = CMD_EXIT(EXIT_INVALID) | CMD_EXIT(EXIT_ENV),
 	.summary = "write the iCalendar feeds from the state",
 	.help =
 	    "Renders the notices that 'schedule' published, as the state branch\n"
@@ -197,7 +192,6 @@ const struct cmd_entry cmd_calendar_entry = {
 	    "cancelled_retention. The output is the same byte for byte for the\n"
 	    "same state and clock; a feed that changed is written to a temporary\n"
 	    "file beside it and renamed into place, and feeds of systems and\n"
-	    "groups that no longer exist are removed.\n\n"
-	    "  -o, --output DIR  write the feeds here\n",
+	    "groups that no longer exist are removed.\n",
 	.exec = cmd_calendar_exec
 };

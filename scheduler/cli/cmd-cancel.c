@@ -1,5 +1,4 @@
 /* offpeak cancel: withdraw a change before it completes */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,39 +35,30 @@ cancel(struct session *s, struct plan_state *ps, const char *msg)
 	return rc;
 }
 
+static const struct cmd_option options[] = {
+	{ 'm', "message", "MSG", NULL, 1,
+	    "a message saying why, kept in the state and the audit trail" },
+	{ 0 }
+};
+
 static int
-cmd_cancel_exec(struct ctx *ctx, int argc, char **argv)
+cmd_cancel_exec(struct ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		{ "message", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	const char *id = args->argv[0], *msg = cmd_value(args, 'm');
 	struct session s;
 	struct plan_state *ps;
-	const char *msg = NULL;
 	char	*cause = NULL;
-	int	 c, rc;
+	int	 rc;
 
-	while ((c = cmd_getopt(&cmd_cancel_entry, argc, argv, "m:", opts)) != -1) {
-		switch (c) {
-		case 'm': msg = optarg; break;
-		case 'h': return cmd_help(&cmd_cancel_entry);
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind + 1 != argc || msg == NULL)
-		return cmd_usage(&cmd_cancel_entry);
-	if (*msg == '\0' || str_find_control(msg, NULL, NULL) != NULL) {
-		cmd_error("cancel: the message must be one line of text");
-		return EXIT_USAGE;
-	}
+	if (*msg == '\0' || str_find_control(msg, NULL, NULL) != NULL)
+		return cmd_usage_error(&cmd_cancel_entry,
+		    "the message must be one line of text");
 	if ((rc = cmd_session_open(&s, ctx, "cancel")) != EXIT_DONE)
 		return rc;
 	session_reconcile(&s);
 	rc = EXIT_INVALID;
-	if ((ps = state_find(&s.st, argv[optind])) == NULL)
-		cmd_no_plan(&s, argv[optind]);
+	if ((ps = state_find(&s.st, id)) == NULL)
+		cmd_no_plan(&s, id);
 	else if (state_cancellable(ps, &cause) != 0) {
 		cmd_error("%s", cause);
 		free(cause);
@@ -85,7 +75,11 @@ cmd_cancel_exec(struct ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_cancel_entry = {
 	.name = "cancel",
-	.usage = "ID -m MSG",
+	.args = "ID",
+	.min_args = 1,
+	.max_args = 1,
+	.options = options,
+	.exits = CMD_EXIT(EXIT_INVALID) | CMD_EXIT(EXIT_RACE) | CMD_EXIT(EXIT_ENV),
 	.summary = "cancel a change before it completes",
 	.help =
 	    "Cancels a plan in any state before completion: its slot is released\n"
@@ -93,7 +87,6 @@ const struct cmd_entry cmd_cancel_entry = {
 	    "SEQUENCE) for the policy's retention period. An interrupted run is\n"
 	    "closed as cancelled, in the state and in its maintenance record; a\n"
 	    "run still in progress on this host is refused (exit 4). Edit the\n"
-	    "plan to ask for it again.\n\n"
-	    "  -m, --message   why (required; kept in the state and the audit trail)\n",
+	    "plan to ask for it again.\n",
 	.exec = cmd_cancel_exec
 };

@@ -1,5 +1,4 @@
 /* offpeak check: validate the policy and every plan at a ref */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,30 +181,27 @@ pre_receive(const struct ctx *ctx, struct repo *repo)
 	return rc;
 }
 
+#define OPT_REF		CMD_LONG
+#define OPT_PRE_RECEIVE	(CMD_LONG + 1)
+
+static const struct cmd_option options[] = {
+	{ OPT_REF, "ref", "REF", NULL, 0,
+	    "check this branch, tag or commit (default HEAD)" },
+	{ OPT_PRE_RECEIVE, "pre-receive", NULL, NULL, 0,
+	    "run as a git pre-receive hook (see above)" },
+	{ 0 }
+};
+
 static int
-cmd_check_exec(struct ctx *ctx, int argc, char **argv)
+cmd_check_exec(struct ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		{ "ref", required_argument, NULL, 'r' },
-		{ "pre-receive", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *ref = "HEAD";
+	const char *ref = cmd_value(args, OPT_REF);
 	struct repo *repo;
 	char	*cause;
-	int	 c, hook = 0, rc;
+	int	 hook = cmd_given(args, OPT_PRE_RECEIVE), rc;
 
-	while ((c = cmd_getopt(&cmd_check_entry, argc, argv, "", opts)) != -1) {
-		switch (c) {
-		case 'r': ref = optarg; break;
-		case 'p': hook = 1; break;
-		case 'h': return cmd_help(&cmd_check_entry);
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind != argc)
-		return cmd_usage(&cmd_check_entry);
+	if (ref == NULL)
+		ref = "HEAD";
 	if ((repo = repo_open(ctx->repo_path, hook, &cause)) == NULL) {
 		cmd_error("%s", cause);
 		free(cause);
@@ -218,19 +214,18 @@ cmd_check_exec(struct ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_check_entry = {
 	.name = "check",
-	.usage = "[--ref REF] [--pre-receive]",
+	.options = options,
+	.exits = CMD_EXIT(EXIT_INVALID) | CMD_EXIT(EXIT_ENV),
 	.summary = "validate the policy and every plan",
 	.help =
 	    "Reads offpeak.json and plans/*.json straight from the git tree at REF\n"
 	    "(default HEAD; the work tree is not read) and reports every problem,\n"
-	    "one per line: offpeak: <path>:<line>:<col>: <message>.\n\n"
-	    "  --ref REF       check this branch, tag or commit\n"
-	    "  --pre-receive   run as a git pre-receive hook: read \"<old> <new> <ref>\"\n"
-	    "                  lines on stdin and check each new tip of the plans branch\n"
-	    "                  (git config offpeak.branch, else HEAD's branch); when HEAD\n"
-	    "                  names a branch that does not exist, every pushed branch\n"
-	    "                  with offpeak.json at its root\n"
-	    "  --json          (global) print the problems as a JSON list on stdout\n\n"
-	    "Exit status: 0 no problems, 1 problems found, 2 usage, 5 repository error.\n",
+	    "one per line: offpeak: <path>:<line>:<col>: <message>; with the global\n"
+	    "--json, as a JSON list on stdout.\n\n"
+	    "With --pre-receive it runs as a git pre-receive hook: it reads\n"
+	    "\"<old> <new> <ref>\" lines on stdin and checks each new tip of the\n"
+	    "plans branch (git config offpeak.branch, else HEAD's branch); when HEAD\n"
+	    "names a branch that does not exist, every pushed branch with\n"
+	    "offpeak.json at its root.\n",
 	.exec = cmd_check_exec
 };

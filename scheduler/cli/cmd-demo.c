@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -170,8 +169,7 @@ demo_run(struct ctx *ctx, const char *repo, int argc, const char **argv)
 		printf(strchr(argv[i], ' ') != NULL ? " '%s'" : " %s", argv[i]);
 	printf("\n");
 	fflush(stdout);
-	optind = 0;
-	status = e->exec(ctx, argc, copy);
+	status = cmd_run(e, ctx, argc, copy);
 	fflush(stdout);
 	return status;
 }
@@ -489,21 +487,13 @@ demo_pipeline(const struct ctx *given, const char *dir, struct repo *repo)
 }
 
 static int
-cmd_demo_exec(struct ctx *ctx, int argc, char **argv)
+cmd_demo_exec(struct ctx *ctx, const struct cmd_args *args)
 {
-	const struct cmd_entry *e = &cmd_demo_entry;
 	struct repo *repo;
 	char	*dir, *cause;
-	int	 c, status;
+	int	 status;
 
-	while ((c = cmd_getopt(e, argc, argv, "", NULL)) != -1) {
-		if (c == 'h')
-			return cmd_help(e);
-		return EXIT_USAGE;
-	}
-	if (argc - optind > 1)
-		return cmd_usage(e);
-	if ((dir = demo_dir(optind < argc ? argv[optind] : NULL)) == NULL)
+	if ((dir = demo_dir(args->argc > 0 ? args->argv[0] : NULL)) == NULL)
 		return EXIT_ENV;
 	if (!ctx->simulated) {
 		/* the demo has a clock of its own, so it shows the same anytime */
@@ -532,9 +522,11 @@ cmd_demo_exec(struct ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_demo_entry = {
 	.name = "demo",
-	.usage = "[DIR]",
-	.summary = "builds the bundled example repository and runs check, "
-	    "assess, schedule, calendar",
+	.args = "[DIR]",
+	.max_args = 1,
+	.exits = CMD_EXIT(EXIT_INVALID) | CMD_EXIT(EXIT_ENV),
+	.summary = "build the example repository, run the pipeline on it and "
+	    "one change end to end",
 	.help =
 	    "Writes the bundled example plan repository (a policy, a dozen\n"
 	    "plans and the sample hooks) into DIR, which must be missing or\n"
@@ -546,9 +538,8 @@ const struct cmd_entry cmd_demo_entry = {
 	    "for a web server, DIR/system/www: in a plan repository of its own,\n"
 	    "DIR/execution, it schedules a generated plan and runs it inside its\n"
 	    "slot; the backup archives the files, the step changes them, the\n"
-	    "HTTP check fails on purpose and the rollback restores them.\n"
-	    "\n"
-	    "exit status: 0 every step passed; 1 a step found problems;\n"
-	    "2 bad arguments; 5 DIR is not empty or cannot be written.\n",
+	    "HTTP check fails on purpose and the rollback restores them. It exits\n"
+	    "1 when a step found problems, 5 when DIR is not empty or cannot be\n"
+	    "written.\n",
 	.exec = cmd_demo_exec
 };

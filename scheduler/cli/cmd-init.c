@@ -1,5 +1,4 @@
 /* offpeak init: a new plan repository with a policy, a plan and hooks */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -49,21 +48,12 @@ init_report(const char *dir, const struct example_set *set)
 }
 
 static int
-cmd_init_exec(struct ctx *ctx, int argc, char **argv)
+cmd_init_exec(struct ctx *ctx, const struct cmd_args *args)
 {
-	const struct cmd_entry *e = &cmd_init_entry;
 	struct example_set set;
 	char	*dir, *cause;
-	int	 c;
 
-	while ((c = cmd_getopt(e, argc, argv, "", NULL)) != -1) {
-		if (c == 'h')
-			return cmd_help(e);
-		return EXIT_USAGE;
-	}
-	if (argc - optind > 1)
-		return cmd_usage(e);
-	dir = init_dir(ctx, optind < argc ? argv[optind] : NULL);
+	dir = init_dir(ctx, args->argc > 0 ? args->argv[0] : NULL);
 	examples_init(&set);
 	if (examples_create(dir, init_map, nitems(init_map),
 	    "offpeak init: policy, example plan and sample hooks", ctx->now,
@@ -82,7 +72,9 @@ cmd_init_exec(struct ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_init_entry = {
 	.name = "init",
-	.usage = "[DIR]",
+	.args = "[DIR]",
+	.max_args = 1,
+	.exits = CMD_EXIT(EXIT_ENV),
 	.summary = "new plan repository with a policy, an example plan and "
 	    "sample hooks",
 	.help =
@@ -95,9 +87,6 @@ const struct cmd_entry cmd_init_entry = {
 	    "                   hooks, and the git pre-receive hook\n"
 	    "'offpeak check' passes on the result as it is. DIR must be\n"
 	    "missing or empty: init never writes into a directory that\n"
-	    "holds anything.\n"
-	    "\n"
-	    "exit status: 0 created; 2 bad arguments; 5 DIR is not empty (and\n"
-	    "is left as it was) or cannot be written.\n",
+	    "holds anything: it exits 5, leaving it as it was.\n",
 	.exec = cmd_init_exec
 };

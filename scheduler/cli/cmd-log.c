@@ -1,5 +1,4 @@
 /* offpeak log: the whole history of one plan, from both branches */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -366,27 +365,20 @@ print_history(const struct ctx *ctx, const struct history *h)
 }
 
 static int
-cmd_log_exec(struct ctx *ctx, int argc, char **argv)
+cmd_log_exec(struct ctx *ctx, const struct cmd_args *args)
 {
 	struct history h;
 	char	*cause = NULL, *path, *state_path, *plans = NULL, *warning = NULL;
 	char	 origin_state[41];
 	size_t	 i;
-	int	 c, rc = EXIT_DONE;
+	int	 rc = EXIT_DONE;
 
-	while ((c = cmd_getopt(&cmd_log_entry, argc, argv, "", NULL)) != -1) {
-		if (c == 'h')
-			return cmd_help(&cmd_log_entry);
-		return EXIT_USAGE;
-	}
-	if (optind + 1 != argc)
-		return cmd_usage(&cmd_log_entry);
-	if (!name_valid(argv[optind])) {
-		cmd_error("'%s' is not a plan id", argv[optind]);
+	if (!name_valid(args->argv[0])) {
+		cmd_error("'%s' is not a plan id", args->argv[0]);
 		return EXIT_INVALID;
 	}
 	memset(&h, 0, sizeof h);
-	h.id = argv[optind];
+	h.id = args->argv[0];
 	if ((h.repo = repo_open(ctx->repo_path, 0, &cause)) == NULL) {
 		cmd_error("%s", cause);
 		free(cause);
@@ -440,7 +432,10 @@ cmd_log_exec(struct ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_log_entry = {
 	.name = "log",
-	.usage = "ID",
+	.args = "ID",
+	.min_args = 1,
+	.max_args = 1,
+	.exits = CMD_EXIT(EXIT_INVALID) | CMD_EXIT(EXIT_ENV),
 	.summary = "the whole history of one plan",
 	.help =
 	    "Shows, oldest first, every revision of plans/ID.json on the plans\n"

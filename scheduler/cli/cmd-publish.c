@@ -1,5 +1,4 @@
 /* offpeak publish: the notices to CalDAV, a webhook and subscribers' mail */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,33 +144,32 @@ publish(struct ctx *ctx, const struct publish_opts *o)
 	return rc;
 }
 
+#define OPT_CALDAV	CMD_LONG
+#define OPT_WEBHOOK	(CMD_LONG + 1)
+#define OPT_SMTP	(CMD_LONG + 2)
+
+static const struct cmd_option options[] = {
+	{ OPT_CALDAV, "caldav", "URL", NULL, 0, "a CalDAV collection" },
+	{ OPT_WEBHOOK, "webhook", "URL", NULL, 0,
+	    "a JSON POST per transition, signed" },
+	{ OPT_SMTP, "smtp", "URL", NULL, 0,
+	    "iMIP mail to the policy's subscribers (smtp:// or smtps://)" },
+	{ 0 }
+};
+
 static int
-cmd_publish_exec(struct ctx *ctx, int argc, char **argv)
+cmd_publish_exec(struct ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		{ "caldav", required_argument, NULL, 'c' },
-		{ "webhook", required_argument, NULL, 'w' },
-		{ "smtp", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct publish_opts o;
 	char	*cause = NULL;
-	int	 c;
 
 	memset(&o, 0, sizeof o);
-	while ((c = cmd_getopt(&cmd_publish_entry, argc, argv, ":", opts)) != -1) {
-		switch (c) {
-		case 'c': o.caldav = optarg; break;
-		case 'w': o.webhook = optarg; break;
-		case 's': o.smtp = optarg; break;
-		case 'h': return cmd_help(&cmd_publish_entry);
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind != argc || (o.caldav == NULL && o.webhook == NULL &&
-	    o.smtp == NULL))
-		return cmd_usage(&cmd_publish_entry);
+	o.caldav = cmd_value(args, OPT_CALDAV);
+	o.webhook = cmd_value(args, OPT_WEBHOOK);
+	o.smtp = cmd_value(args, OPT_SMTP);
+	if (o.caldav == NULL && o.webhook == NULL && o.smtp == NULL)
+		return cmd_usage_error(&cmd_publish_entry, "name at least one "
+		    "target: --caldav URL, --webhook URL or --smtp URL");
 	read_env(&o);
 	if (o.webhook != NULL && (o.webhook_secret == NULL ||
 	    *o.webhook_secret == '\0')) {
@@ -189,7 +187,8 @@ cmd_publish_exec(struct ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_publish_entry = {
 	.name = "publish",
-	.usage = "[--caldav URL] [--webhook URL] [--smtp URL]",
+	.options = options,
+	.exits = CMD_EXIT(EXIT_INVALID) | CMD_EXIT(EXIT_RACE) | CMD_EXIT(EXIT_ENV),
 	.summary = "push the notices to CalDAV, a webhook and subscribers' mail",
 	.help =
 	    "Sends what changed since the last publish, as the state branch\n"

@@ -1,5 +1,4 @@
 /* offpeak report: maintenance records of a period and compliance figures */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +13,10 @@
 
 /* A day ("2026-12-01", UTC midnight) or an RFC 3339 date-time. */
 static int
-parse_when(const char *s, int64_t *t)
+parse_when(const char *opt, const char *s, int64_t *t)
 {
 	struct civil c;
-	char	*cause = NULL, *full;
+	char	*cause = NULL, *full, *q;
 	int	 rc;
 
 	if (strlen(s) == 10) {
@@ -29,7 +28,11 @@ parse_when(const char *s, int64_t *t)
 	} else
 		rc = dt_parse_instant(s, t, NULL, &cause);
 	if (rc != 0) {
-		cmd_error("report: %s", cause);
+		q = str_quote(s, 40);
+		cmd_usage_error(&cmd_report_entry, "--%s: '%s' is not a day or "
+		    "a date-time: give a day (2026-11-06, midnight UTC) or an "
+		    "RFC 3339 date-time (2026-11-06T09:00:00+01:00)", opt, q);
+		free(q);
 		free(cause);
 	}
 	return rc;
@@ -184,35 +187,43 @@ print_csv(const struct report *r)
 	}
 }
 
+#define OPT_FROM	CMD_LONG
+#define OPT_TO		(CMD_LONG + 1)
+#define OPT_FORMAT	(CMD_LONG + 2)
+
+static const struct cmd_option options[] = {
+	{ OPT_FROM, "from", "D", NULL, 0,
+	    "from this day (2026-12-01, UTC) or RFC 3339 time, included" },
+	{ OPT_TO, "to", "D", NULL, 0, "to this day or time, excluded" },
+	{ OPT_FORMAT, "format", "FORMAT", "text json csv", 0,
+	    "text (default), json (also the global --json) or csv" },
+	{ 0 }
+};
+
 static int
-cmd_report_exec(struct ctx *ctx, int argc, char **argv)
+cmd_report_exec(struct ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct session s;
 	struct report rep;
-	const char *format = ctx->json ? "json" : "text";
+	const char *format = cmd_value(args, OPT_FORMAT), *v;
 	int64_t	 from = 0, to = INT64_MAX;
 	char	*cause = NULL;
-	int	 c, rc;
+	int	 rc;
 
-	while ((c = cmd_getopt(&cmd_report_entry, argc, argv, "", opts)) != -1) {
-		switch (c) {
-		case 'f': if (parse_when(optarg, &from) != 0) return EXIT_USAGE; break;
-		case 't': if (parse_when(optarg, &to) != 0) return EXIT_USAGE; break;
-		case 'F': format = optarg; break;
-		case 'h': return cmd_help(&cmd_report_entry);
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind != argc || (strcmp(format, "text") != 0 &&
-	    strcmp(format, "json") != 0 && strcmp(format, "csv") != 0))
-		return cmd_usage(&cmd_report_entry);
+	if (format == NULL)
+		format = ctx->json ? "json" : "text";
+	if ((v = cmd_value(args, OPT_FROM)) != NULL &&
+	    parse_when("from", v, &from) != 0)
+		return EXIT_USAGE;
+	if ((v = cmd_value(args, OPT_TO)) != NULL &&
+	    parse_when("to", v, &to) != 0)
+		return EXIT_USAGE;
+	if (from >= to)
+		return cmd_usage_error(&cmd_report_entry, "the period is empty: "
+		    "--from %s is not before --to %s",
+		    cmd_given(args, OPT_FROM) ? cmd_value(args, OPT_FROM) :
+		    "(the beginning)", cmd_given(args, OPT_TO) ?
+		    cmd_value(args, OPT_TO) : "(the end)");
 	if ((rc = cmd_session_read(&s, ctx, "report")) != EXIT_DONE)
 		return rc;
 	if (report_build(s.repo, &s.st,
@@ -234,7 +245,8 @@ cmd_report_exec(struct ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_report_entry = {
 	.name = "report",
-	.usage = "[--from D] [--to D] [--format text|json|csv]",
+	.options = options,
+	.exits = CMD_EXIT(EXIT_INVALID) | CMD_EXIT(EXIT_ENV),
 	.summary = "maintenance records and compliance figures",
 	.help =
 	    "Lists the maintenance records of the runs that started in the period\n"
@@ -243,9 +255,6 @@ const struct cmd_entry cmd_report_entry = {
 	    "inside their window and whose notice held; mean and worst duration\n"
 	    "against the plan; verification latency p50/p95 against max_ms;\n"
 	    "emergency changes apart. Records made under a simulated clock are\n"
-	    "marked.\n\n"
-	    "  --from D, --to D   a day (2026-12-01, UTC) or an RFC 3339 time;\n"
-	    "                     the period is [from, to)\n"
-	    "  --format F         text (default), json (also --json) or csv\n",
+	    "marked. The period is [from, to).\n",
 	.exec = cmd_report_exec
 };

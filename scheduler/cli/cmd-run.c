@@ -1,5 +1,4 @@
 /* offpeak run: execute one approved change in its slot */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,38 +49,33 @@ operator_name(struct session *s, const char *given)
 	return xstrdup(user != NULL && *user != '\0' ? user : "unknown");
 }
 
+#define OPT_OPERATOR	CMD_LONG
+#define OPT_RESUME	(CMD_LONG + 1)
+
+static const struct cmd_option options[] = {
+	{ OPT_OPERATOR, "operator", "NAME", NULL, 0,
+	    "who runs it (default: git user.email, else $USER)" },
+	{ OPT_RESUME, "resume", NULL, NULL, 0,
+	    "continue an interrupted run from its first unfinished phase" },
+	{ 0 }
+};
+
 static int
-cmd_run_exec(struct ctx *ctx, int argc, char **argv)
+cmd_run_exec(struct ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		{ "operator", required_argument, NULL, 'o' },
-		{ "resume", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	const char *id = args->argv[0], *op = cmd_value(args, OPT_OPERATOR);
 	struct run_events ev = { print_output, print_progress, NULL };
 	struct run_opts ro;
 	struct session s;
 	struct sigaction sa;
-	const char *op = NULL;
 	char	*cause = NULL, *who;
-	int	 c, rc;
+	int	 rc;
 
 	memset(&ro, 0, sizeof ro);
-	while ((c = cmd_getopt(&cmd_run_entry, argc, argv, "", opts)) != -1) {
-		switch (c) {
-		case 'o': op = optarg; break;
-		case 'r': ro.resume = 1; break;
-		case 'h': return cmd_help(&cmd_run_entry);
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind + 1 != argc)
-		return cmd_usage(&cmd_run_entry);
-	if (op != NULL && (*op == '\0' || str_find_control(op, NULL, NULL) != NULL)) {
-		cmd_error("run: --operator must be one line of text");
-		return EXIT_USAGE;
-	}
+	ro.resume = cmd_given(args, OPT_RESUME);
+	if (op != NULL && (*op == '\0' || str_find_control(op, NULL, NULL) != NULL))
+		return cmd_usage_error(&cmd_run_entry,
+		    "--operator must be one line of text");
 	if ((rc = cmd_session_open(&s, ctx, "run")) != EXIT_DONE)
 		return rc;
 	memset(&sa, 0, sizeof sa);
@@ -92,9 +86,9 @@ cmd_run_exec(struct ctx *ctx, int argc, char **argv)
 	ro.operator = who;
 	ro.grace_ms = 10000;
 	ro.stop = &stop_requested;
-	rc = run_change(&s, argv[optind], &ro, &ev, &cause);
+	rc = run_change(&s, id, &ro, &ev, &cause);
 	if (rc == EXIT_DONE)
-		printf("run: %s completed\n", argv[optind]);
+		printf("run: %s completed\n", id);
 	else if (cause != NULL)
 		cmd_error("%s", cause);
 	free(cause);
@@ -105,7 +99,12 @@ cmd_run_exec(struct ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.usage = "ID [--operator NAME] [--resume]",
+	.args = "ID",
+	.min_args = 1,
+	.max_args = 1,
+	.options = options,
+	.exits = CMD_EXIT(EXIT_INVALID) | CMD_EXIT(EXIT_FAILED) |
+	    CMD_EXIT(EXIT_RACE) | CMD_EXIT(EXIT_ENV),
 	.summary = "execute one approved change (gates, backup, steps, verify, rollback)",
 	.help =
 	    "Refuses (exit 1, naming the gate) unless the plan is approved for its\n"
@@ -122,14 +121,9 @@ const struct cmd_entry cmd_run_entry = {
 	    "shorter). Ctrl-C ends the running hook, starts no further step and\n"
 	    "rolls back. The maintenance record is committed as every phase begins\n"
 	    "and ends, so a run that is killed can be resumed or cancelled.\n\n"
-	    "  --operator NAME   who runs it (default: git user.email, else $USER)\n"
-	    "  --resume          continue an interrupted run from its first\n"
-	    "                    unfinished phase (the backup again if it had not\n"
-	    "                    finished, the rollback if it had begun), with\n"
-	    "                    the plan and hooks of the commit it began at\n"
-	    "\n"
-	    "exit status: 0 completed; 1 refused by a gate (or an interrupted run\n"
-	    "waits for --resume or cancel); 3 the change failed; 4 another run\n"
-	    "holds the lock or took it first; 5 environment.\n",
+	    "--resume continues an interrupted run from its first unfinished\n"
+	    "phase (the backup again if it had not finished, the rollback if it\n"
+	    "had begun), with the plan and hooks of the commit it began at; until\n"
+	    "then, or a cancel, run refuses (exit 1).\n",
 	.exec = cmd_run_exec
 };

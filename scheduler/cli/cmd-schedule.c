@@ -1,5 +1,4 @@
 /* offpeak schedule: place approved plans and publish their notices */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +46,7 @@ result_json(const struct session *s, const struct schedule_stats *st,
 
 static void
 print_result(const struct session *s, const struct schedule_stats *st,
-    int dry_run)
+    int dry_run, const char *log)
 {
 	const struct plan_state *ps;
 	char	*when;
@@ -57,8 +56,8 @@ print_result(const struct session *s, const struct schedule_stats *st,
 	printf("%sschedule: %zu placed, %zu moved, %zu kept, %zu expired, "
 	    "%zu waiting\n", dry_run ? "(dry run) " : "", st->placed, st->moved,
 	    st->kept, st->expired, st->blocked);
-	if (s->st.log.len > 0)
-		printf("\n%s", buf_str(&s->st.log));
+	if (*log != '\0')
+		printf("\n%s", log);
 	for (i = 0; i < s->st.n; i++) {
 		ps = s->st.items[i];
 		if (!ps->slot_live || !status_has_slot(ps->status))
@@ -71,30 +70,24 @@ print_result(const struct session *s, const struct schedule_stats *st,
 	}
 }
 
+#define OPT_DRY_RUN	CMD_LONG
+
+static const struct cmd_option options[] = {
+	{ OPT_DRY_RUN, "dry-run", NULL, NULL, 0,
+	    "print the result, write nothing" },
+	{ 0 }
+};
+
 static int
-cmd_schedule_exec(struct ctx *ctx, int argc, char **argv)
+cmd_schedule_exec(struct ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct session s;
 	struct schedule_input in;
 	struct schedule_stats stats;
 	struct freeze_feeds ff;
-	char	*cause = NULL;
-	int	 c, dry_run = 0, rc;
+	char	*cause = NULL, *log;
+	int	 dry_run = cmd_given(args, OPT_DRY_RUN), rc;
 
-	while ((c = cmd_getopt(&cmd_schedule_entry, argc, argv, "", opts)) != -1) {
-		switch (c) {
-		case 'n': dry_run = 1; break;
-		case 'h': return cmd_help(&cmd_schedule_entry);
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind != argc)
-		return cmd_usage(&cmd_schedule_entry);
 	if ((rc = cmd_session_open(&s, ctx, "schedule")) != EXIT_DONE)
 		return rc;
 	session_reconcile(&s);
@@ -117,15 +110,18 @@ cmd_schedule_exec(struct ctx *ctx, int argc, char **argv)
 		free(cause);
 		rc = EXIT_INVALID;
 	} else {
-		if (ctx->json) {
+		/* durable first: the state commit, then what it holds */
+		log = xstrdup(buf_str(&s.st.log));
+		if (!dry_run)
+			rc = cmd_session_commit(&s, ff.files.v, ff.files.n);
+		if (rc == EXIT_DONE && ctx->json) {
 			json_t *o = result_json(&s, &stats, dry_run);
 			json_dumpf(o, stdout, JSON_INDENT(2));
 			putchar('\n');
 			json_decref(o);
-		} else
-			print_result(&s, &stats, dry_run);
-		if (!dry_run)
-			rc = cmd_session_commit(&s, ff.files.v, ff.files.n);
+		} else if (rc == EXIT_DONE)
+			print_result(&s, &stats, dry_run, log);
+		free(log);
 	}
 	freeze_feeds_release(&ff);
 	session_close(&s);
@@ -134,7 +130,8 @@ cmd_schedule_exec(struct ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_schedule_entry = {
 	.name = "schedule",
-	.usage = "[--dry-run]",
+	.options = options,
+	.exits = CMD_EXIT(EXIT_INVALID) | CMD_EXIT(EXIT_RACE) | CMD_EXIT(EXIT_ENV),
 	.summary = "place approved plans and publish their notices",
 	.help =
 	    "Places every approved plan at its earliest start that fits in one\n"
@@ -143,7 +140,7 @@ const struct cmd_entry cmd_schedule_entry = {
 	    "on a shared system, within max_concurrent, after its dependencies and\n"
 	    "within not_before/not_after. Placed changes keep their slots unless\n"
 	    "the slot became invalid. Publishing and scheduling are one state\n"
-	    "commit: a slot's notice clock starts at that commit.\n\n"
-	    "  --dry-run       print the result, write nothing\n",
+	    "commit: a slot's notice clock starts at that commit, and the result\n"
+	    "is printed once that commit is written.\n",
 	.exec = cmd_schedule_exec
 };

@@ -1,5 +1,4 @@
 /* offpeak serve: the feeds, a status page and its JSON over HTTP */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,20 +59,39 @@ serve_loop(struct serve_options *o)
 	return EXIT_DONE;
 }
 
+static const struct cmd_option options[] = {
+	{ 'l', "listen", "ADDR:PORT", NULL, 0, "where to listen (default "
+	    SERVE_LISTEN "; [::1]:8080 for IPv6, port 0 for any)" },
+	{ 'f', "fetch-interval", "SECONDS", NULL, 0,
+	    "fetch from origin this often (default 60; 0 never)" },
+	{ 't', "threads", "N", NULL, 0, "worker threads (default: one per core)" },
+	{ 'v', "verbose", NULL, NULL, 0, "log every request" },
+	{ 0 }
+};
+
+/* A numeric option from 0 to max; -1 after the usage error. */
 static int
-cmd_serve_exec(struct ctx *ctx, int argc, char **argv)
+number_option(const struct cmd_args *args, int key, const char *name,
+    long max, long *out)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "fetch-interval", required_argument, NULL, 'f' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	const char *v = cmd_value(args, key);
+
+	if (v == NULL)
+		return 0;
+	if (number(v, max, out) != 0) {
+		cmd_usage_error(&cmd_serve_entry, "--%s: '%s' is not a number "
+		    "from 0 to %ld", name, v, max);
+		return -1;
+	}
+	return 1;
+}
+
+static int
+cmd_serve_exec(struct ctx *ctx, const struct cmd_args *args)
+{
 	struct serve_options o;
 	long	 n;
-	int	 c;
+	int	 rc;
 
 	memset(&o, 0, sizeof o);
 	o.repo_path = ctx->repo_path;
@@ -83,43 +101,24 @@ cmd_serve_exec(struct ctx *ctx, int argc, char **argv)
 	o.offline = ctx->offline;
 	o.fetch_interval = SERVE_FETCH_INTERVAL;
 	o.log = log_line;
-	while ((c = cmd_getopt(&cmd_serve_entry, argc, argv, ":l:f:t:v",
-	    opts)) != -1) {
-		switch (c) {
-		case 'l':
-			o.listen = optarg;
-			break;
-		case 'f':
-		case 't':
-			if (number(optarg, c == 'f' ? 86400 : 64, &n) != 0) {
-				cmd_error("serve: --%s: '%s' is not a number "
-				    "from 0 to %d", c == 'f' ? "fetch-interval" :
-				    "threads", optarg, c == 'f' ? 86400 : 64);
-				return cmd_usage(&cmd_serve_entry);
-			}
-			if (c == 'f')
-				o.fetch_interval = (int)n;
-			else
-				o.threads = (unsigned)n;
-			break;
-		case 'v':
-			o.verbose = 1;
-			break;
-		case 'h':
-			return cmd_help(&cmd_serve_entry);
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc)
-		return cmd_usage(&cmd_serve_entry);
+	if (cmd_value(args, 'l') != NULL)
+		o.listen = cmd_value(args, 'l');
+	if ((rc = number_option(args, 'f', "fetch-interval", 86400, &n)) < 0)
+		return EXIT_USAGE;
+	if (rc > 0)
+		o.fetch_interval = (int)n;
+	if ((rc = number_option(args, 't', "threads", 64, &n)) < 0)
+		return EXIT_USAGE;
+	if (rc > 0)
+		o.threads = (unsigned)n;
+	o.verbose = cmd_given(args, 'v');
 	return serve_loop(&o);
 }
 
 const struct cmd_entry cmd_serve_entry = {
 	.name = "serve",
-	.usage = "[--listen ADDR:PORT] [--fetch-interval SECONDS] [--threads N] "
-	    "[--verbose]",
+	.options = options,
+	.exits = CMD_EXIT(EXIT_ENV),
 	.summary = "serve the feeds, a status page and its JSON over HTTP",
 	.help =
 	    "Answers from the state branch and the policy at HEAD, rendered once\n"
@@ -141,13 +140,6 @@ const struct cmd_entry cmd_serve_entry = {
 	    "remote (and without --offline) it is also fetched on an interval.\n"
 	    "Under the real clock the feeds are rendered again every minute, so a\n"
 	    "change turns CONFIRMED when its notice period ends; --now fixes the\n"
-	    "clock. SIGTERM or SIGINT stops it after the requests in flight.\n\n"
-	    "  -l, --listen ADDR:PORT      where to listen (default " SERVE_LISTEN
-	    ";\n"
-	    "                              [::1]:8080 for IPv6, port 0 for any)\n"
-	    "  -f, --fetch-interval SECS   fetch from origin this often (default\n"
-	    "                              60; 0 never)\n"
-	    "  -t, --threads N             worker threads (default: one per core)\n"
-	    "  -v, --verbose               log every request\n",
+	    "clock. SIGTERM or SIGINT stops it after the requests in flight.\n",
 	.exec = cmd_serve_exec
 };

@@ -1,5 +1,4 @@
 /* offpeak status: every plan's state, slot, notice, approvals, next action */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,27 +156,20 @@ print_detail(const struct session *s, const struct plan_state *ps)
 }
 
 static int
-cmd_status_exec(struct ctx *ctx, int argc, char **argv)
+cmd_status_exec(struct ctx *ctx, const struct cmd_args *args)
 {
 	struct session s;
 	struct plan_state *ps;
 	json_t	*out;
 	size_t	 i;
-	int	 c, rc;
+	int	 rc;
 
-	while ((c = cmd_getopt(&cmd_status_entry, argc, argv, "", NULL)) != -1) {
-		if (c == 'h')
-			return cmd_help(&cmd_status_entry);
-		return EXIT_USAGE;
-	}
-	if (argc - optind > 1)
-		return cmd_usage(&cmd_status_entry);
 	if ((rc = cmd_session_read(&s, ctx, "status")) != EXIT_DONE)
 		return rc;
 	session_reconcile(&s);
-	if (optind < argc) {
-		if ((ps = state_find(&s.st, argv[optind])) == NULL) {
-			rc = cmd_no_plan(&s, argv[optind]);
+	if (args->argc > 0) {
+		if ((ps = state_find(&s.st, args->argv[0])) == NULL) {
+			rc = cmd_no_plan(&s, args->argv[0]);
 			session_close(&s);
 			return rc;
 		}
@@ -212,7 +204,9 @@ cmd_status_exec(struct ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
-	.usage = "[ID]",
+	.args = "[ID]",
+	.max_args = 1,
+	.exits = CMD_EXIT(EXIT_INVALID) | CMD_EXIT(EXIT_ENV),
 	.summary = "each plan's state, slot, notice, approvals and next action",
 	.help =
 	    "Shows every plan as the state branch and the plans at HEAD make it:\n"

@@ -14,13 +14,62 @@ struct ctx {
 	const char *argv0;	/* path of the running binary */
 };
 
+/* Keys of options without a short letter. */
+#define CMD_LONG	256
+
+/*
+ * One option of a command, as the central parser reads it and --help and
+ * the synopsis show it. The table ends with a zero key.
+ */
+struct cmd_option {
+	int	 key;		/* its letter (-m), or CMD_LONG + n */
+	const char *name;	/* long name without "--" */
+	const char *value;	/* NULL: a flag; else what it takes ("MSG") */
+	const char *choices;	/* NULL, or the values allowed: "text json csv" */
+	int	 required;	/* the command refuses to run without it */
+	const char *help;	/* one line for --help */
+};
+
+#define CMD_MAX_OPTIONS	12
+
+/* What the parser found on a command's line. */
+struct cmd_args {
+	int	 argc;		/* the operands, after every option */
+	char	**argv;
+	const char *value[CMD_MAX_OPTIONS];	/* by index in the table */
+	int	 given[CMD_MAX_OPTIONS];
+	const struct cmd_entry *entry;
+};
+
+/* The value of the option with that key, or NULL when it was not given. */
+const char *cmd_value(const struct cmd_args *, int key);
+/* Was the option (a flag, or one with a value) given? */
+int	 cmd_given(const struct cmd_args *, int key);
+
 struct cmd_entry {
 	const char *name;
-	const char *usage;	/* arguments after the name */
+	const char *args;	/* the operands, as the synopsis shows them */
+	int	 min_args, max_args;	/* how many; max_args -1: any number */
+	const struct cmd_option *options;	/* NULL: only --help */
 	const char *summary;	/* one line for "offpeak --help" */
-	const char *help;	/* further lines for "offpeak CMD --help", or NULL */
-	int	(*exec)(struct ctx *, int, char **);
+	const char *help;	/* what it does, for "offpeak CMD --help" */
+	unsigned exits;		/* the exit codes it returns: CMD_EXIT(n) */
+	int	(*exec)(struct ctx *, const struct cmd_args *);
 };
+#define CMD_EXIT(n)	(1u << (n))
+
+/*
+ * Parse a command's line with its table and run it: --help prints the help;
+ * an unknown option, a missing value, a value not among the choices, a
+ * missing required option or a wrong number of operands is a usage error
+ * that names what is wrong and what would be right. Returns the exit code.
+ */
+int	 cmd_run(const struct cmd_entry *, struct ctx *, int, char **);
+/* The synopsis: "report [--from D] [--to D] [--format text|json|csv]". */
+char	*cmd_synopsis(const struct cmd_entry *);
+/* A usage error of the command: "offpeak: NAME: message" and the usage. */
+int	 cmd_usage_error(const struct cmd_entry *, const char *, ...)
+	     __attribute__((format(printf, 2, 3)));
 
 /* The command whose name is, or uniquely starts with, name; NULL if none. */
 const struct cmd_entry *cmd_find(const char *name, int *ambiguous);
@@ -33,13 +82,6 @@ void	 cmd_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 int	 cmd_usage(const struct cmd_entry *);
 /* Print full help of a command to stdout and return EXIT_DONE. */
 int	 cmd_help(const struct cmd_entry *);
-/*
- * Parse a command's options with getopt_long; handles --help. Returns the
- * option, -1 at the end, or '?' after printing usage.
- */
-struct option;
-int	 cmd_getopt(const struct cmd_entry *, int, char **, const char *,
-	     const struct option *);
 
 struct session;
 /*

@@ -79,7 +79,7 @@ run_offpeak init "$TMP/a" "$TMP/b"
 expect_rc "init with two directories is a usage error" 2
 run_offpeak init --help
 expect_rc "init --help" 0
-expect_out "init --help documents exit 5" "5 DIR is not empty"
+expect_out "init --help documents exit 5" "5  environment: repository, file system, network"
 
 # --- demo into a given directory
 

@@ -46,6 +46,54 @@ run_offpeak log a b
 expect_rc "log with two ids" 2
 run_offpeak report --format xml
 expect_rc "report with an unknown format" 2
+expect_err "... names it and the choices" "offpeak: report: unknown format 'xml' (text, json, csv)"
+run_offpeak report --format
+expect_rc "report --format without a value" 2
+expect_err "... says it needs one, and which" "offpeak: report: option '--format' needs a value (text, json, csv)"
+run_offpeak cancel some-plan
+expect_err "cancel without -m says a message is required" "offpeak: cancel: -m MSG is required: a message saying why"
+run_offpeak report --from 11/06/2026
+expect_rc "report --from in another form" 2
+expect_err "... says which forms are accepted" "'11/06/2026' is not a day or a date-time: give a day (2026-11-06, midnight UTC) or an RFC 3339 date-time"
+run_offpeak report --from 2026-12-01 --to 2026-11-01
+expect_rc "an inverted period is a usage error" 2
+expect_err "... saying so" "the period is empty: --from 2026-12-01 is not before --to 2026-11-01"
+run_offpeak log a b
+expect_err "an extra operand is named" "offpeak: log: unexpected argument 'b' (it takes ID)"
+run_offpeak approve
+expect_err "a missing operand is named" "offpeak: approve: missing ID"
+run_offpeak check --bogus
+expect_err "an unknown option lists the command's options" "offpeak: check: unknown option '--bogus' (it takes --ref, --pre-receive)"
+run_offpeak schedule extra
+expect_err "a command without operands says so" "offpeak: schedule: unexpected argument 'extra' (it takes none)"
+
+# help in every form, with the exit codes
+for form in "help report" "report --help" "report -h"; do
+	# shellcheck disable=SC2086
+	run_offpeak $form
+	expect_rc "offpeak $form" 0
+	expect_out "... shows the options" "  --format text|json|csv "
+	expect_out "... and the exit codes" "exit codes:"
+done
+run_offpeak help
+expect_rc "offpeak help" 0
+expect_out "... lists the commands" "commands:"
+run_offpeak help frobnicate
+expect_rc "help of an unknown command" 2
+for c in init demo check assess approve schedule status run cancel log report calendar serve publish; do
+	run_offpeak help "$c"
+	expect_out "help $c lists exit 0 and 2" "  2  usage: the command line is wrong"
+done
+
+# README's and offpeak(1)'s synopses are the table's
+for c in init demo check assess approve schedule status run cancel log report calendar serve publish; do
+	syn=$("$OFFPEAK" help "$c" | sed -n '1s/^usage: offpeak \[-C REPO\] \[--now TIME\] \[--json\] \[--offline\] //p')
+	grep -qxF "### \`offpeak $syn\`" "$SRCDIR/README.md" && pass "README has the synopsis of $c" ||
+	    fail "README's heading for $c is not '### \`offpeak $syn\`'"
+	man=$(sed -n "/^\.SH COMMANDS/,/^\.SH /{/^\.BR $c /p}" "$SRCDIR/scheduler/offpeak.1" |
+	    sed -e 's/^\.BR //' -e 's/\\f[BIR]//g' -e 's/\\-/-/g' -e 's/" \[/ [/' -e 's/"//g' -e 's/  */ /g')
+	[ "$man" = "$syn" ] && pass "offpeak(1) has the synopsis of $c" || fail "offpeak(1) for $c: '$man', want '$syn'"
+done
 
 # a plan id in a command is never a path
 R=$TMP/repo
