@@ -1,4 +1,4 @@
-/* repo: the plan repository through libgit2 (the only module with git2.h) */
+/* repo: the plan repository through libgit2 (only the repo-* family includes git2.h) */
 #ifndef OFFPEAK_REPO_H
 #define OFFPEAK_REPO_H
 
