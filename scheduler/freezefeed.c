@@ -11,6 +11,7 @@
 #include "session.h"
 #include "state.h"
 #include "util.h"
+#include "icsfeed.h"
 #include "window.h"
 
 /* The copy of one feed on the state branch. */
@@ -115,7 +116,7 @@ add_events(struct session *s, struct freeze_feeds *ff, size_t i,
 	size_t	 n, k;
 	int	 rc;
 
-	rc = window_ics_events(ics, len, s->chk.policy->timezone,
+	rc = icsfeed_events(ics, len, s->chk.policy->timezone,
 	    s->now - FREEZE_FEED_BEFORE, s->now + FREEZE_FEED_AFTER, &iv, &n,
 	    &w, cause);
 	for (k = 0; w != NULL && w[k] != NULL; k++)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "datetime.h"
+#include "icalx.h"
 #include "notice.h"
 #include "redact.h"
 #include "parallel.h"
@@ -173,32 +174,6 @@ serialise(icalcomponent *c)
 
 /* --- times */
 
-static struct icaltimetype
-ical_floating(const struct civil *c)
-{
-	struct icaltimetype tt = icaltime_null_time();
-
-	tt.year = c->year;
-	tt.month = c->month;
-	tt.day = c->day;
-	tt.hour = c->hour;
-	tt.minute = c->minute;
-	tt.second = c->second;
-	return tt;
-}
-
-/* Made by hand: libical's conversions take a lock, and this runs in threads. */
-static struct icaltimetype
-ical_utc(int64_t t)
-{
-	struct icaltimetype tt;
-	struct civil c;
-
-	utc_to_civil(t, &c);
-	tt = ical_floating(&c);
-	tt.zone = icaltimezone_get_utc_timezone();
-	return tt;
-}
 
 /*
  * Does the local time at t happen only once? In the hour the clocks go
@@ -251,13 +226,13 @@ add_time(icalcomponent *c, icalproperty *(*make)(struct icaltimetype),
 	if (z != NULL) {
 		tz_utc_to_local(z->tz, t, &lc, NULL);
 		if (tz_local_to_utc(z->tz, &lc) == t && local_unique(z->tz, t)) {
-			p = make(ical_floating(&lc));
+			p = make(icalx_floating(&lc));
 			icalproperty_add_parameter(p, icalparameter_new_tzid(z->name));
 			icalcomponent_add_property(c, p);
 			return;
 		}
 	}
-	icalcomponent_add_property(c, make(ical_utc(t)));
+	icalcomponent_add_property(c, make(icalx_utc(t)));
 }
 
 /* "2026-12-05 01:00 CET" in a zone, or UTC. */
@@ -520,7 +495,7 @@ add_observance(icalcomponent *vtz, int daylight, int64_t at, int from,
 	struct civil c;
 
 	utc_to_civil(at + from, &c);
-	icalcomponent_add_property(o, icalproperty_new_dtstart(ical_floating(&c)));
+	icalcomponent_add_property(o, icalproperty_new_dtstart(icalx_floating(&c)));
 	icalcomponent_add_property(o, icalproperty_new_tzoffsetfrom(from));
 	icalcomponent_add_property(o, icalproperty_new_tzoffsetto(to));
 	icalcomponent_add_property(o, icalproperty_new_tzname(abbr));
@@ -931,8 +906,8 @@ event_text(const struct render *r, const struct event *e)
 	s = xasprintf("%s@%s", ps->id, pol->calendar.domain);
 	add_text(c, icalproperty_new_uid, s, 0);
 	free(s);
-	icalcomponent_add_property(c, icalproperty_new_dtstamp(ical_utc(stamp)));
-	icalcomponent_add_property(c, icalproperty_new_lastmodified(ical_utc(stamp)));
+	icalcomponent_add_property(c, icalproperty_new_dtstamp(icalx_utc(stamp)));
+	icalcomponent_add_property(c, icalproperty_new_lastmodified(icalx_utc(stamp)));
 	icalcomponent_add_property(c, icalproperty_new_sequence(ps->sequence));
 	add_time(c, icalproperty_new_dtstart, ps->slot.start, z);
 	add_time(c, icalproperty_new_dtend, ps->slot.end, z);
@@ -1032,7 +1007,7 @@ window_rule(const char *rrule, const struct zone *z)
 		c.hour = u->hour;
 		c.minute = u->minute;
 		c.second = u->second;
-		*u = ical_utc(civil_instant(&c, z));
+		*u = icalx_utc(civil_instant(&c, z));
 	}
 	return rt;
 }
@@ -1086,11 +1061,11 @@ add_overrides(icalcomponent *c, const struct span_event *s,
 		lc.hour = s->local->hour;
 		lc.minute = s->local->minute;
 		lc.second = s->local->second;
-		p = icalproperty_new_exdate(ical_floating(&lc));
+		p = icalproperty_new_exdate(icalx_floating(&lc));
 		icalproperty_add_parameter(p, icalparameter_new_tzid(z->name));
 		icalcomponent_add_property(c, p);
 		memset(&rd, 0, sizeof rd);
-		rd.time = ical_utc(v[i].start);
+		rd.time = icalx_utc(v[i].start);
 		rd.period = icalperiodtype_null_period();
 		icalcomponent_add_property(c, icalproperty_new_rdate(rd));
 	}
@@ -1109,11 +1084,11 @@ span_text(const struct render *r, const struct span_event *s)
 	uid = xasprintf("%s+%s@%s", s->kind, s->name, r->pol->calendar.domain);
 	add_text(c, icalproperty_new_uid, uid, 0);
 	free(uid);
-	icalcomponent_add_property(c, icalproperty_new_dtstamp(ical_utc(s->start)));
+	icalcomponent_add_property(c, icalproperty_new_dtstamp(icalx_utc(s->start)));
 	icalcomponent_add_property(c, icalproperty_new_sequence(0));
 	if (s->local != NULL && z != NULL) {
 		/* a rule recurs in local time: its DTSTART must be local */
-		p = icalproperty_new_dtstart(ical_floating(s->local));
+		p = icalproperty_new_dtstart(icalx_floating(s->local));
 		icalproperty_add_parameter(p, icalparameter_new_tzid(z->name));
 		icalcomponent_add_property(c, p);
 	} else
@@ -1132,10 +1107,10 @@ span_text(const struct render *r, const struct span_event *s)
 	for (i = 0; i < s->nexdates; i++) {
 		if (z == NULL) {
 			icalcomponent_add_property(c, icalproperty_new_exdate(
-			    ical_utc(civil_to_utc(&s->exdates[i]))));
+			    icalx_utc(civil_to_utc(&s->exdates[i]))));
 			continue;
 		}
-		p = icalproperty_new_exdate(ical_floating(&s->exdates[i]));
+		p = icalproperty_new_exdate(icalx_floating(&s->exdates[i]));
 		icalproperty_add_parameter(p, icalparameter_new_tzid(z->name));
 		icalcomponent_add_property(c, p);
 	}

@@ -28,6 +28,7 @@
 #include "statuspage.h"
 #include "store.h"
 #include "util.h"
+#include "icsfeed.h"
 #include "window.h"
 
 #define STOP_WAIT_MS	10000	/* how long requests in flight may take at stop */
@@ -657,7 +658,7 @@ load_extra(struct source *src, int64_t now)
 		n = 0;
 		if (store_read(src->s.repo, &src->s.st, path, &text, &len,
 		    &cause) == 0) {
-			if (window_ics_events(text, len, pol->timezone,
+			if (icsfeed_events(text, len, pol->timezone,
 			    now - EXTRA_BEFORE, now + EXTRA_AFTER, &iv, &n,
 			    NULL, &cause) != 0)
 				n = 0;

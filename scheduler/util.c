@@ -447,6 +447,14 @@ set_cause(char **cause, char *message)
 		free(message);
 }
 
+int
+cmp_int64(const void *a, const void *b)
+{
+	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 void
 array_sort(void *base, size_t n, size_t size,
     int (*cmp)(const void *, const void *))

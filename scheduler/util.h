@@ -104,6 +104,8 @@ int64_t	 mono_ms(void);
 /* Hand message to *cause, or free it when the caller wants none. */
 void	 set_cause(char **cause, char *message);
 
+/* Compare two int64_t, for array_sort and bsearch. */
+int	 cmp_int64(const void *, const void *);
 /*
  * qsort for any n: with fewer than two elements (so also the NULL base of
  * an empty array, which qsort must not be given) nothing is done.

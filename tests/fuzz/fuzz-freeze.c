@@ -6,6 +6,7 @@
  */
 #include "freezefeed.h"
 #include "util.h"
+#include "icsfeed.h"
 #include "window.h"
 
 #include "fuzz.h"
@@ -22,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 10 * 1024 * 1024)
 		return 0;
 	text = fuzz_text(data, size);
-	if (window_ics_events(text, size, "Europe/Berlin",
+	if (icsfeed_events(text, size, "Europe/Berlin",
 	    NOW - FREEZE_FEED_BEFORE, NOW + FREEZE_FEED_AFTER, &v, &n,
 	    &warnings, &cause) == 0) {
 		for (i = 0; i < n; i++) {

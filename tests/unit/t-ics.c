@@ -9,6 +9,7 @@
 #include "testutil.h"
 #include "tz.h"
 #include "util.h"
+#include "icsfeed.h"
 #include "window.h"
 
 /* A VCALENDAR around the given lines ("\n" becomes CRLF). */
@@ -37,7 +38,7 @@ events(const char *text, const char *zone, const char *from, const char *to,
 	size_t	 k;
 
 	*cause = NULL;
-	if (window_ics_events(text, strlen(text), zone, at(from), at(to), &v,
+	if (icsfeed_events(text, strlen(text), zone, at(from), at(to), &v,
 	    &k, NULL, cause) != 0) {
 		*n = -1;
 		return NULL;
@@ -311,7 +312,7 @@ nul(void)
 	size_t	 n;
 	char	*c = NULL;
 
-	ok(window_ics_events(t, sizeof t - 1, NULL, 0, 1, &v, &n, NULL, &c) == -1 &&
+	ok(icsfeed_events(t, sizeof t - 1, NULL, 0, 1, &v, &n, NULL, &c) == -1 &&
 	    c != NULL && strstr(c, "NUL") != NULL, "a NUL byte");
 	free(v);
 	free(c);
@@ -382,7 +383,7 @@ test_provider(void)
 	    " during the window.\nEND:VEVENT\n"
 	    "BEGIN:VEVENT\nUID:p2\nDTSTAMP:notadate\n"
 	    "DTSTART:20261212T220000Z\nDURATION:PT2H\nEND:VEVENT\n");
-	rc = window_ics_events(t, strlen(t), NULL, at("2026-12-01T00:00:00Z"),
+	rc = icsfeed_events(t, strlen(t), NULL, at("2026-12-01T00:00:00Z"),
 	    at("2027-01-01T00:00:00Z"), &v, &n, &w, &c);
 	ok(rc == 0 && n == 2, "a provider's calendar with mangled lines: both events read");
 	if (rc != 0)
@@ -436,7 +437,7 @@ test_robust(void)
 	for (i = 0; i <= len; i++) {
 		c = NULL;
 		v = NULL;
-		if (window_ics_events(t, i, "Europe/Berlin", at("2026-01-01T00:00:00Z"),
+		if (icsfeed_events(t, i, "Europe/Berlin", at("2026-01-01T00:00:00Z"),
 		    at("2031-01-01T00:00:00Z"), &v, &n, NULL, &c) == 0 || c != NULL)
 			answers++;
 		free(v);
@@ -450,7 +451,7 @@ test_robust(void)
 			d[rand() % len] = " :;=,/TZ0123456789\r\n-+"[rand() % 22];
 		c = NULL;
 		v = NULL;
-		if (window_ics_events(d, len, NULL, at("2026-01-01T00:00:00Z"),
+		if (icsfeed_events(d, len, NULL, at("2026-01-01T00:00:00Z"),
 		    at("2031-01-01T00:00:00Z"), &v, &n, NULL, &c) == 0 || c != NULL)
 			answers++;
 		free(v);
