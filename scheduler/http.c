@@ -1,4 +1,4 @@
-/* http: outgoing HTTP requests (libcurl) */
+/* http: outgoing requests, HTTP and SMTP, and URLs (the only module with libcurl) */
 #include <curl/curl.h>
 #include <ctype.h>
 #include <pthread.h>
@@ -393,4 +393,206 @@ http_call(const struct http_call *rq, struct http_response *res, char **cause)
 	}
 	curl_slist_free_all(headers);
 	return finish(rv, &t, res);
+}
+
+/* --- URLs */
+
+static char *
+url_part(CURLU *h, CURLUPart what, unsigned flags)
+{
+	char	*v = NULL, *out;
+
+	if (curl_url_get(h, what, &v, flags) != CURLUE_OK || v == NULL)
+		return NULL;
+	out = xstrdup(v);
+	curl_free(v);
+	return out;
+}
+
+void
+http_url_release(struct http_url *u)
+{
+	free(u->scheme);
+	free(u->user);
+	free(u->password);
+	free(u->clean);
+	memset(u, 0, sizeof *u);
+}
+
+int
+http_url_parse(const char *url, int collection, struct http_url *u)
+{
+	CURLU	*h;
+	char	*path, *slash;
+
+	memset(u, 0, sizeof *u);
+	pthread_once(&http_once, http_init);
+	if ((h = curl_url()) == NULL ||
+	    curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK) {
+		curl_url_cleanup(h);
+		return -1;
+	}
+	u->scheme = url_part(h, CURLUPART_SCHEME, 0);
+	u->user = url_part(h, CURLUPART_USER, CURLU_URLDECODE);
+	u->password = url_part(h, CURLUPART_PASSWORD, CURLU_URLDECODE);
+	curl_url_set(h, CURLUPART_USER, NULL, 0);
+	curl_url_set(h, CURLUPART_PASSWORD, NULL, 0);
+	curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0);
+	if (collection && (path = url_part(h, CURLUPART_PATH, 0)) != NULL) {
+		if (!str_endswith(path, "/")) {
+			slash = xasprintf("%s/", path);
+			curl_url_set(h, CURLUPART_PATH, slash, 0);
+			free(slash);
+		}
+		free(path);
+	}
+	u->clean = url_part(h, CURLUPART_URL, 0);
+	curl_url_cleanup(h);
+	if (u->scheme == NULL || u->clean == NULL) {
+		http_url_release(u);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- mail */
+
+struct http_mail {
+	CURL	*curl;
+	char	*url, *user, *password;
+};
+
+/* A message for libcurl to read. */
+struct upload {
+	const char *data;
+	size_t	 len, off;
+};
+
+static size_t
+on_read(char *buf, size_t size, size_t n, void *arg)
+{
+	struct upload *u = arg;
+	size_t	 k = size * n;
+
+	if (k > u->len - u->off)
+		k = u->len - u->off;
+	memcpy(buf, u->data + u->off, k);
+	u->off += k;
+	return k;
+}
+
+/* A failure that no later message would get past. */
+static int
+mail_fatal(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_LOGIN_DENIED:
+	case CURLE_USE_SSL_FAILED:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_GOT_NOTHING:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_FAILED_INIT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+mail_options(struct http_mail *m, struct upload *u, char *errbuf)
+{
+	CURL	*c = m->curl;
+
+	curl_easy_setopt(c, CURLOPT_URL, m->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+#else
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS, CURLPROTO_SMTP | CURLPROTO_SMTPS);
+#endif
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)HTTP_MAIL_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)HTTP_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* a password never travels in the clear */
+	curl_easy_setopt(c, CURLOPT_USE_SSL, m->user != NULL ?
+	    (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+	if (m->user != NULL) {
+		curl_easy_setopt(c, CURLOPT_USERNAME, m->user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, m->password != NULL ?
+		    m->password : "");
+	}
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, u);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)u->len);
+}
+
+struct http_mail *
+http_mail_new(const char *url, const char *user, const char *password)
+{
+	struct http_mail *m = xcalloc(1, sizeof *m);
+
+	pthread_once(&http_once, http_init);
+	m->url = xstrdup(url);
+	m->user = user != NULL ? xstrdup(user) : NULL;
+	m->password = password != NULL ? xstrdup(password) : NULL;
+	return m;
+}
+
+int
+http_mail_send(struct http_mail *m, const char *from, const char *rcpt,
+    const char *msg, size_t len, char **cause, int *fatal)
+{
+	struct upload u = { msg, len, 0 };
+	struct curl_slist *to;
+	char	 errbuf[CURL_ERROR_SIZE], *f, *addr;
+	CURLcode rc;
+	size_t	 k;
+
+	*fatal = 0;
+	if (m->curl == NULL && (m->curl = curl_easy_init()) == NULL) {
+		*cause = xstrdup("cannot start libcurl");
+		*fatal = 1;
+		return -1;
+	}
+	errbuf[0] = '\0';
+	addr = xasprintf("<%s>", rcpt);
+	f = xasprintf("<%s>", from);
+	to = curl_slist_append(NULL, addr);
+	mail_options(m, &u, errbuf);
+	curl_easy_setopt(m->curl, CURLOPT_MAIL_FROM, f);
+	curl_easy_setopt(m->curl, CURLOPT_MAIL_RCPT, to);
+	rc = to != NULL ? curl_easy_perform(m->curl) : CURLE_OUT_OF_MEMORY;
+	curl_slist_free_all(to);
+	free(addr);
+	free(f);
+	if (rc == CURLE_OK)
+		return 0;
+	k = strlen(errbuf);
+	while (k > 0 && (errbuf[k - 1] == '\n' || errbuf[k - 1] == ' '))
+		errbuf[--k] = '\0';
+	*cause = xasprintf("%s%s%s%s", curl_easy_strerror(rc),
+	    *errbuf != '\0' ? " (" : "", errbuf, *errbuf != '\0' ? ")" : "");
+	*fatal = mail_fatal(rc);
+	return -1;
+}
+
+void
+http_mail_free(struct http_mail *m)
+{
+	if (m == NULL)
+		return;
+	if (m->curl != NULL)
+		curl_easy_cleanup(m->curl);
+	free(m->url);
+	free(m->user);
+	free(m->password);
+	free(m);
 }

@@ -1,4 +1,4 @@
-/* http: outgoing HTTP requests (libcurl) */
+/* http: outgoing requests, HTTP and SMTP, and URLs (the only module with libcurl) */
 #ifndef OFFPEAK_HTTP_H
 #define OFFPEAK_HTTP_H
 
@@ -70,5 +70,38 @@ struct http_call {
  */
 int	 http_call(const struct http_call *, struct http_response *,
 	     char **cause);
+
+/* A URL as libcurl reads it; strings allocated, NULL when absent. */
+struct http_url {
+	char	*scheme;
+	char	*user, *password;	/* decoded */
+	char	*clean;		/* without user, password and fragment */
+};
+
+/*
+ * Take a URL apart; with collection, the clean URL's path ends in '/'.
+ * Returns 0, or -1 when it is not a URL.
+ */
+int	 http_url_parse(const char *url, int collection, struct http_url *);
+void	 http_url_release(struct http_url *);
+
+#define HTTP_MAIL_TIMEOUT_MS	60000
+
+/*
+ * Mail through an smtp:// or smtps:// URL, one connection for every
+ * message: TLS peers verified; with a user, the password never travels
+ * in the clear (TLS is required), without one TLS is used when offered.
+ */
+struct http_mail;
+struct http_mail *http_mail_new(const char *url, const char *user,
+	     const char *password);
+/*
+ * Send one message from one address to one. Returns 0, or -1 with *cause
+ * (libcurl's words); *fatal is set when no later message would get
+ * through either (the server cannot be reached, refuses the login, TLS).
+ */
+int	 http_mail_send(struct http_mail *, const char *from, const char *rcpt,
+	     const char *msg, size_t len, char **cause, int *fatal);
+void	 http_mail_free(struct http_mail *);
 
 #endif

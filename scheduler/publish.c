@@ -1,5 +1,4 @@
 /* publish: the notices pushed to a CalDAV collection, a webhook and by mail */
-#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -23,7 +22,6 @@
 #include "tz.h"
 #include "util.h"
 
-#define SMTP_TIMEOUT_MS	60000
 #define EXCERPT_MAX	160
 
 /* A target's URL taken apart. */
@@ -147,18 +145,6 @@ scheme_in(const char *scheme, const struct schemes *allowed)
 	return 0;
 }
 
-static char *
-url_part(CURLU *h, CURLUPart what, unsigned flags)
-{
-	char	*v = NULL, *out;
-
-	if (curl_url_get(h, what, &v, flags) != CURLUE_OK || v == NULL)
-		return NULL;
-	out = xstrdup(v);
-	curl_free(v);
-	return out;
-}
-
 static void
 target_release(struct target *t)
 {
@@ -180,47 +166,27 @@ target_parse(const char *what, const char *url, const struct schemes *schemes,
     int collection, const char *user, const char *password,
     struct target *t, char **cause)
 {
-	CURLU	*h = curl_url();
-	char	*path;
+	struct http_url u;
 
 	memset(t, 0, sizeof *t);
-	if (h == NULL || curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK) {
+	if (http_url_parse(url, collection, &u) != 0) {
 		*cause = xasprintf("%s: '%s' is not a URL", what, url);
-		curl_url_cleanup(h);
 		return -1;
 	}
-	t->scheme = url_part(h, CURLUPART_SCHEME, 0);
-	if (t->scheme == NULL || !scheme_in(t->scheme, schemes)) {
+	if (!scheme_in(u.scheme, schemes)) {
 		*cause = xasprintf("%s: '%s' must be %s URL", what, url,
 		    schemes->text);
-		curl_url_cleanup(h);
-		target_release(t);
+		http_url_release(&u);
 		return -1;
 	}
-	t->user = url_part(h, CURLUPART_USER, CURLU_URLDECODE);
-	t->password = url_part(h, CURLUPART_PASSWORD, CURLU_URLDECODE);
+	t->scheme = u.scheme;
+	t->user = u.user;
+	t->password = u.password;
+	t->url = u.clean;
 	if (t->user == NULL && user != NULL && *user != '\0') {
 		t->user = xstrdup(user);
 		free(t->password);
 		t->password = password != NULL ? xstrdup(password) : NULL;
-	}
-	curl_url_set(h, CURLUPART_USER, NULL, 0);
-	curl_url_set(h, CURLUPART_PASSWORD, NULL, 0);
-	curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0);
-	if (collection && (path = url_part(h, CURLUPART_PATH, 0)) != NULL) {
-		if (!str_endswith(path, "/")) {
-			char *p2 = xasprintf("%s/", path);
-			curl_url_set(h, CURLUPART_PATH, p2, 0);
-			free(p2);
-		}
-		free(path);
-	}
-	t->url = url_part(h, CURLUPART_URL, 0);
-	curl_url_cleanup(h);
-	if (t->url == NULL) {
-		*cause = xasprintf("%s: '%s' is not a URL", what, url);
-		target_release(t);
-		return -1;
 	}
 	t->shown = xstrdup(t->url);
 	t->key = xstrdup(t->url);
@@ -1111,16 +1077,11 @@ struct smtp {
 	struct publish_count *c;
 	struct target t;
 	json_t	*rec;		/* address -> UID -> what was sent last */
-	CURL	*curl;		/* one connection for every message */
+	struct http_mail *mail;	/* one connection for every message */
 	char	*from;		/* the organizer's address */
 	int	 stop;
 };
 
-/* A message for libcurl to read. */
-struct upload {
-	const char *data;
-	size_t	 len, off;
-};
 
 /* Does the change touch one of the subscriber's systems or groups? */
 static int
@@ -1291,104 +1252,21 @@ mail_build(const struct smtp *m, const struct subscriber *sub,
 	return msg;
 }
 
-static size_t
-on_read(char *buf, size_t size, size_t n, void *arg)
-{
-	struct upload *u = arg;
-	size_t	 k = size * n;
-
-	if (k > u->len - u->off)
-		k = u->len - u->off;
-	memcpy(buf, u->data + u->off, k);
-	u->off += k;
-	return k;
-}
-
-/* A failure that no later message would get past. */
-static int
-smtp_fatal(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_LOGIN_DENIED:
-	case CURLE_USE_SSL_FAILED:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_GOT_NOTHING:
-	case CURLE_WEIRD_SERVER_REPLY:
-	case CURLE_UNSUPPORTED_PROTOCOL:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static void
-smtp_options(struct smtp *m, CURL *c, struct upload *u, char *errbuf)
-{
-	curl_easy_setopt(c, CURLOPT_URL, m->t.url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-#else
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS, CURLPROTO_SMTP | CURLPROTO_SMTPS);
-#endif
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)SMTP_TIMEOUT_MS);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)HTTP_CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	/* a password never travels in the clear */
-	curl_easy_setopt(c, CURLOPT_USE_SSL, m->t.user != NULL ?
-	    (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
-	if (m->t.user != NULL) {
-		curl_easy_setopt(c, CURLOPT_USERNAME, m->t.user);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, m->t.password != NULL ?
-		    m->t.password : "");
-	}
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-	curl_easy_setopt(c, CURLOPT_READDATA, u);
-	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)u->len);
-}
-
 /* Send one message; 0, or -1 with a problem reported. */
 static int
 smtp_send(struct smtp *m, const char *rcpt, const char *msg, size_t len)
 {
-	struct upload u = { msg, len, 0 };
-	struct curl_slist *to;
-	char	 errbuf[CURL_ERROR_SIZE], *from, *addr;
-	CURLcode rc;
-	size_t	 k;
+	char	*why = NULL;
+	int	 fatal;
 
-	if (m->curl == NULL && (m->curl = curl_easy_init()) == NULL) {
-		problem(m->p, m->c, "smtp: cannot start libcurl");
-		m->stop = 1;
-		return -1;
-	}
-	errbuf[0] = '\0';
-	addr = xasprintf("<%s>", rcpt);
-	from = xasprintf("<%s>", m->from);
-	to = curl_slist_append(NULL, addr);
-	smtp_options(m, m->curl, &u, errbuf);
-	curl_easy_setopt(m->curl, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(m->curl, CURLOPT_MAIL_RCPT, to);
-	rc = to != NULL ? curl_easy_perform(m->curl) : CURLE_OUT_OF_MEMORY;
-	curl_slist_free_all(to);
-	free(addr);
-	free(from);
-	if (rc == CURLE_OK)
+	if (m->mail == NULL)
+		m->mail = http_mail_new(m->t.url, m->t.user, m->t.password);
+	if (http_mail_send(m->mail, m->from, rcpt, msg, len, &why, &fatal) == 0)
 		return 0;
-	k = strlen(errbuf);
-	while (k > 0 && (errbuf[k - 1] == '\n' || errbuf[k - 1] == ' '))
-		errbuf[--k] = '\0';
-	problem(m->p, m->c, "smtp: cannot send to '%s' through '%s': %s%s%s%s",
-	    rcpt, m->t.shown, curl_easy_strerror(rc), *errbuf != '\0' ? " (" : "",
-	    errbuf, *errbuf != '\0' ? ")" : "");
-	if (smtp_fatal(rc))
+	problem(m->p, m->c, "smtp: cannot send to '%s' through '%s': %s",
+	    rcpt, m->t.shown, why);
+	free(why);
+	if (fatal)
 		m->stop = 1;
 	return -1;
 }
@@ -1547,8 +1425,7 @@ smtp_publish(struct pub *p, struct record *r)
 			smtp_one(&m, &pol->subscribers[i], st->items[j]);
 	}
 	smtp_prune(&m);
-	if (m.curl != NULL)
-		curl_easy_cleanup(m.curl);
+	http_mail_free(m.mail);
 	line = xasprintf("publish smtp %s: %zu message%s", m.t.shown, m.c->sent,
 	    m.c->sent == 1 ? "" : "s");
 	record_finish(p, r, m.c->sent > 0, line);
