@@ -1,0 +1,422 @@
+/* publish-webhook: one signed JSON event per transition of the state branch */
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "datetime.h"
+#include "jsonx.h"
+#include "http.h"
+#include "mime.h"
+#include "notice.h"
+#include "policy.h"
+#include "publish-int.h"
+#include "publish.h"
+#include "repo.h"
+#include "session.h"
+#include "sha256.h"
+#include "state.h"
+#include "store.h"
+#include "tz.h"
+#include "util.h"
+
+
+/* --- webhook: one signed event per transition */
+
+/* A commit of the state branch, oldest first once walked. */
+struct hook_commit {
+	char	 id[41];
+	int64_t	 when;
+	char	*message;
+};
+
+struct hook_walk {
+	const char *stop_at;	/* the last commit delivered from, or NULL */
+	struct hook_commit *v;
+	size_t	 n, alloc;
+	int	 found;
+};
+
+struct webhook {
+	struct pub *p;
+	struct publish_count *c;
+	struct target t;
+	json_t	*pos;		/* { "commit": id, "line": n } */
+	long	 backoff_ms;
+	int	 tries;
+};
+
+/* The transitions a receiver hears of: the verb of the line, the event. */
+static const char *const hook_verbs[][2] = {
+	{ "schedule", "scheduled" }, { "move", "moved" },
+	{ "release", "released" }, { "cancel", "cancelled" },
+	{ "supersede", "superseded" }, { "expire", "expired" },
+	{ "start", "started" }, { "completed", "completed" },
+	{ "rolled-back", "rolled-back" }, { "failed", "failed" }
+};
+
+static int
+walk_one(const struct repo_commit *rc, void *arg)
+{
+	struct hook_walk *w = arg;
+	struct hook_commit *c;
+
+	if (w->n == w->alloc) {
+		w->alloc = w->alloc != 0 ? w->alloc * 2 : 64;
+		w->v = xreallocarray(w->v, w->alloc, sizeof *w->v);
+	}
+	c = &w->v[w->n++];
+	memcpy(c->id, rc->id, sizeof c->id);
+	c->when = rc->when;
+	c->message = xstrdup(rc->message != NULL ? rc->message : "");
+	if (w->stop_at != NULL && strcmp(rc->id, w->stop_at) == 0) {
+		w->found = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The event of a transition line and its plan (allocated), or NULL. */
+static const char *
+hook_event(const char *line, char **plan, const char **rest)
+{
+	size_t	 i, n;
+
+	for (i = 0; i < nitems(hook_verbs); i++) {
+		n = strlen(hook_verbs[i][0]);
+		if (strncmp(line, hook_verbs[i][0], n) != 0 || line[n] != ' ')
+			continue;
+		line += n + 1;
+		n = strcspn(line, " :");
+		*plan = xstrndup(line, n);
+		if (!name_valid(*plan)) {
+			free(*plan);
+			*plan = NULL;
+			return NULL;
+		}
+		*rest = line + n + strspn(line + n, " :");
+		return hook_verbs[i][1];
+	}
+	return NULL;
+}
+
+/* The first word of s, without a trailing ':' or ',', or NULL. */
+static json_t *
+first_word(const char *s)
+{
+	size_t	 n = strcspn(s, " ");
+
+	while (n > 0 && (s[n - 1] == ':' || s[n - 1] == ','))
+		n--;
+	return n > 0 ? json_stringn(s, n) : NULL;
+}
+
+/* What the change is now, for a receiver that wants more than the line. */
+static json_t *
+hook_current(const struct pub *p, const struct plan_state *ps)
+{
+	json_t	*o = json_object(), *sys = json_array();
+	size_t	 i;
+
+	json_object_set_new(o, "status", json_string(status_names[ps->status]));
+	json_object_set_new(o, "sequence", json_integer(ps->sequence));
+	if (ps->snap.title != NULL)
+		json_object_set_new(o, "title", json_string(ps->snap.title));
+	for (i = 0; ps->snap.systems != NULL && ps->snap.systems[i] != NULL; i++)
+		json_array_append_new(sys, json_string(ps->snap.systems[i]));
+	json_object_set_new(o, "systems", sys);
+	if (ps->has_slot) {
+		json_object_set_new(o, "start", jsonx_take(
+		    dt_format_utc(ps->slot.start)));
+		json_object_set_new(o, "end", jsonx_take(
+		    dt_format_utc(ps->slot.end)));
+		json_object_set_new(o, "slot_live", json_boolean(ps->slot_live));
+	}
+	(void)p;
+	return o;
+}
+
+static char *
+hook_body(const struct pub *p, const struct hook_commit *c, int lineno,
+    const char *line, const char *event, const char *plan, const char *rest)
+{
+	const struct plan_state *ps = state_find(&p->s->st, plan);
+	json_t	*o = json_object(), *w;
+	char	*body;
+
+	json_object_set_new(o, "id", json_sprintf("%s:%d", c->id, lineno));
+	json_object_set_new(o, "event", json_string(event));
+	json_object_set_new(o, "plan", json_string(plan));
+	json_object_set_new(o, "uid", json_sprintf("%s@%s", plan,
+	    p->pol->calendar.domain));
+	json_object_set_new(o, "transition", json_string(line));
+	json_object_set_new(o, "commit", json_string(c->id));
+	json_object_set_new(o, "line", json_integer(lineno));
+	json_object_set_new(o, "at", jsonx_time(c->when));
+	json_object_set_new(o, "simulated", json_boolean(strstr(c->message,
+	    "\nOffpeak-Clock: simulated") != NULL));
+	if (p->pol->provider != NULL)
+		json_object_set_new(o, "provider", json_string(p->pol->provider));
+	if ((strcmp(event, "scheduled") == 0 || strcmp(event, "moved") == 0) &&
+	    (w = first_word(rest)) != NULL)
+		json_object_set_new(o, "start", w);
+	if (strncmp(rest, "run ", 4) == 0 && (w = first_word(rest + 4)) != NULL)
+		json_object_set_new(o, "run", w);
+	if (ps != NULL)
+		json_object_set_new(o, "current", hook_current(p, ps));
+	body = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return body;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static int
+retryable(long status)
+{
+	return status == 408 || status == 425 || status == 429 || status >= 500;
+}
+
+/* A message about the URL that shows only what the record shows. */
+static char *
+hide_url(char *msg, const struct target *t)
+{
+	const char *at = strstr(msg, t->url);
+	char	*out;
+
+	if (at == NULL)
+		return msg;
+	out = xasprintf("%.*s%s%s", (int)(at - msg), msg, t->shown,
+	    at + strlen(t->url));
+	free(msg);
+	return out;
+}
+
+/* One attempt: 0 acknowledged, else -1 with *why and *again. */
+static int
+hook_try(struct webhook *w, const struct http_call *rq, char **why,
+    int *again)
+{
+	struct http_response res;
+	char	*cause = NULL;
+	int	 rc = -1;
+
+	if (http_call(rq, &res, &cause) != 0) {
+		*why = hide_url(cause, &w->t);
+		*again = 1;
+		return -1;
+	}
+	if (pub_ok_status(res.status))
+		rc = 0;
+	else
+		*why = pub_status_text(&res);
+	*again = retryable(res.status);
+	http_response_release(&res);
+	return rc;
+}
+
+/*
+ * POST one event until the receiver acknowledges it (2xx), retrying
+ * failures that may pass with a doubling delay. 0, or -1 with *why.
+ */
+static int
+hook_send(struct webhook *w, const char *key, const char *event,
+    const char *body, char **why)
+{
+	struct http_call rq;
+	const char *secret = w->p->o->webhook_secret;
+	char	 sig[SHA256_HEX], *hdr[5], *s;
+	long	 delay = w->backoff_ms;
+	size_t	 i;
+	int	 try, rc, again;
+
+	hmac_sha256_hex(secret, strlen(secret), body, strlen(body), sig);
+	hdr[0] = xstrdup("Content-Type: application/json");
+	hdr[1] = xasprintf("X-Offpeak-Signature: sha256=%s", sig);
+	hdr[2] = xasprintf("Idempotency-Key: %s", key);
+	hdr[3] = xasprintf("X-Offpeak-Event: %s", event);
+	hdr[4] = NULL;
+	memset(&rq, 0, sizeof rq);
+	rq.method = "POST";
+	rq.url = w->t.url;
+	rq.headers = (const char *const *)hdr;
+	rq.body = body;
+	rq.len = strlen(body);
+	rq.user = w->t.user;
+	rq.password = w->t.password;
+	for (try = 1;; try++) {
+		free(*why);
+		*why = NULL;
+		if ((rc = hook_try(w, &rq, why, &again)) == 0 || !again ||
+		    try >= w->tries)
+			break;
+		w->c->retries++;
+		sleep_ms(delay);
+		delay *= 2;
+	}
+	if (rc != 0) {
+		s = xasprintf("%s (%d attempt%s)", *why, try, try == 1 ? "" : "s");
+		free(*why);
+		*why = s;
+	}
+	for (i = 0; i < nitems(hdr); i++)
+		free(hdr[i]);
+	return rc;
+}
+
+static void
+hook_position(struct webhook *w, const char *commit, int line)
+{
+	json_object_set_new(w->pos, "commit", json_string(commit));
+	json_object_set_new(w->pos, "line", json_integer(line));
+}
+
+/*
+ * Deliver the transitions of one commit after line `from`; 0, or -1 when
+ * one was not acknowledged. The position is the last transition the
+ * receiver acknowledged: commits without any (a publish's own) never move
+ * it, so that publishing again changes nothing.
+ */
+static int
+hook_commit(struct webhook *w, const struct hook_commit *c, int from)
+{
+	const char *event, *rest, *s = c->message;
+	char	*line, *plan = NULL, *body, *key, *why = NULL;
+	int	 n = 0, rc = 0;
+	size_t	 len;
+
+	while (rc == 0 && *s != '\0') {
+		len = strcspn(s, "\n");
+		line = xstrndup(s, len);
+		s += len + (s[len] == '\n');
+		if (++n <= from || (event = hook_event(line, &plan, &rest)) == NULL) {
+			free(line);
+			continue;
+		}
+		key = xasprintf("%s:%d", c->id, n);
+		body = hook_body(w->p, c, n, line, event, plan, rest);
+		if (hook_send(w, key, event, body, &why) == 0) {
+			w->c->sent++;
+			hook_position(w, c->id, n);
+			pub_done(w->p, "webhook: %s %s (%s)", event, plan, key);
+		} else {
+			pub_problem(w->p, w->c, "webhook: event %s (%s %s) was not "
+			    "acknowledged by '%s': %s; it and the later ones wait "
+			    "for the next publish", key, event, plan, w->t.shown,
+			    why);
+			rc = -1;
+		}
+		free(why);
+		why = NULL;
+		free(key);
+		free(body);
+		free(plan);
+		plan = NULL;
+		free(line);
+	}
+	return rc;
+}
+
+/* The commits since the remembered position, oldest first. */
+static int
+hook_walk(struct webhook *w, struct hook_walk *hw, int *from)
+{
+	const char *at = json_string_value(json_object_get(w->pos, "commit"));
+	char	*cause = NULL;
+	struct hook_commit t;
+	size_t	 i;
+
+	memset(hw, 0, sizeof *hw);
+	*from = 0;
+	if (w->p->s->st.commit[0] == '\0')
+		return 0;
+	hw->stop_at = at;
+	if (repo_walk(w->p->s->repo, w->p->s->st.commit, NULL, walk_one, hw,
+	    &cause) == -1) {
+		pub_problem(w->p, w->c, "webhook: %s", cause);
+		free(cause);
+		return -1;
+	}
+	if (at != NULL && !hw->found) {
+		pub_problem(w->p, w->c, "webhook: the last delivered commit %.12s is "
+		    "not in the history of the state branch; nothing was sent",
+		    at);
+		return -1;
+	}
+	if (at != NULL)
+		*from = (int)json_integer_value(json_object_get(w->pos, "line"));
+	for (i = 0; i < hw->n / 2; i++) {
+		t = hw->v[i];
+		hw->v[i] = hw->v[hw->n - 1 - i];
+		hw->v[hw->n - 1 - i] = t;
+	}
+	return 0;
+}
+
+static void
+hook_walk_release(struct hook_walk *hw)
+{
+	size_t	 i;
+
+	for (i = 0; i < hw->n; i++)
+		free(hw->v[i].message);
+	free(hw->v);
+}
+
+void
+pub_webhook(struct pub *p, struct pub_record *r)
+{
+	struct webhook w;
+	struct hook_walk hw;
+	char	*cause = NULL, *line;
+	size_t	 i;
+	int	 from;
+
+	memset(&w, 0, sizeof w);
+	w.p = p;
+	w.c = &p->res->webhook;
+	w.c->used = 1;
+	if (p->o->webhook_secret == NULL || *p->o->webhook_secret == '\0') {
+		pub_problem(p, w.c, "webhook: no secret to sign the events with; "
+		    "nothing was sent");
+		return;
+	}
+	w.tries = p->o->tries > 0 ? p->o->tries : PUBLISH_TRIES;
+	w.backoff_ms = p->o->backoff_ms > 0 ? p->o->backoff_ms :
+	    PUBLISH_BACKOFF_MS;
+	if (pub_target_parse("webhook", p->o->webhook, &pub_http_schemes, 0, NULL, NULL,
+	    &w.t, &cause) != 0) {
+		pub_problem(p, w.c, "%s", cause);
+		free(cause);
+		return;
+	}
+	pub_target_hide(&w.t);
+	w.c->url = xstrdup(w.t.shown);
+	w.pos = pub_object_at(r->j, w.t.key);
+	json_object_set_new(w.pos, "url", json_string(w.t.shown));
+	if (hook_walk(&w, &hw, &from) == 0) {
+		for (i = 0; i < hw.n; i++) {
+			if (hook_commit(&w, &hw.v[i], i == 0 ? from : 0) != 0)
+				break;
+		}
+	}
+	hook_walk_release(&hw);
+	line = xasprintf("publish webhook %s: %zu event%s", w.t.shown,
+	    w.c->sent, w.c->sent == 1 ? "" : "s");
+	pub_record_finish(p, r, w.c->sent > 0, line);
+	free(line);
+	pub_target_release(&w.t);
+}
+
