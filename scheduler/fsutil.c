@@ -216,3 +216,284 @@ fail:
 	errno = saved;
 	return -1;
 }
+
+/* --- a set of files, durably */
+
+
+/* Is the file at path exactly data? */
+static int
+same_file(const char *path, const char *data, size_t len)
+{
+	struct stat sb;
+	char	 chunk[65536];
+	size_t	 off = 0;
+	ssize_t	 got;
+	int	 fd, same = 0;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return 0;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (size_t)sb.st_size == len) {
+		same = 1;
+		while (same && (got = read(fd, chunk, sizeof chunk)) > 0) {
+			if (off + (size_t)got > len ||
+			    memcmp(chunk, data + off, (size_t)got) != 0)
+				same = 0;
+			off += (size_t)got;
+		}
+		same = same && off == len;
+	}
+	close(fd);
+	return same;
+}
+
+/* A feed written beside its place, to be renamed over it. */
+struct pending {
+	char	*tmp;
+	char	*path;
+};
+
+/* Write data to a new temporary file beside path (not yet synced). */
+static int
+write_temp(const char *path, const char *data, size_t len, mode_t mode,
+    struct pending *p, char **cause)
+{
+	const char *slash = strrchr(path, '/');
+	int	 fd, saved;
+
+	p->path = xstrdup(path);
+	p->tmp = slash != NULL ? xasprintf("%.*s/.%s.XXXXXX",
+	    (int)(slash - path), path, slash + 1) : xasprintf(".%s.XXXXXX", path);
+	if ((fd = mkstemp(p->tmp)) == -1) {
+		*cause = xasprintf("cannot create a file beside '%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (write_all(fd, data, len) == 0 && fchmod(fd, mode) == 0 &&
+	    close(fd) == 0)
+		return 0;
+	saved = errno;
+	close(fd);
+	*cause = xasprintf("cannot write '%s': %s", p->tmp, strerror(saved));
+	return -1;
+}
+
+static int
+fsync_path(const char *path, char **cause)
+{
+	int	 fd, rc;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		rc = -1;
+	else {
+		rc = fsync(fd);
+		close(fd);
+	}
+	if (rc != 0)
+		*cause = xasprintf("cannot sync '%s': %s", path, strerror(errno));
+	return rc;
+}
+
+/*
+ * Make the temporary files durable before any is renamed, so that no
+ * crash leaves a feed empty: one by one when they are few, else with one
+ * syncfs() of the whole file system, which costs far less than thousands.
+ */
+static int
+sync_pending(const char *dir, const struct pending *v, size_t n, char **cause)
+{
+	size_t	 i;
+#ifdef __linux__
+	int	 fd, rc;
+
+	if (n > 16) {
+		if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) == -1 ||
+		    (rc = syncfs(fd)) != 0) {
+			*cause = xasprintf("cannot sync '%s': %s", dir,
+			    strerror(errno));
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+		return 0;
+	}
+#endif
+	(void)dir;
+	for (i = 0; i < n; i++) {
+		if (fsync_path(v[i].tmp, cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Rename what is written and synced; remove every temporary file left. */
+static int
+commit_pending(struct pending *v, size_t n, int ok, char **cause)
+{
+	size_t	 i;
+	int	 rc = ok ? 0 : -1;
+
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && rename(v[i].tmp, v[i].path) != 0) {
+			*cause = xasprintf("cannot rename '%s' to '%s': %s",
+			    v[i].tmp, v[i].path, strerror(errno));
+			rc = -1;
+		}
+		if (rc != 0)
+			unlink(v[i].tmp);
+		free(v[i].tmp);
+		free(v[i].path);
+	}
+	free(v);
+	return rc;
+}
+
+static int
+sync_dir(const char *path, char **cause)
+{
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY)) == -1 || fsync(fd) != 0) {
+		*cause = xasprintf("cannot sync directory '%s': %s", path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Remove the files in dir/sub ending in suffix whose path is not in set. */
+static int
+prune(const char *dir, const char *sub, const char *suffix,
+    const char **set, size_t n, size_t *changed, char **cause)
+{
+	char	*path = xasprintf("%s/%s", dir, sub), *rel, *full;
+	struct dirent *de;
+	DIR	*d;
+	int	 rc = 0;
+
+	if ((d = opendir(path)) == NULL) {
+		free(path);
+		return 0;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || !str_endswith(de->d_name, suffix))
+			continue;
+		rel = xasprintf("%s/%s", sub, de->d_name);
+		if (n == 0 || bsearch(&rel, set, n, sizeof *set, cmp_str) == NULL) {
+			full = xasprintf("%s/%s", dir, rel);
+			if (unlink(full) == 0)
+				(*changed)++;
+			else if (errno != ENOENT) {
+				*cause = xasprintf("cannot remove '%s': %s",
+				    full, strerror(errno));
+				rc = -1;
+			}
+			free(full);
+		}
+		free(rel);
+	}
+	closedir(d);
+	free(path);
+	return rc;
+}
+
+/* The directories the files are in (relative, "" for dir), distinct. */
+static char **
+parent_dirs(const struct fs_file *files, size_t n)
+{
+	char	**v = xcalloc(n + 2, sizeof *v), *slash;
+	size_t	 i, j, k = 0;
+
+	v[k++] = xstrdup("");
+	for (i = 0; i < n; i++) {
+		char *d = xstrdup(files[i].path);
+		if ((slash = strrchr(d, '/')) != NULL)
+			*slash = '\0';
+		else
+			*d = '\0';
+		for (j = 0; j < k && strcmp(v[j], d) != 0; j++)
+			;
+		if (j == k)
+			v[k++] = d;
+		else
+			free(d);
+	}
+	return v;
+}
+
+int
+fs_write_set(const char *dir, const struct fs_file *files, size_t n,
+    const char *const *prune_dirs, const char *suffix, mode_t mode,
+    size_t *changed, char **cause)
+{
+	struct pending *v;
+	const char **set;
+	char	*path, **dirs;
+	size_t	 i, npend = 0;
+	int	 rc = 0;
+
+	*changed = 0;
+	dirs = parent_dirs(files, n);
+	for (i = 0; rc == 0 && dirs[i] != NULL; i++) {
+		path = *dirs[i] != '\0' ? xasprintf("%s/%s", dir, dirs[i]) :
+		    xstrdup(dir);
+		if (mkdir_p(path, 0755) != 0) {
+			*cause = xasprintf("cannot create directory '%s': %s",
+			    path, strerror(errno));
+			rc = -1;
+		}
+		free(path);
+	}
+	for (i = 0; prune_dirs != NULL && rc == 0 && prune_dirs[i] != NULL; i++) {
+		path = xasprintf("%s/%s", dir, prune_dirs[i]);
+		if (mkdir_p(path, 0755) != 0) {
+			*cause = xasprintf("cannot create directory '%s': %s",
+			    path, strerror(errno));
+			rc = -1;
+		}
+		free(path);
+	}
+	v = xcalloc(n + 1, sizeof *v);
+	for (i = 0; rc == 0 && i < n; i++) {
+		path = xasprintf("%s/%s", dir, files[i].path);
+		if (!same_file(path, files[i].data, files[i].len))
+			rc = write_temp(path, files[i].data, files[i].len, mode,
+			    &v[npend++], cause);
+		free(path);
+	}
+	if (rc == 0)
+		rc = sync_pending(dir, v, npend, cause);
+	rc = commit_pending(v, npend, rc == 0, cause);
+	*changed = npend;
+	set = xcalloc(n + 1, sizeof *set);
+	for (i = 0; i < n; i++)
+		set[i] = files[i].path;
+	array_sort(set, n, sizeof *set, cmp_str);
+	for (i = 0; prune_dirs != NULL && rc == 0 && prune_dirs[i] != NULL; i++)
+		rc = prune(dir, prune_dirs[i], suffix, set, n, changed, cause);
+	free(set);
+	for (i = 0; rc == 0 && *changed > 0 && dirs[i] != NULL; i++) {
+		path = *dirs[i] != '\0' ? xasprintf("%s/%s", dir, dirs[i]) :
+		    xstrdup(dir);
+		rc = sync_dir(path, cause);
+		free(path);
+	}
+	for (i = 0; prune_dirs != NULL && rc == 0 && *changed > 0 &&
+	    prune_dirs[i] != NULL; i++) {
+		path = xasprintf("%s/%s", dir, prune_dirs[i]);
+		rc = sync_dir(path, cause);
+		free(path);
+	}
+	strv_free(dirs);
+	return rc;
+}

@@ -33,4 +33,27 @@ int	 fs_write_atomic(const char *path, const void *data, size_t len,
 /* fsync the directory that holds path; 0 or -1 with errno set. */
 int	 fs_sync_parent(const char *path);
 
+/* One file of a set: its path relative to the set's directory, its bytes. */
+struct fs_file {
+	const char *path;
+	const void *data;
+	size_t	 len;
+};
+
+/*
+ * Make the n files under dir what they say, durably: each file that
+ * differs from what is there is written to a temporary file beside it
+ * (with mode), all of them are made durable (fsync, or one syncfs when they
+ * are many) before any is renamed over its place, so readers see the old
+ * or the new file and a crash leaves one of the two; then in each of the
+ * prune directories (relative to dir, NULL-terminated, may be NULL) every
+ * file ending in suffix that the set does not have is removed, and the
+ * directories are synced. Missing directories are created. *changed is
+ * the number of files written or removed. Returns 0, or -1 with *cause
+ * (the temporary files are gone).
+ */
+int	 fs_write_set(const char *dir, const struct fs_file *, size_t n,
+	     const char *const *prune, const char *suffix, mode_t mode,
+	     size_t *changed, char **cause);
+
 #endif

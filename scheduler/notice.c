@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "datetime.h"
+#include "fsutil.h"
 #include "icalx.h"
 #include "notice.h"
 #include "redact.h"
@@ -1560,262 +1561,23 @@ notice_set_release(struct notice_set *set)
 
 /* --- writing */
 
-static int
-make_dir(const char *path, char **cause)
-{
-	if (mkdir(path, 0755) == 0 || errno == EEXIST)
-		return 0;
-	*cause = xasprintf("cannot create directory '%s': %s", path,
-	    strerror(errno));
-	return -1;
-}
-
-/* Is the file at path exactly data? */
-static int
-same_file(const char *path, const char *data, size_t len)
-{
-	struct stat sb;
-	char	 chunk[65536];
-	size_t	 off = 0;
-	ssize_t	 got;
-	int	 fd, same = 0;
-
-	if ((fd = open(path, O_RDONLY)) == -1)
-		return 0;
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    (size_t)sb.st_size == len) {
-		same = 1;
-		while (same && (got = read(fd, chunk, sizeof chunk)) > 0) {
-			if (off + (size_t)got > len ||
-			    memcmp(chunk, data + off, (size_t)got) != 0)
-				same = 0;
-			off += (size_t)got;
-		}
-		same = same && off == len;
-	}
-	close(fd);
-	return same;
-}
-
-static int
-write_all(int fd, const char *data, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		if ((n = write(fd, data, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* A feed written beside its place, to be renamed over it. */
-struct pending {
-	char	*tmp;
-	char	*path;
-};
-
-/* Write data to a new temporary file beside path (not yet synced). */
-static int
-write_temp(const char *path, const char *data, size_t len,
-    struct pending *p, char **cause)
-{
-	const char *slash = strrchr(path, '/');
-	int	 fd, saved;
-
-	p->path = xstrdup(path);
-	p->tmp = slash != NULL ? xasprintf("%.*s/.%s.XXXXXX",
-	    (int)(slash - path), path, slash + 1) : xasprintf(".%s.XXXXXX", path);
-	if ((fd = mkstemp(p->tmp)) == -1) {
-		*cause = xasprintf("cannot create a file beside '%s': %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (write_all(fd, data, len) == 0 && fchmod(fd, 0644) == 0 &&
-	    close(fd) == 0)
-		return 0;
-	saved = errno;
-	close(fd);
-	*cause = xasprintf("cannot write '%s': %s", p->tmp, strerror(saved));
-	return -1;
-}
-
-static int
-fsync_path(const char *path, char **cause)
-{
-	int	 fd, rc;
-
-	if ((fd = open(path, O_RDONLY)) == -1)
-		rc = -1;
-	else {
-		rc = fsync(fd);
-		close(fd);
-	}
-	if (rc != 0)
-		*cause = xasprintf("cannot sync '%s': %s", path, strerror(errno));
-	return rc;
-}
-
-/*
- * Make the temporary files durable before any is renamed, so that no
- * crash leaves a feed empty: one by one when they are few, else with one
- * syncfs() of the whole file system, which costs far less than thousands.
- */
-static int
-sync_pending(const char *dir, const struct pending *v, size_t n, char **cause)
-{
-	size_t	 i;
-#ifdef __linux__
-	int	 fd, rc;
-
-	if (n > 16) {
-		if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) == -1 ||
-		    (rc = syncfs(fd)) != 0) {
-			*cause = xasprintf("cannot sync '%s': %s", dir,
-			    strerror(errno));
-			if (fd != -1)
-				close(fd);
-			return -1;
-		}
-		close(fd);
-		return 0;
-	}
-#endif
-	(void)dir;
-	for (i = 0; i < n; i++) {
-		if (fsync_path(v[i].tmp, cause) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Rename what is written and synced; remove every temporary file left. */
-static int
-commit_pending(struct pending *v, size_t n, int ok, char **cause)
-{
-	size_t	 i;
-	int	 rc = ok ? 0 : -1;
-
-	for (i = 0; i < n; i++) {
-		if (rc == 0 && rename(v[i].tmp, v[i].path) != 0) {
-			*cause = xasprintf("cannot rename '%s' to '%s': %s",
-			    v[i].tmp, v[i].path, strerror(errno));
-			rc = -1;
-		}
-		if (rc != 0)
-			unlink(v[i].tmp);
-		free(v[i].tmp);
-		free(v[i].path);
-	}
-	free(v);
-	return rc;
-}
-
-static int
-sync_dir(const char *path, char **cause)
-{
-	int	 fd;
-
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY)) == -1 || fsync(fd) != 0) {
-		*cause = xasprintf("cannot sync directory '%s': %s", path,
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
-static int
-in_set(const struct notice_set *set, const char *path)
-{
-	struct notice_feed key;
-
-	key.path = (char *)path;
-	return bsearch(&key, set->feeds, set->n, sizeof *set->feeds,
-	    out_cmp) != NULL;
-}
-
-/* Remove the feeds in dir/sub that the set does not have. */
-static int
-prune(const struct notice_set *set, const char *dir, const char *sub,
-    size_t *changed, char **cause)
-{
-	char	*path = xasprintf("%s/%s", dir, sub), *rel, *full;
-	struct dirent *de;
-	DIR	*d;
-	int	 rc = 0;
-
-	if ((d = opendir(path)) == NULL) {
-		free(path);
-		return 0;
-	}
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || !str_endswith(de->d_name, ".ics"))
-			continue;
-		rel = xasprintf("%s/%s", sub, de->d_name);
-		if (!in_set(set, rel)) {
-			full = xasprintf("%s/%s", dir, rel);
-			if (unlink(full) == 0)
-				(*changed)++;
-			else if (errno != ENOENT) {
-				*cause = xasprintf("cannot remove '%s': %s",
-				    full, strerror(errno));
-				rc = -1;
-			}
-			free(full);
-		}
-		free(rel);
-	}
-	closedir(d);
-	free(path);
-	return rc;
-}
-
 int
 notice_write(const struct notice_set *set, const char *dir, size_t *changed,
     char **cause)
 {
-	static const char *const subs[] = { "", "/systems", "/groups" };
-	const struct notice_feed *f;
-	struct pending *v;
-	char	*path;
-	size_t	 i, n = 0;
-	int	 rc = 0;
+	static const char *const prune[] = { "systems", "groups", NULL };
+	struct fs_file *files = xcalloc(set->n + 1, sizeof *files);
+	size_t	 i;
+	int	 rc;
 
-	*changed = 0;
-	for (i = 0; rc == 0 && i < nitems(subs); i++) {
-		path = xasprintf("%s%s", dir, subs[i]);
-		rc = make_dir(path, cause);
-		free(path);
+	for (i = 0; i < set->n; i++) {
+		files[i].path = set->feeds[i].path;
+		files[i].data = set->feeds[i].data;
+		files[i].len = set->feeds[i].len;
 	}
-	v = xcalloc(set->n + 1, sizeof *v);
-	for (i = 0; rc == 0 && i < set->n; i++) {
-		f = &set->feeds[i];
-		path = xasprintf("%s/%s", dir, f->path);
-		if (!same_file(path, f->data, f->len))
-			rc = write_temp(path, f->data, f->len, &v[n++], cause);
-		free(path);
-	}
-	if (rc == 0)
-		rc = sync_pending(dir, v, n, cause);
-	rc = commit_pending(v, n, rc == 0, cause);
-	*changed = n;
-	if (rc == 0)
-		rc = prune(set, dir, "systems", changed, cause);
-	if (rc == 0)
-		rc = prune(set, dir, "groups", changed, cause);
-	for (i = 0; rc == 0 && *changed > 0 && i < nitems(subs); i++) {
-		path = xasprintf("%s%s", dir, subs[i]);
-		rc = sync_dir(path, cause);
-		free(path);
-	}
+	rc = fs_write_set(dir, files, set->n, prune, ".ics", 0644, changed,
+	    cause);
+	free(files);
 	return rc;
 }
 

@@ -1071,20 +1071,25 @@ roll_back(struct run *r, char *problem, char **cause)
 	return rc;
 }
 
-/* A resumed run needs the manifest the backup left, for the rollback. */
-static void
-restore_manifest(struct run *r)
+/*
+ * A resumed run needs the manifest the backup left, for the rollback:
+ * written back durably, or the run stops before any hook runs.
+ */
+static int
+restore_manifest(struct run *r, char **cause)
 {
 	char	*m;
-	FILE	*f;
+	int	 rc = 0;
 
 	if ((m = record_manifest(r->rec)) == NULL)
-		return;
-	if ((f = fopen(r->manifest, "w")) != NULL) {
-		fputs(m, f);
-		fclose(f);
+		return 0;
+	if (fs_write_atomic(r->manifest, m, strlen(m), 0600) != 0) {
+		*cause = xasprintf("cannot restore the backup manifest at '%s': "
+		    "%s; nothing was run", r->manifest, strerror(errno));
+		rc = -1;
 	}
 	free(m);
+	return rc;
 }
 
 /* Move to the next phase's status, committed. */
@@ -1107,7 +1112,8 @@ execute(struct run *r, char **cause)
 	char	*problem = NULL, *m;
 	int	 rc;
 
-	restore_manifest(r);
+	if (restore_manifest(r, cause) != 0)
+		return EXIT_ENV;
 	if ((again = record_str(r->rec, "rollback_reason")) != NULL)
 		return roll_back(r, xstrdup(again), cause);
 	if (!record_phase_ok(r->rec, "backup", "backup")) {
