@@ -114,7 +114,7 @@ ics_zone_of(struct ics_reader *rd, const char *tzid, struct ics_zone *z,
     char **cause)
 {
 	const char *p, *name;
-	char	*why = NULL;
+	char	*why = NULL, *q;
 
 	memset(z, 0, sizeof *z);
 	for (p = tzid; p != NULL && *p != '\0'; p = strchr(p + 1, '/')) {
@@ -128,8 +128,10 @@ ics_zone_of(struct ics_reader *rd, const char *tzid, struct ics_zone *z,
 	}
 	if ((z->ical = icalcomponent_get_timezone(rd->cal, tzid)) != NULL)
 		return 0;
+	q = str_quote(tzid, 80);
 	*cause = xasprintf("unknown time zone '%s' (no such IANA zone and no "
-	    "VTIMEZONE for it)", tzid);
+	    "VTIMEZONE for it)", q);
+	free(q);
 	return -1;
 }
 
