@@ -1071,3 +1071,56 @@ repo_walk(struct repo *r, const char *rev, const char *path,
 	return damaged ? -1 : 0;
 }
 
+
+/* --- the work tree against HEAD */
+
+char **
+repo_worktree_changes(struct repo *r)
+{
+	static char p1[] = "offpeak.json", p2[] = "plans", p3[] = "hooks";
+	char	*paths[] = { p1, p2, p3 };
+	git_status_options o;
+	git_status_list *list = NULL;
+	const git_status_entry *e;
+	const char *path, *how;
+	char	**v = NULL;
+	size_t	 i, n, k = 0;
+
+	if (git_repository_is_bare(r->git) ||
+	    git_status_options_init(&o, GIT_STATUS_OPTIONS_VERSION) != 0)
+		return NULL;
+	o.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED |
+	    GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
+	    GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	o.pathspec.strings = paths;
+	o.pathspec.count = nitems(paths);
+	/* against HEAD: the index counts as the work tree here */
+	o.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	if (git_status_list_new(&list, r->git, &o) != 0)
+		return NULL;
+	n = git_status_list_entrycount(list);
+	for (i = 0; i < n; i++) {
+		e = git_status_byindex(list, i);
+		if (e->status == GIT_STATUS_CURRENT ||
+		    (e->status & GIT_STATUS_IGNORED))
+			continue;
+		path = e->index_to_workdir != NULL ?
+		    e->index_to_workdir->new_file.path :
+		    e->head_to_index != NULL ? e->head_to_index->new_file.path :
+		    NULL;
+		if (path == NULL)
+			continue;
+		if (e->status & (GIT_STATUS_WT_NEW | GIT_STATUS_INDEX_NEW))
+			how = "new";
+		else if (e->status & (GIT_STATUS_WT_DELETED |
+		    GIT_STATUS_INDEX_DELETED))
+			how = "deleted";
+		else
+			how = "modified";
+		v = xreallocarray(v, k + 2, sizeof *v);
+		v[k++] = xasprintf("%s (%s)", path, how);
+		v[k] = NULL;
+	}
+	git_status_list_free(list);
+	return v;
+}

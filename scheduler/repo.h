@@ -99,6 +99,13 @@ char	*repo_symbolic_target(struct repo *, const char *ref);
 
 /* A git config value (e.g. "user.email"), or NULL when unset. */
 char	*repo_config_get(struct repo *, const char *key);
+/*
+ * The files offpeak reads (offpeak.json, plans/, hooks/) that differ in
+ * the work tree from HEAD, each as "plans/x.json (modified)"; a
+ * NULL-terminated vector, or NULL when none differ or there is no work
+ * tree.
+ */
+char	**repo_worktree_changes(struct repo *);
 
 /*
  * The commit a ref points to, as hex into oid (41 bytes). Returns 0, 1 when

@@ -192,6 +192,28 @@ static const struct cmd_option options[] = {
 	{ 0 }
 };
 
+/* check reads HEAD: say so when the work tree holds other files. */
+static void
+note_worktree(struct repo *repo)
+{
+	char	**v = repo_worktree_changes(repo);
+	size_t	 i, n = strv_len(v);
+
+	if (n == 0) {
+		strv_free(v);
+		return;
+	}
+	fprintf(stderr, "offpeak: note: check read HEAD; %zu file%s in the "
+	    "work tree differ%s from it and %s not checked (commit to check "
+	    "%s):\n", n, n == 1 ? "" : "s", n == 1 ? "s" : "", n == 1 ?
+	    "was" : "were", n == 1 ? "it" : "them");
+	for (i = 0; i < n && i < 20; i++)
+		fprintf(stderr, "offpeak:   %s\n", v[i]);
+	if (n > 20)
+		fprintf(stderr, "offpeak:   and %zu more\n", n - 20);
+	strv_free(v);
+}
+
 static int
 cmd_check_exec(struct ctx *ctx, const struct cmd_args *args)
 {
@@ -208,6 +230,8 @@ cmd_check_exec(struct ctx *ctx, const struct cmd_args *args)
 		return EXIT_ENV;
 	}
 	rc = hook ? pre_receive(ctx, repo) : check_rev(ctx, repo, ref, 0);
+	if (!hook && cmd_value(args, OPT_REF) == NULL)
+		note_worktree(repo);
 	repo_free(repo);
 	return rc;
 }
@@ -221,7 +245,9 @@ const struct cmd_entry cmd_check_entry = {
 	    "Reads offpeak.json and plans/*.json straight from the git tree at REF\n"
 	    "(default HEAD; the work tree is not read) and reports every problem,\n"
 	    "one per line: offpeak: <path>:<line>:<col>: <message>; with the global\n"
-	    "--json, as a JSON list on stdout.\n\n"
+	    "--json, as a JSON list on stdout. Without --ref, files offpeak reads\n"
+	    "(offpeak.json, plans/, hooks/) that differ in the work tree are\n"
+	    "named in a note: they were not checked.\n\n"
 	    "With --pre-receive it runs as a git pre-receive hook: it reads\n"
 	    "\"<old> <new> <ref>\" lines on stdin and checks each new tip of the\n"
 	    "plans branch (git config offpeak.branch, else HEAD's branch); when HEAD\n"

@@ -84,23 +84,47 @@ state_json(const struct session *s, const struct plan_state *ps)
 	return o;
 }
 
+/* Live slots first, by start; then the rest by id. */
+static int
+slot_order(const void *a, const void *b)
+{
+	const struct plan_state *x = *(struct plan_state *const *)a;
+	const struct plan_state *y = *(struct plan_state *const *)b;
+	int	 lx = x->slot_live && x->has_slot, ly = y->slot_live && y->has_slot;
+
+	if (lx != ly)
+		return lx ? -1 : 1;
+	if (lx && x->slot.start != y->slot.start)
+		return x->slot.start < y->slot.start ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
 static void
 print_row(const struct session *s, const struct plan_state *ps)
 {
-	char	*slot = NULL, *notice = NULL, *next, *when;
+	char	*slot = NULL, *notice = NULL, *next, *when, level[32];
+	size_t	 k;
 	int	 rej, n = state_count_approvals(ps, s->chk.policy, &rej, NULL);
 	int64_t	 held = ps->published_at + ps->risk.notice;
 
 	if (ps->slot_live) {
 		slot = cmd_local_time(ps->slot.start, ps->slot.timezone);
 		when = cmd_local_time(held, ps->slot.timezone);
-		notice = xasprintf("%s %.16s", s->now >= held ? "held since" :
+		/* "2026-12-02 01:00 CST": the zone is the slot's, named there */
+		when[strcspn(when, "(")] = '\0';
+		for (k = strlen(when); k > 0 && when[k - 1] == ' '; k--)
+			when[k - 1] = '\0';
+		notice = xasprintf("%s %s", s->now >= held ? "held since" :
 		    "holds from", when);
 		free(when);
 	}
 	next = next_action(s, ps, n);
-	printf("%-24s %-11s %-7s %-40s %-27s %d/%-2d %s\n", ps->id,
-	    status_names[ps->status], ps->risk.level != NULL ? ps->risk.level : "-",
+	/* emergency changes are flagged here as in every feed and page */
+	snprintf(level, sizeof level, "%s%s", ps->risk.level != NULL ?
+	    ps->risk.level : "-", ps->risk.emergency || (ps->snap.type != NULL &&
+	    strcmp(ps->snap.type, "emergency") == 0) ? " !E" : "");
+	printf("%-24s %-11s %-9s %-40s %-31s %d/%-2d %s\n", ps->id,
+	    status_names[ps->status], level,
 	    slot != NULL ? slot : "-", notice != NULL ? notice : "-", n,
 	    ps->risk.approvals, next);
 	if (ps->reason != NULL)
@@ -160,6 +184,7 @@ cmd_status_exec(struct ctx *ctx, const struct cmd_args *args)
 {
 	struct session s;
 	struct plan_state *ps;
+	struct plan_state **byslot;
 	json_t	*out;
 	size_t	 i;
 	int	 rc;
@@ -185,14 +210,22 @@ cmd_status_exec(struct ctx *ctx, const struct cmd_args *args)
 	}
 	out = json_array();
 	if (!ctx->json)
-		printf("%-24s %-11s %-7s %-40s %-27s %-4s %s\n", "PLAN", "STATE",
+		printf("%-24s %-11s %-9s %-40s %-31s %-4s %s\n", "PLAN", "STATE",
 		    "RISK", "SLOT", "NOTICE", "APPR", "NEXT");
+	byslot = xcalloc(s.st.n + 1, sizeof *byslot);
+	memcpy(byslot, s.st.items, s.st.n * sizeof *byslot);
+	if (!ctx->json)
+		array_sort(byslot, s.st.n, sizeof *byslot, slot_order);
 	for (i = 0; i < s.st.n; i++) {
 		if (ctx->json)
-			json_array_append_new(out, state_json(&s, s.st.items[i]));
+			json_array_append_new(out, state_json(&s, byslot[i]));
 		else
-			print_row(&s, s.st.items[i]);
+			print_row(&s, byslot[i]);
 	}
+	free(byslot);
+	if (!ctx->json)
+		printf("\n(!E: emergency change; times are local to each slot's "
+		    "window)\n");
 	if (ctx->json) {
 		json_dumpf(out, stdout, JSON_INDENT(2));
 		putchar('\n');

@@ -126,4 +126,20 @@ run_offpeak -C "$Z" check
 expect_rc "a right/ time zone is refused" 1
 expect_err "... with the reason and what to use" "offpeak.json:15:15: timezone: time zone 'right/Europe/Berlin' cannot be used: it counts leap seconds (a \"right/\" zone); use the zone of the same name without \"right/\""
 
+# --- uncommitted edits: check reads HEAD and says which files it did not check
+W=$TMP/worktree
+base_repo "$W"
+run_offpeak -C "$W" check
+expect_rc "a clean work tree" 0
+case $err in *note:*) fail "a clean work tree gets no note: $err" ;; *) pass "... and no note" ;; esac
+printf ' ' >>"$W/offpeak.json"
+printf '{}' >"$W/plans/draft.json"
+run_offpeak -C "$W" check
+expect_rc "with edits in the work tree, HEAD still passes" 0
+expect_err "... and a note says what was not checked" "offpeak: note: check read HEAD; 2 files in the work tree differ from it and were not checked"
+expect_err "... naming the policy" "offpeak:   offpeak.json (modified)"
+expect_err "... and the new plan" "offpeak:   plans/draft.json (new)"
+run_offpeak -C "$W" check --ref HEAD
+case $err in *note:*) fail "--ref gets no note: $err" ;; *) pass "with --ref, no note" ;; esac
+
 done_testing

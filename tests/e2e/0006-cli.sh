@@ -104,4 +104,25 @@ run_offpeak -C "$R" --now 2026-12-01T00:00:00Z status ../x
 expect_rc "status of an unknown id" 1
 expect_err "says so" "no plan has the id '../x'"
 
+# the status table agrees with itself: by slot time, every time with its
+# zone, emergency changes flagged
+run_offpeak demo "$TMP/demo"
+run_offpeak -C "$TMP/demo" --now 2026-11-30T09:00:00+01:00 status
+expect_rc "status of the demo" 0
+printf '%s\n' "$out" | python3 -c '
+import re, sys
+rows = [l for l in sys.stdin.read().splitlines()[1:] if re.match(r"^[a-z0-9]", l)]
+slots = [re.search(r"(\d{4}-\d\d-\d\d \d\d:\d\d) \S+ \(", l) for l in rows]
+timed = [m.group(1) for m in slots if m]
+assert timed == sorted(timed), timed
+first_untimed = next((i for i, m in enumerate(slots) if not m), len(slots))
+assert all(not m for m in slots[first_untimed:]), "rows with slots come first"
+for l in rows:
+    if "holds from" in l or "held since" in l:
+        assert re.search(r"(holds from|held since) \d{4}-\d\d-\d\d \d\d:\d\d [A-Z]+", l), l
+assert any(l.startswith("openssl-emergency") and "!E" in l for l in rows), "emergency flag"
+assert not any("!E" in l for l in rows if not l.startswith("openssl-emergency")), "only the emergency"
+' && pass "... sorted by slot, notice times with their zone, the emergency change flagged" ||
+    { fail "status table"; diag "$out"; }
+
 done_testing
