@@ -358,3 +358,20 @@ tz_exists(const char *name)
 	free(path);
 	return ok;
 }
+
+int64_t
+dt_year_start(int year)
+{
+	struct civil c = { year, 1, 1, 0, 0, 0 };
+
+	return civil_to_utc(&c);
+}
+
+int
+dt_year_of(int64_t t)
+{
+	struct civil c;
+
+	utc_to_civil(t, &c);
+	return c.year;
+}

@@ -47,5 +47,8 @@ char	*dt_format_offset(int64_t, int offset);
 int	 tz_exists(const char *);
 /* The zoneinfo directory in use. */
 const char *tz_dir(void);
+/* 1 January of a year, 00:00 UTC; the (UTC) year of an instant. */
+int64_t	 dt_year_start(int year);
+int	 dt_year_of(int64_t);
 
 #endif

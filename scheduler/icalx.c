@@ -4,6 +4,7 @@
 
 #include "datetime.h"
 #include "icalx.h"
+#include "util.h"
 
 #define DAY	INT64_C(86400)
 
@@ -97,4 +98,16 @@ icalx_utc(int64_t t)
 	tt = icalx_floating(&c);
 	tt.zone = icaltimezone_get_utc_timezone();
 	return tt;
+}
+
+/* Serialise a component and free it. */
+char *
+icalx_text(icalcomponent *c)
+{
+	char	*s = icalcomponent_as_ical_string_r(c), *out;
+
+	out = xstrdup(s);
+	icalmemory_free_buffer(s);
+	icalcomponent_free(c);
+	return out;
 }

@@ -19,5 +19,7 @@ int64_t	 icalx_wall(struct icaltimetype);
  * and year parts make the pattern follow the calendar).
  */
 int64_t	 icalx_rule_period(const struct icalrecurrencetype *);
+/* A component as text (allocated); the component is freed. */
+char	*icalx_text(icalcomponent *);
 
 #endif

@@ -19,6 +19,7 @@
 #include "policy.h"
 #include "state.h"
 #include "tz.h"
+#include "vtimezone.h"
 #include "util.h"
 #include "window.h"
 
@@ -161,17 +162,6 @@ add_x(icalcomponent *c, const char *name, const char *s)
 	return p;
 }
 
-/* Serialise a component and free it. */
-static char *
-serialise(icalcomponent *c)
-{
-	char	*s = icalcomponent_as_ical_string_r(c), *out;
-
-	out = xstrdup(s);
-	icalmemory_free_buffer(s);
-	icalcomponent_free(c);
-	return out;
-}
 
 /* --- times */
 
@@ -250,329 +240,6 @@ add_local(struct buf *b, int64_t t, const struct zone *z)
 	    c.hour, c.minute, z != NULL ? tz_abbr_at(z->tz, t) : "UTC");
 }
 
-static int64_t
-year_start(int year)
-{
-	struct civil c = { year, 1, 1, 0, 0, 0 };
-
-	return civil_to_utc(&c);
-}
-
-static int
-year_of(int64_t t)
-{
-	struct civil c;
-
-	utc_to_civil(t, &c);
-	return c.year;
-}
-
-/* --- VTIMEZONE */
-
-/* One POSIX TZ rule "Mm.w.d/time". */
-struct rule {
-	int	 month, week, wday;
-	int	 time;		/* seconds after midnight, may be < 0 or > 24 h */
-};
-
-static int
-read_int(const char **sp, int *out)
-{
-	char	*end;
-	long	 v = strtol(*sp, &end, 10);
-
-	if (end == *sp || v < 0 || v > 9999)
-		return -1;
-	*out = (int)v;
-	*sp = end;
-	return 0;
-}
-
-static int
-parse_rule(const char **sp, struct rule *r)
-{
-	const char *s = *sp;
-	int	 h = 0, m = 0, sec = 0, sign = 1;
-
-	r->time = 7200;
-	if (*s++ != 'M' || read_int(&s, &r->month) != 0 || *s++ != '.' ||
-	    read_int(&s, &r->week) != 0 || *s++ != '.' ||
-	    read_int(&s, &r->wday) != 0)
-		return -1;
-	if (r->month < 1 || r->month > 12 || r->week < 1 || r->week > 5 ||
-	    r->wday > 6)
-		return -1;
-	if (*s == '/') {
-		s++;
-		if (*s == '-' || *s == '+')
-			sign = *s++ == '-' ? -1 : 1;
-		if (read_int(&s, &h) != 0 || h > 167)
-			return -1;
-		if (*s == ':' && (s++, read_int(&s, &m) != 0 || m > 59))
-			return -1;
-		if (*s == ':' && (s++, read_int(&s, &sec) != 0 || sec > 59))
-			return -1;
-		r->time = sign * (h * 3600 + m * 60 + sec);
-	}
-	*sp = s;
-	return 0;
-}
-
-/* The start (to DST) and end rules of the zone's TZ string; -1 if none. */
-static int
-zone_rules(const struct tz *tz, struct rule *start, struct rule *end)
-{
-	const char *s = tz_posix_rule(tz);
-
-	for (; s != NULL && *s != '\0' && *s != ','; s++) {
-		if (*s == '<' && (s = strchr(s, '>')) == NULL)
-			return -1;
-	}
-	if (s == NULL || *s != ',')
-		return -1;
-	s++;
-	if (parse_rule(&s, start) != 0 || *s++ != ',' ||
-	    parse_rule(&s, end) != 0 || *s != '\0')
-		return -1;
-	return 0;
-}
-
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
-/* Local seconds (civil_to_utc counting) at which a rule changes in a year. */
-static int64_t
-rule_wall(const struct rule *r, int year)
-{
-	struct civil c = { year, r->month, 1, 0, 0, 0 };
-	int64_t	 first = civil_to_utc(&c) / DAY;
-	int	 wd = (int)(((first + 4) % 7 + 7) % 7), day;
-
-	day = 1 + (r->wday - wd + 7) % 7 + 7 * (r->week - 1);
-	while (day > days_in_month(year, r->month))
-		day -= 7;
-	return (first + day - 1) * DAY + r->time;
-}
-
-/*
- * The rule as an RRULE for DTSTARTs at the local time it gives: -1 when
- * its day, moved by a time past midnight, could leave the month, or when
- * the last week of February moves (2001 has the shortest months).
- */
-static int
-rule_rrule(const struct rule *r, struct buf *b)
-{
-	static const char *const wd[] = { "SU", "MO", "TU", "WE", "TH", "FR", "SA" };
-	int64_t	 k = floor_div(r->time, DAY), lo, i;
-	int	 d = (int)(((r->wday + k) % 7 + 7) % 7);
-
-	buf_addf(b, "FREQ=YEARLY;BYMONTH=%d;BYDAY=", r->month);
-	if (k == 0) {
-		buf_addf(b, "%d%s", r->week == 5 ? -1 : r->week, wd[d]);
-		return 0;
-	}
-	/* ical.js misreads a negative BYMONTHDAY here: count from the start */
-	if (r->week == 5 && r->month != 2 && k < 0 &&
-	    days_in_month(2001, r->month) - 6 + k >= 1)
-		lo = days_in_month(2001, r->month) - 6 + k;
-	else if (r->week < 5 && 7 * (r->week - 1) + 1 + k >= 1 &&
-	    7 * r->week + k <= days_in_month(2001, r->month))
-		lo = 7 * (r->week - 1) + 1 + k;
-	else
-		return -1;
-	buf_addf(b, "%s;BYMONTHDAY=", wd[d]);
-	for (i = lo; i < lo + 7; i++)
-		buf_addf(b, "%s%lld", i == lo ? "" : ",", (long long)i);
-	return 0;
-}
-
-/* The transitions of a zone in [from, to). */
-static struct tz_transition *
-transitions(const struct tz *tz, int64_t from, int64_t to, size_t *n)
-{
-	struct tz_iter it;
-	struct tz_transition t, *v = NULL;
-	size_t	 alloc = 0;
-
-	*n = 0;
-	tz_iter_init(&it, tz, from, to);
-	while (tz_iter_next(&it, &t)) {
-		if (*n == alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			v = xreallocarray(v, alloc, sizeof *v);
-		}
-		v[(*n)++] = t;
-	}
-	return v;
-}
-
-static int
-same_change(const struct tz_transition *a, const struct tz_transition *b)
-{
-	return a->off_before == b->off_before && a->off_after == b->off_after &&
-	    a->is_dst == b->is_dst && strcmp(a->abbr, b->abbr) == 0;
-}
-
-/* Does the rule of its kind make transition i, like the last of its kind? */
-static int
-rule_made(const struct tz_transition *v, size_t n, size_t i,
-    const struct rule rules[2])
-{
-	const struct rule *r = &rules[v[i].is_dst ? 0 : 1];
-	size_t	 j;
-
-	if (v[i].at != rule_wall(r, year_of(v[i].at + v[i].off_before)) -
-	    v[i].off_before)
-		return 0;
-	for (j = n; j-- > i;) {
-		if (v[j].is_dst == v[i].is_dst)
-			return same_change(&v[j], &v[i]);
-	}
-	return 0;
-}
-
-/*
- * Do the rules make every transition from v[k] up to to, each of them
- * there? 1 if so; 0 with *bad, the first one they make that is missing;
- * -1 when one kind of transition is not there at all.
- */
-static int
-rules_complete(const struct tz_transition *v, size_t n, size_t k, int64_t to,
-    const struct rule rules[2], int64_t *bad)
-{
-	int64_t	 at;
-	size_t	 i;
-	int	 y, kind, found[2] = { 0, 0 }, off[2] = { 0, 0 };
-
-	for (i = k; i < n; i++) {
-		found[v[i].is_dst ? 0 : 1] = 1;
-		off[v[i].is_dst ? 0 : 1] = v[i].off_before;
-	}
-	if (!found[0] || !found[1])
-		return -1;
-	for (y = year_of(v[k].at) - 1; y <= year_of(to) + 1; y++) {
-		for (kind = 0; kind < 2; kind++) {
-			at = rule_wall(&rules[kind], y) - off[kind];
-			if (at < v[k].at || at >= to)
-				continue;
-			for (i = k; i < n && v[i].at != at; i++)
-				;
-			if (i == n) {
-				*bad = at;
-				return 0;
-			}
-		}
-	}
-	return 1;
-}
-
-/* From which transition on the zone's rules describe the rest; n if none. */
-static size_t
-rules_from(const struct tz_transition *v, size_t n, int64_t to,
-    const struct rule rules[2])
-{
-	size_t	 k = n;
-	int64_t	 bad = 0;
-	int	 r = 0;
-
-	while (k > 0 && rule_made(v, n, k - 1, rules))
-		k--;
-	while (k < n && (r = rules_complete(v, n, k, to, rules, &bad)) == 0) {
-		while (k < n && v[k].at <= bad)
-			k++;
-	}
-	return k < n && r == 1 ? k : n;
-}
-
-static void
-add_observance(icalcomponent *vtz, int daylight, int64_t at, int from,
-    int to, const char *abbr, const char *rrule)
-{
-	icalcomponent *o = icalcomponent_new(daylight ?
-	    ICAL_XDAYLIGHT_COMPONENT : ICAL_XSTANDARD_COMPONENT);
-	struct civil c;
-
-	utc_to_civil(at + from, &c);
-	icalcomponent_add_property(o, icalproperty_new_dtstart(icalx_floating(&c)));
-	icalcomponent_add_property(o, icalproperty_new_tzoffsetfrom(from));
-	icalcomponent_add_property(o, icalproperty_new_tzoffsetto(to));
-	icalcomponent_add_property(o, icalproperty_new_tzname(abbr));
-	if (rrule != NULL)
-		icalcomponent_add_property(o, icalproperty_new_rrule(
-		    icalrecurrencetype_from_string(rrule)));
-	icalcomponent_add_component(vtz, o);
-}
-
-/* The first transition of a kind from k on. */
-static const struct tz_transition *
-first_of(const struct tz_transition *v, size_t n, size_t k, int dst)
-{
-	for (; k < n; k++) {
-		if (v[k].is_dst == dst)
-			return &v[k];
-	}
-	return NULL;
-}
-
-static void
-add_rule_observances(icalcomponent *vtz, const struct tz_transition *v,
-    size_t n, size_t k, const struct rule rules[2])
-{
-	const struct tz_transition *t;
-	struct buf b = BUF_INIT;
-	int	 kind;
-
-	for (kind = 0; kind < 2; kind++) {
-		t = first_of(v, n, k, kind == 0);
-		buf_reset(&b);
-		rule_rrule(&rules[kind], &b);
-		add_observance(vtz, t->is_dst, t->at, t->off_before,
-		    t->off_after, t->abbr, buf_str(&b));
-	}
-	buf_release(&b);
-}
-
-static icalcomponent *
-vtimezone(const struct tz *tz, const char *tzid, int64_t from, int64_t to)
-{
-	icalcomponent *vtz = icalcomponent_new_vtimezone();
-	struct tz_transition *v;
-	struct rule rules[2];
-	struct buf b = BUF_INIT;
-	size_t	 n, i, k;
-
-	icalcomponent_add_property(vtz, icalproperty_new_tzid(tzid));
-	v = transitions(tz, from, to, &n);
-	k = n;
-	if (n > 0 && zone_rules(tz, &rules[0], &rules[1]) == 0 &&
-	    rule_rrule(&rules[0], &b) == 0 && rule_rrule(&rules[1], &b) == 0)
-		k = rules_from(v, n, to, rules);
-	buf_release(&b);
-	if (n == 0 || v[0].at > from)
-		add_observance(vtz, tz_is_dst_at(tz, from), from,
-		    tz_offset_at(tz, from), tz_offset_at(tz, from),
-		    tz_abbr_at(tz, from), NULL);
-	for (i = 0; i < k; i++)
-		add_observance(vtz, v[i].is_dst, v[i].at, v[i].off_before,
-		    v[i].off_after, v[i].abbr, NULL);
-	if (k < n)
-		add_rule_observances(vtz, v, n, k, rules);
-	free(v);
-	return vtz;
-}
-
-char *
-notice_vtimezone(const char *tzid, int64_t from, int64_t to, char **cause)
-{
-	const struct tz *tz;
-
-	if ((tz = tz_get(tzid, cause)) == NULL)
-		return NULL;
-	return serialise(vtimezone(tz, tzid, from, to));
-}
 
 /* --- zones */
 
@@ -650,8 +317,8 @@ zones_finish(struct render *r)
 		z = &r->zones[i];
 		if (z->min > z->max)
 			z->min = z->max = 0;
-		z->text = serialise(vtimezone(z->tz, z->name,
-		    year_start(year_of(z->min)), year_start(year_of(z->max) + 2)));
+		z->text = icalx_text(vtimezone_component(z->tz, z->name,
+		    dt_year_start(dt_year_of(z->min)), dt_year_start(dt_year_of(z->max) + 2)));
 	}
 }
 
@@ -934,7 +601,7 @@ event_text(const struct render *r, const struct event *e)
 	    strcmp(e->view.maintnote, "CONFIRMED") == 0)
 		add_alarms(c, pol, icalproperty_get_summary(
 		    icalcomponent_get_first_property(c, ICAL_SUMMARY_PROPERTY)));
-	return serialise(c);
+	return icalx_text(c);
 }
 
 static void
@@ -1120,7 +787,7 @@ span_text(const struct render *r, const struct span_event *s)
 	icalcomponent_add_property(c, icalproperty_new_status(ICAL_STATUS_CONFIRMED));
 	icalcomponent_add_property(c, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
 	add_text(c, icalproperty_new_categories, s->category, 0);
-	return serialise(c);
+	return icalx_text(c);
 }
 
 static void
@@ -1309,7 +976,7 @@ headers_make(struct render *r)
 	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
 	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
 	icalcomponent_add_property(cal, icalproperty_new_method(ICAL_METHOD_PUBLISH));
-	head = serialise(cal);
+	head = icalx_text(cal);
 	len = strlen(head);
 	if (len >= strlen(CAL_END))
 		len -= strlen(CAL_END);	/* the rest goes before the end */
@@ -1663,7 +1330,7 @@ with_attendee(char *vevent, const char *attendee, const char *cn)
 	icalproperty_add_parameter(p, icalparameter_new_role(ICAL_ROLE_NONPARTICIPANT));
 	icalproperty_add_parameter(p, icalparameter_new_rsvp(ICAL_RSVP_FALSE));
 	icalcomponent_add_property(c, p);
-	return serialise(c);
+	return icalx_text(c);
 }
 
 char *
@@ -1701,7 +1368,7 @@ notice_event(const struct policy *pol, const struct plan_state *ps,
 	if (method != NULL)
 		icalcomponent_add_property(cal, icalproperty_new_method(
 		    icalproperty_string_to_method(method)));
-	head = serialise(cal);
+	head = icalx_text(cal);
 	len = strlen(head);
 	if (len >= strlen(CAL_END))
 		len -= strlen(CAL_END);

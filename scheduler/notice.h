@@ -60,13 +60,6 @@ void	 notice_set_release(struct notice_set *);
 int	 notice_write(const struct notice_set *, const char *dir,
 	     size_t *changed, char **cause);
 
-/*
- * A VTIMEZONE for the IANA zone covering [from, to): the zone's current
- * rules as open-ended RRULEs, explicit observances where the rules changed
- * inside the span. Allocated text, or NULL with *cause.
- */
-char	*notice_vtimezone(const char *tzid, int64_t from, int64_t to,
-	     char **cause);
 
 /*
  * Render one feed, all.ics, holding only the changes that touch one of

@@ -24,13 +24,6 @@ struct tz_type {
 	char	 abbr[TZ_ABBR_MAX];
 };
 
-/* A day in a POSIX TZ rule (Jn, n or Mm.w.d) and the local time on it. */
-struct tz_day {
-	enum { DAY_JULIAN, DAY_ZERO, DAY_MONTH } kind;
-	int	 n, m, w, d;
-	int32_t	 time;
-};
-
 struct tz {
 	char	*name;
 	char	*key;		/* the file it came from: the cache key */
@@ -43,7 +36,7 @@ struct tz {
 	char	*rule_text;	/* the TZ string footer, or NULL */
 	int	 has_rule, has_dst;
 	int	 std_type, dst_type;
-	struct tz_day start, end;
+	struct tz_rule start, end;
 	struct tz *next;
 };
 
@@ -75,29 +68,28 @@ year_of(int64_t t)
 	return c.year;
 }
 
-/* Local seconds (as civil_to_utc counts them) of a rule's day in a year. */
-static int64_t
-rule_wall(const struct tz_day *r, int64_t year)
+int64_t
+tz_rule_wall(const struct tz_rule *r, int64_t year)
 {
 	struct civil c = { (int)year, 1, 1, 0, 0, 0 };
 	int64_t	 days, wd;
 	int	 leap = days_in_month((int)year, 2) == 29, day;
 
 	switch (r->kind) {
-	case DAY_JULIAN:
+	case TZ_RULE_JULIAN:
 		/* Jn counts 1..365 and never counts February 29. */
 		days = civil_to_utc(&c) / 86400 + r->n - 1 +
 		    (leap && r->n >= 60);
 		break;
-	case DAY_ZERO:
+	case TZ_RULE_ZERO:
 		days = civil_to_utc(&c) / 86400 + r->n;
 		break;
 	default:
-		c.month = r->m;
+		c.month = r->month;
 		days = civil_to_utc(&c) / 86400;
 		wd = ((days + 4) % 7 + 7) % 7;	/* 1970-01-01 was a Thursday */
-		day = 1 + (int)((r->d - wd + 7) % 7) + 7 * (r->w - 1);
-		while (day > days_in_month((int)year, r->m))
+		day = 1 + (int)((r->wday - wd + 7) % 7) + 7 * (r->week - 1);
+		while (day > days_in_month((int)year, r->month))
 			day -= 7;
 		days += day - 1;
 		break;
@@ -118,9 +110,9 @@ rule_around(const struct tz *z, int64_t y, struct rtrans r[8])
 	int64_t	 k;
 
 	for (k = y - 1; k <= y + 2; k++) {
-		s.at = rule_wall(&z->start, k) - z->types[z->std_type].off;
+		s.at = tz_rule_wall(&z->start, k) - z->types[z->std_type].off;
 		s.type = z->dst_type;
-		e.at = rule_wall(&z->end, k) - z->types[z->dst_type].off;
+		e.at = tz_rule_wall(&z->end, k) - z->types[z->dst_type].off;
 		e.type = z->std_type;
 		r[n++] = s;
 		r[n++] = e;
@@ -306,25 +298,25 @@ parse_hms(const char **sp, int maxh, int32_t *out)
 
 /* Jn, n or Mm.w.d, then an optional /time (RFC 8536 allows -167..167 h). */
 static int
-parse_day(const char **sp, struct tz_day *r)
+parse_day(const char **sp, struct tz_rule *r)
 {
 	const char *s = *sp;
 
 	memset(r, 0, sizeof *r);
 	if (*s == 'J') {
 		s++;
-		r->kind = DAY_JULIAN;
+		r->kind = TZ_RULE_JULIAN;
 		if (read_num(&s, 365, &r->n) != 0 || r->n < 1)
 			return -1;
 	} else if (*s == 'M') {
 		s++;
-		r->kind = DAY_MONTH;
-		if (read_num(&s, 12, &r->m) != 0 || r->m < 1 || *s++ != '.' ||
-		    read_num(&s, 5, &r->w) != 0 || r->w < 1 || *s++ != '.' ||
-		    read_num(&s, 6, &r->d) != 0)
+		r->kind = TZ_RULE_MONTH;
+		if (read_num(&s, 12, &r->month) != 0 || r->month < 1 || *s++ != '.' ||
+		    read_num(&s, 5, &r->week) != 0 || r->week < 1 || *s++ != '.' ||
+		    read_num(&s, 6, &r->wday) != 0)
 			return -1;
 	} else {
-		r->kind = DAY_ZERO;
+		r->kind = TZ_RULE_ZERO;
 		if (read_num(&s, 365, &r->n) != 0)
 			return -1;
 	}
@@ -780,4 +772,14 @@ tz_format(int64_t t, const char *zone)
 		z = tz_get(zone, &cause);
 	free(cause);
 	return dt_format_offset(t, z != NULL ? tz_offset_at(z, t) : 0);
+}
+
+int
+tz_rules(const struct tz *z, struct tz_rule *start, struct tz_rule *end)
+{
+	if (!z->has_rule || !z->has_dst)
+		return -1;
+	*start = z->start;
+	*end = z->end;
+	return 0;
 }

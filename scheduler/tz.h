@@ -1,4 +1,13 @@
 /* tz: time zones read from the system zoneinfo (TZif files, RFC 8536) */
+/*
+ * The one owner of zone rules: the transitions of the TZif data and the
+ * POSIX TZ string that carries them on, for conversions, for windows and
+ * for the VTIMEZONEs of the feeds (vtimezone.c). A reader of our own,
+ * rather than localtime(3) or libical's zones: it reads any zone without
+ * touching TZ or the process's global state, so threads convert in
+ * parallel without a lock; a zone is parsed once and kept; and it is
+ * tested against zoneinfo itself (tests/e2e/0010-dst.sh).
+ */
 #ifndef OFFPEAK_TZ_H
 #define OFFPEAK_TZ_H
 
@@ -47,6 +56,21 @@ void	 tz_free(struct tz *);
 const char *tz_name(const struct tz *);
 /* The POSIX TZ string for instants after the last transition, or NULL. */
 const char *tz_posix_rule(const struct tz *);
+
+/* A day of a POSIX TZ rule (RFC 8536) and the local time on it. */
+struct tz_rule {
+	enum { TZ_RULE_JULIAN, TZ_RULE_ZERO, TZ_RULE_MONTH } kind;
+	int	 n;			/* Jn: 1..365, no February 29; n: 0..365 */
+	int	 month, week, wday;	/* Mm.w.d: week 5 is the last */
+	int32_t	 time;			/* after local midnight: -167..167 h */
+};
+/*
+ * The rules of the zone's TZ string, when it has daylight saving: the
+ * change to it (start) and back (end). 0, or -1 when there are none.
+ */
+int	 tz_rules(const struct tz *, struct tz_rule *start, struct tz_rule *end);
+/* Local seconds (as civil_to_utc counts them) at which a rule acts in a year. */
+int64_t	 tz_rule_wall(const struct tz_rule *, int64_t year);
 
 /* Offset east of UTC in seconds at an instant. */
 int	 tz_offset_at(const struct tz *, int64_t utc);

@@ -5,6 +5,7 @@
 #include "datetime.h"
 #include "diag.h"
 #include "notice.h"
+#include "vtimezone.h"
 #include "policy.h"
 #include "state.h"
 #include "tap.h"
@@ -318,28 +319,28 @@ test_vtimezone(void)
 	char	*cause = NULL, *s;
 	int64_t	 from = at("2026-01-01T00:00:00Z"), to = at("2028-01-01T00:00:00Z");
 
-	s = notice_vtimezone("Europe/Berlin", from, to, &cause);
+	s = vtimezone_text("Europe/Berlin", from, to, &cause);
 	ok(s != NULL && strstr(s, "TZID:Europe/Berlin\r\n") != NULL,
 	    "VTIMEZONE with the plain IANA name");
 	ok(s != NULL && strstr(s, "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\n") != NULL &&
 	    strstr(s, "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\n") != NULL &&
 	    strstr(s, "UNTIL") == NULL, "Berlin: open-ended RRULEs, no UNTIL");
 	free(s);
-	s = notice_vtimezone("Asia/Shanghai", from, to, &cause);
+	s = vtimezone_text("Asia/Shanghai", from, to, &cause);
 	ok(s != NULL && count(s, "BEGIN:STANDARD") == 1 && strstr(s, "RRULE") == NULL &&
 	    strstr(s, "TZOFFSETTO:+0800") != NULL, "Shanghai: one observance");
 	free(s);
-	s = notice_vtimezone("America/Sao_Paulo", at("2018-01-01T00:00:00Z"),
+	s = vtimezone_text("America/Sao_Paulo", at("2018-01-01T00:00:00Z"),
 	    at("2021-01-01T00:00:00Z"), &cause);
 	ok(s != NULL && strstr(s, "RRULE") == NULL && count(s, "BEGIN:DAYLIGHT") == 2 &&
 	    count(s, "BEGIN:STANDARD") == 2,
 	    "Sao Paulo 2018-2020: DST ended in 2019, explicit observances only");
 	free(s);
-	s = notice_vtimezone("Asia/Jerusalem", from, to, &cause);
+	s = vtimezone_text("Asia/Jerusalem", from, to, &cause);
 	ok(s != NULL && strstr(s, "BYMONTHDAY=23,24,25,26,27,28,29") != NULL,
 	    "Jerusalem: the Friday before the last Sunday as BYDAY with BYMONTHDAY");
 	free(s);
-	ok(notice_vtimezone("No/Such_Zone", from, to, &cause) == NULL && cause != NULL,
+	ok(vtimezone_text("No/Such_Zone", from, to, &cause) == NULL && cause != NULL,
 	    "an unknown zone is an error");
 	free(cause);
 }

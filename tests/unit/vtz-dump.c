@@ -15,6 +15,7 @@
 
 #include "datetime.h"
 #include "notice.h"
+#include "vtimezone.h"
 #include "tz.h"
 #include "util.h"
 
@@ -70,7 +71,7 @@ main(int argc, char **argv)
 	if (dt_parse_instant(argv[2], &from, NULL, &cause) != 0 ||
 	    dt_parse_instant(argv[3], &to, NULL, &cause) != 0 ||
 	    (z = tz_get(argv[1], &cause)) == NULL ||
-	    (vtz = notice_vtimezone(argv[1], from, to, &cause)) == NULL) {
+	    (vtz = vtimezone_text(argv[1], from, to, &cause)) == NULL) {
 		fprintf(stderr, "vtz-dump: %s\n", cause);
 		free(cause);
 		return 1;
