@@ -5,40 +5,11 @@
 
 #include "datetime.h"
 #include "mime.h"
-#include "sha256.h"
+#include "digest.h"
 #include "util.h"
 
 #define LINE_MAX_7BIT	900	/* RFC 5322 allows 998; leave room */
 #define WORD_BYTES	45	/* UTF-8 bytes per encoded word: 60 in base64 */
-
-char *
-base64_encode(const void *data, size_t len, int wrap)
-{
-	static const char a[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *p = data;
-	struct buf b = BUF_INIT;
-	size_t	 i, col = 0;
-	unsigned v;
-
-	buf_grow(&b, len / 3 * 4 + len / 57 * 2 + 8);
-	for (i = 0; i < len; i += 3) {
-		v = (unsigned)p[i] << 16;
-		if (i + 1 < len)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < len)
-			v |= p[i + 2];
-		buf_addc(&b, a[v >> 18 & 63]);
-		buf_addc(&b, a[v >> 12 & 63]);
-		buf_addc(&b, i + 1 < len ? a[v >> 6 & 63] : '=');
-		buf_addc(&b, i + 2 < len ? a[v & 63] : '=');
-		if (wrap && (col += 4) == 76 && i + 3 < len) {
-			buf_adds(&b, "\r\n");
-			col = 0;
-		}
-	}
-	return buf_detach(&b, NULL);
-}
 
 char *
 mime_date(int64_t t)
@@ -96,7 +67,7 @@ add_header_text(struct buf *b, const char *s)
 			n += char_len(s + n, len - n);
 		if (n == 0)
 			n = 1;
-		enc = base64_encode(s, n, 0);
+		enc = base64_text(s, n, 0);
 		buf_addf(b, "=?UTF-8?B?%s?=", enc);
 		free(enc);
 		s += n;
@@ -174,7 +145,7 @@ add_part(struct buf *b, const struct mime_part *part)
 		return;
 	}
 	buf_adds(b, "Content-Transfer-Encoding: base64\r\n\r\n");
-	enc = base64_encode(part->body, part->len, 1);
+	enc = base64_text(part->body, part->len, 1);
 	buf_adds(b, enc);
 	buf_adds(b, "\r\n");
 	free(enc);
@@ -204,7 +175,7 @@ char *
 mime_build(const struct mime_message *m, size_t *len)
 {
 	struct buf b = BUF_INIT;
-	struct sha256 s;
+	struct digest s;
 	unsigned char md[SHA256_LEN];
 	char	 boundary[64], hex[2 * 12 + 1];
 	size_t	 i;
@@ -215,10 +186,10 @@ mime_build(const struct mime_message *m, size_t *len)
 		return buf_detach(&b, len);
 	}
 	/* "=_" never occurs in base64, and 7bit parts are our own text */
-	sha256_init(&s);
+	digest_init(&s);
 	for (i = 0; i < m->nparts; i++)
-		sha256_update(&s, m->parts[i].body, m->parts[i].len);
-	sha256_final(&s, md);
+		digest_update(&s, m->parts[i].body, m->parts[i].len);
+	digest_final(&s, md);
 	hex_encode(md, 12, hex);
 	snprintf(boundary, sizeof boundary, "=_offpeak_%s", hex);
 	buf_addf(&b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n"

@@ -35,7 +35,5 @@ char	*mime_build(const struct mime_message *, size_t *len);
 /* "Mon, 02 Nov 2026 09:00:00 +0000", allocated. */
 char	*mime_date(int64_t);
 
-/* Base64 of data (RFC 4648), with CR LF after every 76 characters when wrap. */
-char	*base64_encode(const void *, size_t, int wrap);
 
 #endif

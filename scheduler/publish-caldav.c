@@ -17,7 +17,7 @@
 #include "publish.h"
 #include "repo.h"
 #include "session.h"
-#include "sha256.h"
+#include "digest.h"
 #include "state.h"
 #include "store.h"
 #include "tz.h"
@@ -266,7 +266,7 @@ caldav_changes(struct caldav *d, json_t *live)
 			continue;
 		uid = pub_uid_of(d->p, ps);
 		json_object_set_new(live, uid, json_true());
-		sha256_hex(text, strlen(text), sha);
+		digest_hex(text, strlen(text), sha);
 		rec = json_object_get(d->res, uid);
 		was = json_string_value(json_object_get(rec, "sha256"));
 		if (was != NULL && strcmp(sha, was) == 0)

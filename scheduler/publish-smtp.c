@@ -17,7 +17,7 @@
 #include "publish.h"
 #include "repo.h"
 #include "session.h"
-#include "sha256.h"
+#include "digest.h"
 #include "state.h"
 #include "store.h"
 #include "tz.h"
@@ -155,7 +155,7 @@ mail_id(const struct smtp *m, const char *to, const char *uid, int seq,
 	char	 hex[SHA256_HEX], *s = xasprintf("%s\n%s\n%d\n%s", to, uid, seq,
 	    method);
 
-	sha256_hex(s, strlen(s), hex);
+	digest_hex(s, strlen(s), hex);
 	free(s);
 	return xasprintf("%.32s.%d@%s", hex, seq, m->p->pol->calendar.domain);
 }

@@ -17,7 +17,7 @@
 #include "publish.h"
 #include "repo.h"
 #include "session.h"
-#include "sha256.h"
+#include "digest.h"
 #include "state.h"
 #include "store.h"
 #include "tz.h"
@@ -242,7 +242,7 @@ hook_send(struct webhook *w, const char *key, const char *event,
 	size_t	 i;
 	int	 try, rc, again;
 
-	hmac_sha256_hex(secret, strlen(secret), body, strlen(body), sig);
+	digest_hmac_hex(secret, strlen(secret), body, strlen(body), sig);
 	hdr[0] = xstrdup("Content-Type: application/json");
 	hdr[1] = xasprintf("X-Offpeak-Signature: sha256=%s", sig);
 	hdr[2] = xasprintf("Idempotency-Key: %s", key);

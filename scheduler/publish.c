@@ -17,7 +17,7 @@
 #include "publish.h"
 #include "repo.h"
 #include "session.h"
-#include "sha256.h"
+#include "digest.h"
 #include "state.h"
 #include "store.h"
 #include "tz.h"
@@ -170,7 +170,7 @@ pub_target_hide(struct target *t)
 	const char *p = strstr(t->url, "://");
 	size_t	 n;
 
-	sha256_hex(t->url, strlen(t->url), hex);
+	digest_hex(t->url, strlen(t->url), hex);
 	free(t->key);
 	t->key = xasprintf("sha256:%.16s", hex);
 	n = p != NULL ? (size_t)(p + 3 - t->url) + strcspn(p + 3, "/?") :

@@ -17,11 +17,11 @@
 static void
 digest(const void *data, size_t len, unsigned char out[SHA256_LEN])
 {
-	struct sha256 s;
+	struct digest s;
 
-	sha256_init(&s);
-	sha256_update(&s, data, len);
-	sha256_final(&s, out);
+	digest_init(&s);
+	digest_update(&s, data, len);
+	digest_final(&s, out);
 }
 
 static int

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sha256.h"
+#include "digest.h"
 
 struct extra_freeze;
 struct policy;

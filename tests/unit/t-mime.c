@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "mime.h"
 #include "tap.h"
 
@@ -10,20 +11,20 @@ test_base64(void)
 {
 	char	*s, big[100];
 
-	s = base64_encode("", 0, 0);
+	s = base64_text("", 0, 0);
 	is_str(s, "", "base64 of nothing");
 	free(s);
-	s = base64_encode("f", 1, 0);
+	s = base64_text("f", 1, 0);
 	is_str(s, "Zg==", "base64 pads one byte");
 	free(s);
-	s = base64_encode("fo", 2, 0);
+	s = base64_text("fo", 2, 0);
 	is_str(s, "Zm8=", "base64 pads two bytes");
 	free(s);
-	s = base64_encode("foobar", 6, 0);
+	s = base64_text("foobar", 6, 0);
 	is_str(s, "Zm9vYmFy", "base64 of whole groups (RFC 4648)");
 	free(s);
 	memset(big, 'x', sizeof big);
-	s = base64_encode(big, sizeof big, 1);
+	s = base64_text(big, sizeof big, 1);
 	ok(strlen(s) > 76 && s[76] == '\r' && s[77] == '\n' &&
 	    strchr(s + 78, '\r') == NULL, "wrapped after 76 characters");
 	free(s);
