@@ -17,6 +17,7 @@
 #include "plan.h"
 #include "policy.h"
 #include "record.h"
+#include "redact.h"
 #include "repo.h"
 #include "run.h"
 #include "session.h"
@@ -859,12 +860,10 @@ phase_backup(struct run *r, char **problem)
 
 /* Put what failed in front of how: "step 'x' failed: exit status 3". */
 static void
-failed_as(char **problem, const char *fmt, const char *name)
+failed_as(char **problem, const char *kind, const char *name)
 {
-	char	*what = xasprintf(fmt, name);
-	char	*s = xasprintf("%s: %s", what, *problem);
+	char	*s = xasprintf("%s '%s' failed: %s", kind, name, *problem);
 
-	free(what);
 	free(*problem);
 	*problem = s;
 }
@@ -942,7 +941,7 @@ phase_steps(struct run *r, char **problem)
 			state_log(&r->s->st, r->ps, "step %s run %s: %s '%s' ok",
 			    r->ps->id, r->id, label, st->name);
 		else if (ok == 0)
-			failed_as(problem, "step '%s' failed", st->name);
+			failed_as(problem, "step", st->name);
 		free(label);
 	}
 	return ok;
@@ -971,7 +970,7 @@ static int
 phase_verify(struct run *r, char **problem)
 {
 	struct verify_hooks vh = { run_clock, on_attempt, r, r->opts->stop };
-	char	*label;
+	char	*label, *shown;
 	size_t	 i, k;
 	int	 ok = 1;
 
@@ -981,15 +980,17 @@ phase_verify(struct run *r, char **problem)
 		ok = run_hook(r, "verify", label, &r->p->verify_run[i],
 		    r->p->verify_run[i].timeout, 1, problem);
 		if (ok == 0)
-			failed_as(problem, "verification hook '%s' failed",
+			failed_as(problem, "verification hook",
 			    r->p->verify_run[i].argv[0]);
 		free(label);
 	}
 	for (i = 0; ok == 1 && i < r->p->nhttp; i++) {
-		k = record_phase_begin(r->rec, "http", r->p->http[i].url,
-		    run_clock(r), NULL);
+		/* the record and the trail name the URL without its secrets */
+		shown = redact_url(r->p->http[i].url);
+		k = record_phase_begin(r->rec, "http", shown, run_clock(r), NULL);
 		state_log(&r->s->st, r->ps, "begin %s run %s: check %s",
-		    r->ps->id, r->id, r->p->http[i].url);
+		    r->ps->id, r->id, shown);
+		free(shown);
 		if ((r->err_rc = checkpoint(r, &r->err)) != EXIT_DONE)
 			return -1;
 		ok = verify_http(&r->p->http[i], &vh, problem);

@@ -33,6 +33,10 @@ case $err in *S3cretPass*|*T0ken4242*) fail "the run's message holds a secret: $
 is "the record's reason has no secret" "$(rec v-secret 'r["reason"]')" \
     "verification failed: $URL/status/500: status 500, want 200 (1 attempt); the rollback succeeded"
 is "nor the record's attempt" "$(rec v-secret 'r["verification"][0]["url"]')" "$URL/status/500"
+is "nor the record's phase" "$(rec v-secret '[p["name"] for p in r["phases"] if p["phase"] == "http"][0]')" "$URL/status/500"
+git -C "$R" log --format=%B offpeak-state >"$TMP/trail"
+grep -q "check $URL/status/500" "$TMP/trail" && ! grep -q -e S3cretPass -e T0ken4242 "$TMP/trail" &&
+    pass "nor the audit trail's commit messages" || fail "the trail: $(grep -e S3cret -e T0ken "$TMP/trail")"
 
 # A reason written before redaction existed (forged into the state here)
 # is cleaned when shown.
