@@ -15,7 +15,7 @@
 #include "store.h"
 #include "util.h"
 
-#define CALENDAR_DIR	"feeds"
+#define CALENDAR_DIR	"offpeak/feeds"	/* in the git directory */
 
 /* The policy at rev; prints why not and returns the exit code. */
 static int
@@ -123,6 +123,7 @@ calendar_write(const struct ctx *ctx, const char *dir)
 	struct policy *pol = NULL;
 	struct state st;
 	char	*cause = NULL, *warning = NULL, *plans = NULL, origin_state[41];
+	char	*def = NULL;
 	int	 rc;
 
 	state_init(&st);
@@ -140,8 +141,14 @@ calendar_write(const struct ctx *ctx, const char *dir)
 			;
 		else if (store_load(repo, &st, &cause) != 0)
 			rc = EXIT_ENV;
-		else
-			rc = render_and_write(ctx, pol, &st, dir, &cause);
+		else {
+			/* by default beside the refs, never in the work tree */
+			def = dir == NULL ? repo_git_path(repo, CALENDAR_DIR) :
+			    NULL;
+			rc = render_and_write(ctx, pol, &st, def != NULL ? def :
+			    dir, &cause);
+			free(def);
+		}
 	}
 	if (cause != NULL)
 		cmd_error("calendar: %s", cause);
@@ -156,7 +163,7 @@ calendar_write(const struct ctx *ctx, const char *dir)
 
 static const struct cmd_option options[] = {
 	{ 'o', "output", "DIR", NULL, 0,
-	    "write the feeds here (default ./" CALENDAR_DIR ")" },
+	    "write the feeds here (default: .git/" CALENDAR_DIR ")" },
 	{ 0 }
 };
 
@@ -165,9 +172,7 @@ cmd_calendar_exec(struct ctx *ctx, const struct cmd_args *args)
 {
 	const char *dir = cmd_value(args, 'o');
 
-	if (dir == NULL)
-		dir = CALENDAR_DIR;
-	if (*dir == '\0')
+	if (dir != NULL && *dir == '\0')
 		return cmd_usage_error(&cmd_calendar_entry,
 		    "--output needs a directory, not an empty string");
 	return calendar_write(ctx, dir);
@@ -180,7 +185,8 @@ const struct cmd_entry cmd_calendar_entry = {
 	.summary = "write the iCalendar feeds from the state",
 	.help =
 	    "Renders the notices that 'schedule' published, as the state branch\n"
-	    "holds them at --now, into DIR (default ./" CALENDAR_DIR ", created if\n"
+	    "holds them at --now, into DIR (default " CALENDAR_DIR " in the git\n"
+	    "directory, so that the work tree stays clean; created if\n"
 	    "missing): all.ics, systems/<name>.ics and groups/<name>.ics for every\n"
 	    "system and group, and windows.ics with the off-peak windows and the\n"
 	    "freezes (those read from a URL are not repeated). Plans are not read:\n"

@@ -125,4 +125,14 @@ assert not any("!E" in l for l in rows if not l.startswith("openssl-emergency"))
 ' && pass "... sorted by slot, notice times with their zone, the emergency change flagged" ||
     { fail "status table"; diag "$out"; }
 
+# calendar without -o leaves the work tree as it was
+git -C "$TMP/demo" add -A >/dev/null 2>&1
+git -C "$TMP/demo" -c user.name=t -c user.email=t@example.com commit -q -m "everything the demo left" >/dev/null 2>&1 || :
+run_offpeak -C "$TMP/demo" --now 2026-11-30T09:00:00+01:00 calendar
+expect_rc "calendar without -o" 0
+expect_out "... says where the feeds went" "$TMP/demo/.git/offpeak/feeds"
+[ -f "$TMP/demo/.git/offpeak/feeds/all.ics" ] && pass "... into the git directory" || fail "no feeds in .git/offpeak/feeds"
+[ -z "$(git -C "$TMP/demo" status --porcelain)" ] && pass "... and the work tree is clean" ||
+    fail "untracked: $(git -C "$TMP/demo" status --porcelain | head -3)"
+
 done_testing
