@@ -223,18 +223,18 @@ fall_back(struct session *s, struct freeze_feeds *ff, size_t i,
 		*cause = xasprintf("freeze '%s': %s; there is no cached copy, "
 		    "and a freeze that cannot be seen must not be ignored",
 		    f->name, why);
-		return EXIT_ENV;
+		return OUT_ENV;
 	}
 	if (add_events(s, ff, i, fc->ics, fc->len, &bad) != 0) {
 		*cause = xasprintf("freeze '%s': %s; the cached copy cannot be "
 		    "read either: %s", f->name, why, bad);
 		free(bad);
-		return EXIT_ENV;
+		return OUT_ENV;
 	}
 	add_warning(ff, xasprintf("freeze '%s': %s; using the copy fetched %s",
 	    f->name, why, fc->fetched_at != NULL ? fc->fetched_at :
 	    "at an unknown time"));
-	return EXIT_DONE;
+	return OUT_OK;
 }
 
 static int
@@ -243,10 +243,10 @@ load_one(struct session *s, struct repo_tree *tree, struct freeze_feeds *ff,
 {
 	struct feed_cache fc;
 	char	*why = NULL;
-	int	 rc = EXIT_DONE;
+	int	 rc = OUT_OK;
 
 	if (cache_read(tree, &s->chk.policy->freezes[i], &fc, cause) != 0)
-		return EXIT_ENV;
+		return OUT_ENV;
 	if (fetch(s, ff, i, &fc, &why) != 0)
 		rc = fall_back(s, ff, i, &fc, why, cause);
 	free(why);
@@ -260,21 +260,21 @@ freeze_feeds_load(struct session *s, struct freeze_feeds *ff, char **cause)
 	struct repo_tree *tree = NULL;
 	const struct policy *pol = s->chk.policy;
 	size_t	 i;
-	int	 rc = EXIT_DONE;
+	int	 rc = OUT_OK;
 
 	memset(ff, 0, sizeof *ff);
 	ff->warnings = xcalloc(1, sizeof *ff->warnings);
-	for (i = 0; i < pol->nfreezes && rc == EXIT_DONE; i++) {
+	for (i = 0; i < pol->nfreezes && rc == OUT_OK; i++) {
 		if (pol->freezes[i].kind != FREEZE_URL)
 			continue;
 		if (tree == NULL && s->st.commit[0] != '\0' &&
 		    (tree = store_tree(s->repo, &s->st, cause)) == NULL)
-			rc = EXIT_ENV;
+			rc = OUT_ENV;
 		else
 			rc = load_one(s, tree, ff, i, cause);
 	}
 	repo_tree_free(tree);
-	if (rc != EXIT_DONE)
+	if (rc != OUT_OK)
 		freeze_feeds_release(ff);
 	return rc;
 }

@@ -34,7 +34,7 @@ struct freeze_feeds {
  * that is not a readable calendar falls back on the cached copy and adds a
  * warning that says when the copy was fetched. A feed with neither refuses
  * scheduling: a freeze you cannot see must not be ignored. Returns an exit
- * code: EXIT_DONE, or EXIT_ENV with *cause and *ff already released.
+ * outcome: OUT_OK, or OUT_ENV with *cause and *ff already released.
  */
 int	 freeze_feeds_load(struct session *, struct freeze_feeds *, char **cause);
 void	 freeze_feeds_release(struct freeze_feeds *);

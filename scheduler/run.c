@@ -116,14 +116,14 @@ rebase(struct run *r, char **cause)
 		if (rc > 0)
 			*cause = xstrdup("the state branch disappeared during "
 			    "the run");
-		return EXIT_ENV;
+		return OUT_ENV;
 	}
 	memcpy(r->s->st.commit, oid, sizeof r->s->st.commit);
 	path = xasprintf("state/%s.json", r->ps->id);
 	rc = store_read(r->s->repo, &r->s->st, path, &text, &len, cause);
 	free(path);
 	if (rc < 0)
-		return EXIT_ENV;
+		return OUT_ENV;
 	now = plan_state_new(r->ps->id);
 	ours = rc == 0 && state_from_json(now, text, len, &why) == 0 &&
 	    status_running(now->status) && now->run.id != NULL &&
@@ -137,10 +137,10 @@ rebase(struct run *r, char **cause)
 		    "to another writer of the state branch (see 'offpeak log "
 		    "%s'); it stops here without a rollback", r->id, r->ps->id,
 		    r->ps->id);
-		return EXIT_RACE;
+		return OUT_RACE;
 	}
 	r->ps->dirty = 1;
-	return EXIT_DONE;
+	return OUT_OK;
 }
 
 /*
@@ -163,17 +163,17 @@ checkpoint(struct run *r, char **cause)
 		log = xstrdup(buf_str(&st->log));
 		nlog = st->nlog;
 		rc = session_commit(r->s, r->files.v, r->files.n, cause);
-		if (rc == EXIT_RACE && st->nlog == 0 && nlog != 0) {
+		if (rc == OUT_RACE && st->nlog == 0 && nlog != 0) {
 			/* a push origin refused: the local commit was undone */
 			buf_adds(&st->log, log);
 			st->nlog = nlog;
 		}
 		free(log);
-		if (rc != EXIT_RACE || !r->locked || tries++ == RUN_REBASE_TRIES)
+		if (rc != OUT_RACE || !r->locked || tries++ == RUN_REBASE_TRIES)
 			break;
 		free(*cause);
 		*cause = NULL;
-		if ((rc = rebase(r, cause)) != EXIT_DONE)
+		if ((rc = rebase(r, cause)) != OUT_OK)
 			break;
 	}
 	store_files_release(&r->files);
@@ -187,7 +187,7 @@ run_fatal(struct run *r, char **cause)
 	*cause = r->err != NULL ? r->err : xstrdup("the record could not be "
 	    "committed");
 	r->err = NULL;
-	return r->err_rc != EXIT_DONE ? r->err_rc : EXIT_ENV;
+	return r->err_rc != OUT_OK ? r->err_rc : OUT_ENV;
 }
 
 /*
@@ -254,7 +254,7 @@ gate_running(struct run *r, char **cause)
 {
 	struct plan_state *ps = r->ps;
 	char	*since = dt_format_utc(ps->run.started);
-	int	 rc = EXIT_RACE;
+	int	 rc = OUT_RACE;
 
 	if (run_interrupted(ps)) {
 		*cause = xasprintf("gate 'lock': run %s of '%s' (by %s since %s) "
@@ -263,7 +263,7 @@ gate_running(struct run *r, char **cause)
 		    "stop it with 'offpeak cancel %s -m ...'", ps->run.id, ps->id,
 		    ps->run.operator, since, status_names[ps->status],
 		    ps->run.pid, ps->id, ps->id);
-		rc = EXIT_INVALID;
+		rc = OUT_INVALID;
 	} else if (run_alive_here(ps))
 		*cause = xasprintf("gate 'lock': run %s of '%s' by %s (process "
 		    "%ld on this host, since %s) holds the lock and is still "
@@ -309,10 +309,10 @@ gate_status(struct run *r, char **cause)
 	if (r->opts->resume && !running) {
 		*cause = xasprintf("'%s' has no interrupted run to resume (it is "
 		    "%s)", ps->id, status_names[ps->status]);
-		return EXIT_INVALID;
+		return OUT_INVALID;
 	}
 	if (running)
-		return EXIT_DONE;
+		return OUT_OK;
 	n = state_count_approvals(ps, r->s->chk.policy, &rej, NULL);
 	if (ps->status == ST_COMPLETED)
 		*cause = xasprintf("gate 'not completed': '%s' already ran to "
@@ -331,8 +331,8 @@ gate_status(struct run *r, char **cause)
 		    ps->id, status_names[ps->status], ps->status == ST_APPROVED ?
 		    " (run 'offpeak schedule')" : "");
 	else
-		return EXIT_DONE;
-	return EXIT_INVALID;
+		return OUT_OK;
+	return OUT_INVALID;
 }
 
 static int
@@ -355,7 +355,7 @@ gate_time(struct run *r, char **cause)
 			    "at %s; 'offpeak schedule' gives it a new one", ps->id, a);
 		free(a);
 		free(wait);
-		return EXIT_INVALID;
+		return OUT_INVALID;
 	}
 	if (now < held) {
 		a = tz_format(held, ps->slot.timezone);
@@ -365,9 +365,9 @@ gate_time(struct run *r, char **cause)
 		    "after that", ps->id, a, wait);
 		free(a);
 		free(wait);
-		return EXIT_INVALID;
+		return OUT_INVALID;
 	}
-	return EXIT_DONE;
+	return OUT_OK;
 }
 
 /* Does the freeze touch one of the plan's systems' groups? */
@@ -430,24 +430,24 @@ gate_freeze(struct run *r, char **cause)
 	char	*t;
 	int	 rc;
 
-	if ((rc = freeze_feeds_load(r->s, &ff, cause)) != EXIT_DONE)
+	if ((rc = freeze_feeds_load(r->s, &ff, cause)) != OUT_OK)
 		return rc;
-	for (i = 0; rc == EXIT_DONE && i < pol->nfreezes; i++) {
+	for (i = 0; rc == OUT_OK && i < pol->nfreezes; i++) {
 		if (!freeze_touches(pol, &pol->freezes[i], r->p))
 			continue;
 		if ((until = frozen_until(r, &pol->freezes[i], &ff, i, now,
 		    cause)) < 0)
-			rc = EXIT_ENV;
+			rc = OUT_ENV;
 		else if (until > 0) {
 			t = tz_format(until, r->ps->slot.timezone);
 			*cause = xasprintf("gate 'freeze': freeze '%s' is in force "
 			    "until %s", pol->freezes[i].name, t);
 			free(t);
-			rc = EXIT_INVALID;
+			rc = OUT_INVALID;
 		}
 	}
 	/* refreshed feed caches go into the lock commit */
-	for (i = 0; rc == EXIT_DONE && i < ff.files.n; i++) {
+	for (i = 0; rc == OUT_OK && i < ff.files.n; i++) {
 		queue_file(r, xstrdup(ff.files.v[i].path), ff.files.v[i].data ?
 		    xstrndup(ff.files.v[i].data, ff.files.v[i].len) : NULL,
 		    ff.files.v[i].len);
@@ -464,11 +464,11 @@ gates(struct run *r, char **cause)
 {
 	int	 rc;
 
-	if ((rc = gate_status(r, cause)) != EXIT_DONE)
+	if ((rc = gate_status(r, cause)) != OUT_OK)
 		return rc;
 	if (r->opts->resume)
-		return EXIT_DONE;	/* a change half done is finished or undone */
-	if ((rc = gate_time(r, cause)) != EXIT_DONE)
+		return OUT_OK;	/* a change half done is finished or undone */
+	if ((rc = gate_time(r, cause)) != OUT_OK)
 		return rc;
 	return gate_freeze(r, cause);
 }
@@ -539,14 +539,14 @@ take_lock(struct run *r, char **cause)
 	state_set_status(&r->s->st, ps, ST_BACKING_UP, now);
 	state_log(&r->s->st, ps, "start %s run %s by %s on %s", ps->id, r->id,
 	    ps->run.operator, ps->run.host);
-	if ((rc = checkpoint(r, cause)) == EXIT_RACE) {
+	if ((rc = checkpoint(r, cause)) == OUT_RACE) {
 		free(*cause);
 		*cause = xasprintf("gate 'lock': another offpeak (an operator or "
 		    "the scheduler) wrote the state branch first; '%s' was not "
 		    "run and nothing was written: see 'offpeak status %s'",
 		    ps->id, ps->id);
 	}
-	r->locked = rc == EXIT_DONE;
+	r->locked = rc == OUT_OK;
 	return rc;
 }
 
@@ -663,20 +663,20 @@ take_over(struct run *r, char **cause)
 	if (rc != 0) {
 		if (rc > 0)
 			*cause = xasprintf("the record of run %s is missing", r->id);
-		return EXIT_ENV;
+		return OUT_ENV;
 	}
 	r->rec = record_parse(text, len, &why);
 	free(text);
 	if (r->rec == NULL) {
 		*cause = xasprintf("run %s: %s", r->id, why);
 		free(why);
-		return EXIT_ENV;
+		return OUT_ENV;
 	}
 	if (plan_of_run(r, cause) != 0) {
 		if (*cause == NULL)
 			*cause = xasprintf("run %s: the plan '%s' is not in the "
 			    "commit it ran from", r->id, r->ps->id);
-		return EXIT_ENV;
+		return OUT_ENV;
 	}
 	salvage(r);
 	free(ps->run.host);
@@ -689,13 +689,13 @@ take_over(struct run *r, char **cause)
 	state_log(&r->s->st, ps, "resume %s run %s by %s on %s (phase %s)",
 	    ps->id, r->id, r->opts->operator, ps->run.host,
 	    status_names[ps->status]);
-	if ((rc = checkpoint(r, cause)) == EXIT_RACE) {
+	if ((rc = checkpoint(r, cause)) == OUT_RACE) {
 		free(*cause);
 		*cause = xasprintf("gate 'lock': another offpeak wrote the state "
 		    "branch first (did someone else resume run %s?); nothing "
 		    "was run: see 'offpeak status %s'", r->id, ps->id);
 	}
-	r->locked = rc == EXIT_DONE;
+	r->locked = rc == OUT_OK;
 	return rc;
 }
 
@@ -816,7 +816,7 @@ run_hook(struct run *r, const char *phase, const char *label,
 	i = record_phase_begin(r->rec, phase, label, run_clock(r), path);
 	state_log(&r->s->st, r->ps, "begin %s run %s: %s", r->ps->id, r->id,
 	    label);
-	if ((r->err_rc = checkpoint(r, &r->err)) != EXIT_DONE) {
+	if ((r->err_rc = checkpoint(r, &r->err)) != OUT_OK) {
 		free(local);
 		free(path);
 		return -1;
@@ -991,7 +991,7 @@ phase_verify(struct run *r, char **problem)
 		state_log(&r->s->st, r->ps, "begin %s run %s: check %s",
 		    r->ps->id, r->id, shown);
 		free(shown);
-		if ((r->err_rc = checkpoint(r, &r->err)) != EXIT_DONE)
+		if ((r->err_rc = checkpoint(r, &r->err)) != OUT_OK)
 			return -1;
 		ok = verify_http(&r->p->http[i], &vh, problem);
 		record_phase_end(r->rec, k, run_clock(r), -1, 0, 0, ok ? "ok" :
@@ -1022,9 +1022,9 @@ finish(struct run *r, enum status st, const char *outcome, char *reason,
 	else
 		state_log(&r->s->st, ps, "%s %s run %s", outcome, ps->id, r->id);
 	rc = checkpoint(r, cause);
-	if (rc == EXIT_DONE && st != ST_COMPLETED) {
+	if (rc == OUT_OK && st != ST_COMPLETED) {
 		*cause = reason;
-		return EXIT_FAILED;
+		return OUT_FAILED;
 	}
 	free(reason);
 	return rc;
@@ -1044,7 +1044,7 @@ roll_back(struct run *r, char *problem, char **cause)
 	record_set_str(r->rec, "rollback_reason", problem);
 	state_log(&r->s->st, r->ps, "rollback %s run %s: %s", r->ps->id, r->id,
 	    problem);
-	if ((rc = checkpoint(r, cause)) != EXIT_DONE) {
+	if ((rc = checkpoint(r, cause)) != OUT_OK) {
 		free(problem);
 		return rc;
 	}
@@ -1114,7 +1114,7 @@ execute(struct run *r, char **cause)
 	int	 rc;
 
 	if (restore_manifest(r, cause) != 0)
-		return EXIT_ENV;
+		return OUT_ENV;
 	if ((again = record_str(r->rec, "rollback_reason")) != NULL)
 		return roll_back(r, xstrdup(again), cause);
 	if (!record_phase_ok(r->rec, "backup", "backup")) {
@@ -1128,14 +1128,14 @@ execute(struct run *r, char **cause)
 		}
 	}
 	if (r->ps->status == ST_BACKING_UP &&
-	    (rc = advance(r, ST_EXECUTING, "backup", cause)) != EXIT_DONE)
+	    (rc = advance(r, ST_EXECUTING, "backup", cause)) != OUT_OK)
 		return rc;
 	if (r->ps->status == ST_EXECUTING) {
 		if ((rc = phase_steps(r, &problem)) < 0)
 			return run_fatal(r, cause);
 		if (rc == 0)
 			return roll_back(r, problem, cause);
-		if ((rc = advance(r, ST_VERIFYING, "steps", cause)) != EXIT_DONE)
+		if ((rc = advance(r, ST_VERIFYING, "steps", cause)) != OUT_OK)
 			return rc;
 	}
 	if ((rc = phase_verify(r, &problem)) < 0)
@@ -1178,9 +1178,9 @@ abort_run(struct run *r, char *why, char **cause)
 	state_set_status(&r->s->st, r->ps, ST_SCHEDULED, run_clock(r));
 	state_log(&r->s->st, r->ps, "abort %s run %s: %s", r->ps->id, r->id, why);
 	rc = checkpoint(r, cause);
-	if (rc == EXIT_DONE) {
+	if (rc == OUT_OK) {
 		*cause = why;
-		return EXIT_ENV;
+		return OUT_ENV;
 	}
 	free(why);
 	return rc;
@@ -1208,11 +1208,11 @@ run_change(struct session *s, const char *id, const struct run_opts *o,
 	    !o->resume)) {
 		*cause = session_no_plan(s, id);
 		run_release(&r);
-		return EXIT_INVALID;
+		return OUT_INVALID;
 	}
-	if ((rc = gates(&r, cause)) != EXIT_DONE ||
+	if ((rc = gates(&r, cause)) != OUT_OK ||
 	    (rc = o->resume ? take_over(&r, cause) : take_lock(&r, cause)) !=
-	    EXIT_DONE) {
+	    OUT_OK) {
 		run_release(&r);
 		return rc;
 	}
@@ -1227,7 +1227,7 @@ run_change(struct session *s, const char *id, const struct run_opts *o,
 	if (prepare_dir(&r, &why) != 0) {
 		if (o->resume) {
 			*cause = why;	/* still interrupted: try again */
-			rc = EXIT_ENV;
+			rc = OUT_ENV;
 		} else
 			rc = abort_run(&r, why, cause);
 	} else

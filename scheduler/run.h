@@ -31,9 +31,9 @@ struct run_opts {
  * lock (a state commit moved by compare and swap), then the backup hook,
  * the steps, the verification hooks and HTTP checks, and the rollback hook
  * when anything failed, committing the maintenance record at every phase
- * boundary. Returns an exit code: EXIT_DONE (completed), EXIT_INVALID
- * (a gate refused: *cause names it), EXIT_FAILED (the change failed:
- * *cause says whether the rollback succeeded), EXIT_RACE, EXIT_ENV.
+ * boundary. Returns an outcome: OUT_OK (completed), OUT_INVALID
+ * (a gate refused: *cause names it), OUT_FAILED (the change failed:
+ * *cause says whether the rollback succeeded), OUT_RACE, OUT_ENV.
  */
 int	 run_change(struct session *, const char *id, const struct run_opts *,
 	     const struct run_events *, char **cause);

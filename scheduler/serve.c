@@ -699,21 +699,21 @@ source_load(struct server *sv, int fetch, int64_t now, struct source *src,
 	    (sv->opt.simulated ? SESSION_SIMULATED : 0) |
 	    (fetch ? 0 : SESSION_OFFLINE), cause);
 	src->open = 1;
-	if (rc == EXIT_INVALID) {
+	if (rc == OUT_INVALID) {
 		if (!policy_usable(&src->s.chk, warning, cause))
-			return EXIT_INVALID;
+			return OUT_INVALID;
 		if (store_load(src->s.repo, &src->s.st, cause) != 0)
-			return EXIT_ENV;
-		rc = EXIT_DONE;
+			return OUT_ENV;
+		rc = OUT_OK;
 	}
-	if (rc != EXIT_DONE)
+	if (rc != OUT_OK)
 		return rc;
 	snprintf(src->plans, sizeof src->plans, "%s",
 	    repo_tree_commit(src->s.tree));
 	src->commit_time = commit_time(src->s.repo, src->s.st.commit);
 	src->plans_time = commit_time(src->s.repo, src->plans);
 	load_extra(src, now);
-	return EXIT_DONE;
+	return OUT_OK;
 }
 
 static struct snap *
@@ -802,7 +802,7 @@ reload(struct server *sv, int fetch, const char *why)
 
 	if (repo_ref_commit(sv->watch, "HEAD", head, NULL) < 0)
 		head[0] = '\0';
-	if (source_load(sv, fetch, now, &src, &warning, &cause) != EXIT_DONE) {
+	if (source_load(sv, fetch, now, &src, &warning, &cause) != OUT_OK) {
 		log_error(sv, xasprintf("cannot reload (%s): %s; still serving "
 		    "state %s", why, cause, short_id(sv->cur->site.commit)));
 		free(cause);
@@ -1058,14 +1058,14 @@ first_load(struct server *sv, int64_t now, char **warning, char **cause)
 	int	 rc;
 
 	if ((sv->watch = repo_open(sv->opt.repo_path, 0, cause)) == NULL)
-		return EXIT_ENV;
+		return OUT_ENV;
 	sv->origin = !sv->opt.offline && repo_has_remote(sv->watch);
 	if (refs_read(sv, sv->state_seen, sv->head_seen) != 0) {
 		*cause = xstrdup("cannot read the refs of the repository");
-		return EXIT_ENV;
+		return OUT_ENV;
 	}
 	rc = source_load(sv, sv->origin, now, &sv->src, warning, cause);
-	if (rc == EXIT_ENV && sv->origin) {
+	if (rc == OUT_ENV && sv->origin) {
 		logf_(sv, "serve: %s; serving the local copy for now", *cause);
 		free(*cause);
 		free(*warning);
@@ -1073,14 +1073,14 @@ first_load(struct server *sv, int64_t now, char **warning, char **cause)
 		source_free(&sv->src);
 		rc = source_load(sv, 0, now, &sv->src, warning, cause);
 	}
-	if (rc != EXIT_DONE)
+	if (rc != OUT_OK)
 		return rc;
 	memcpy(sv->state_seen, sv->src.s.st.commit, sizeof sv->state_seen);
 	if (!sv->origin)
 		memcpy(sv->head_seen, sv->src.plans, sizeof sv->head_seen);
 	if ((sv->cur = render(sv, &sv->src, now, cause)) == NULL)
-		return EXIT_INVALID;
-	return EXIT_DONE;
+		return OUT_INVALID;
+	return OUT_OK;
 }
 
 int
@@ -1096,7 +1096,7 @@ serve_start(const struct serve_options *opt, struct server **out,
 	if (parse_listen(opt->listen, &host, &port) != 0) {
 		*cause = xasprintf("--listen '%s': want ADDR:PORT, or [ADDR]:PORT "
 		    "for IPv6", opt->listen);
-		return EXIT_USAGE;
+		return OUT_BADARG;
 	}
 	sv = xcalloc(1, sizeof *sv);
 	sv->opt = *opt;
@@ -1104,17 +1104,17 @@ serve_start(const struct serve_options *opt, struct server **out,
 	if (opt->simulated)
 		http_date(opt->now, fixed_date, sizeof fixed_date);
 	pthread_mutex_init(&sv->lock, NULL);
-	if ((rc = first_load(sv, clock_now(sv), &warning, cause)) == EXIT_DONE) {
-		rc = EXIT_ENV;
+	if ((rc = first_load(sv, clock_now(sv), &warning, cause)) == OUT_OK) {
+		rc = OUT_ENV;
 		if (listen_open(sv, host, port, cause) == 0) {
 			error_responses(sv);
 			if (daemon_start(sv, cause) == 0)
-				rc = EXIT_DONE;
+				rc = OUT_OK;
 		}
 	}
 	free(host);
 	free(port);
-	if (rc != EXIT_DONE) {
+	if (rc != OUT_OK) {
 		free(warning);
 		server_free(sv);
 		return rc;
@@ -1131,7 +1131,7 @@ serve_start(const struct serve_options *opt, struct server **out,
 		    warning);
 	free(warning);
 	*out = sv;
-	return EXIT_DONE;
+	return OUT_OK;
 }
 
 const char *

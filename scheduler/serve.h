@@ -29,9 +29,9 @@ struct server;
 
 /*
  * Load the state and the policy, render everything, listen and start
- * answering. Returns an exit code: EXIT_DONE with *out, EXIT_INVALID when
- * the policy does not pass check (the problems are in *cause), EXIT_USAGE
- * for a listen address that is not one, EXIT_ENV with *cause.
+ * answering. Returns an outcome: OUT_OK with *out, OUT_INVALID when
+ * the policy does not pass check (the problems are in *cause), OUT_BADARG
+ * for a listen address that is not one, OUT_ENV with *cause.
  */
 int	 serve_start(const struct serve_options *, struct server **out,
 	     char **cause);

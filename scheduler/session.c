@@ -215,11 +215,11 @@ session_open(struct session *s, const char *repo_path, int64_t now,
 	s->simulated = (flags & SESSION_SIMULATED) != 0;
 	s->offline = (flags & SESSION_OFFLINE) != 0;
 	if ((s->repo = repo_open(repo_path, 0, cause)) == NULL)
-		return EXIT_ENV;
+		return OUT_ENV;
 	s->origin = repo_remote_url(s->repo);
 	if (s->origin != NULL && session_sync(s->repo, now, flags, &plans,
 	    s->origin_state, &s->warning, cause) != 0)
-		return EXIT_ENV;
+		return OUT_ENV;
 	s->stale = s->warning != NULL;
 	if (s->origin != NULL && (s->offline || s->stale)) {
 		free(plans);
@@ -231,14 +231,14 @@ session_open(struct session *s, const char *repo_path, int64_t now,
 	s->tree = repo_tree_at(s->repo, plans != NULL ? plans : "HEAD", cause);
 	if (s->tree == NULL ||
 	    check_tree(s->repo, s->tree, &s->chk, cause) != 0)
-		return EXIT_ENV;
+		return OUT_ENV;
 	if (s->chk.diags.n != 0 || s->chk.policy == NULL)
-		return EXIT_INVALID;
+		return OUT_INVALID;
 	if (store_load(s->repo, &s->st, cause) != 0 || fill_added(s, cause) != 0)
-		return EXIT_ENV;
+		return OUT_ENV;
 	snprintf(s->st.plans, sizeof s->st.plans, "%s",
 	    repo_tree_commit(s->tree));
-	return EXIT_DONE;
+	return OUT_OK;
 }
 
 void
@@ -295,31 +295,31 @@ session_push(struct session *s, const char *base, const char *oid,
 	memcpy(before, s->origin_state, sizeof before);
 	if ((rc = repo_push(s->repo, STATE_BRANCH, before, &why)) == 0) {
 		memcpy(s->origin_state, oid, sizeof s->origin_state);
-		return EXIT_DONE;
+		return OUT_OK;
 	}
 	repo_ref_set(s->repo, STATE_BRANCH, base, oid, NULL);
 	memcpy(s->st.commit, base, sizeof s->st.commit);
 	if (rc == -1) {
 		*cause = xasprintf("%s; nothing was written", why);
 		free(why);
-		return EXIT_ENV;
+		return OUT_ENV;
 	}
 	if (session_fetch(s->repo, NULL, s->origin_state, &again) != 0) {
 		*cause = xasprintf("%s; nothing was written", again);
 		free(again);
 		free(why);
-		return EXIT_ENV;
+		return OUT_ENV;
 	}
 	if (rc == REPO_TXN_RACE || strcmp(before, s->origin_state) != 0) {
 		free(why);
 		*cause = xasprintf("another operator or scheduler updated the "
 		    "state on origin ('%s') first; nothing was written",
 		    s->origin);
-		return EXIT_RACE;
+		return OUT_RACE;
 	}
 	*cause = xasprintf("%s; nothing was written", why);
 	free(why);
-	return EXIT_ENV;
+	return OUT_ENV;
 }
 
 int
@@ -333,12 +333,12 @@ session_commit(struct session *s, const struct store_file *extra, size_t n,
 		*cause = xasprintf("--offline: the state is shared through "
 		    "'%s' and only changes there; nothing was written",
 		    s->origin);
-		return EXIT_ENV;
+		return OUT_ENV;
 	}
 	if (shared && s->stale && (s->st.log.len != 0 || n != 0)) {
 		*cause = xasprintf("origin '%s' cannot be reached and the state "
 		    "only changes there; nothing was written", s->origin);
-		return EXIT_ENV;
+		return OUT_ENV;
 	}
 	memcpy(base, s->st.commit, sizeof base);
 	test_pause("commit");
@@ -347,11 +347,11 @@ session_commit(struct session *s, const struct store_file *extra, size_t n,
 	if (rc == REPO_TXN_RACE) {
 		*cause = xstrdup("the state branch moved while this command ran "
 		    "(another operator or scheduler won); nothing was written");
-		return EXIT_RACE;
+		return OUT_RACE;
 	}
 	if (rc != 0)
-		return EXIT_ENV;
+		return OUT_ENV;
 	if (!shared || s->offline || oid[0] == '\0')
-		return EXIT_DONE;
+		return OUT_OK;
 	return session_push(s, base, oid, cause);
 }

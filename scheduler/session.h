@@ -39,9 +39,9 @@ struct session {
  * branch. Without origin, the plans are those at HEAD. With origin, see
  * session_sync; the plans are read from origin's branch (its copy from the
  * last fetch with SESSION_OFFLINE, or HEAD when there is none). Returns an
- * exit code: EXIT_DONE (s->warning set when origin could not be reached and
- * SESSION_READONLY let the last fetched copy answer), EXIT_INVALID when the
- * plans do not pass check (the problems are in s->chk.diags), EXIT_ENV with
+ * outcome: OUT_OK (s->warning set when origin could not be reached and
+ * SESSION_READONLY let the last fetched copy answer), OUT_INVALID when the
+ * plans do not pass check (the problems are in s->chk.diags), OUT_ENV with
  * *cause.
  */
 int	 session_open(struct session *, const char *repo_path, int64_t now,
@@ -75,9 +75,9 @@ struct plan *session_plan(const struct session *, const char *id);
 /*
  * Commit the state's log and the extra files on the state branch; with
  * origin, push it there (the push is the lock between machines). Returns
- * EXIT_DONE, EXIT_RACE when another writer moved the branch first (nothing
+ * OUT_OK, OUT_RACE when another writer moved the branch first (nothing
  * written; after it the session is stale: close it and open a new one),
- * or EXIT_ENV with *cause (origin unreachable or refusing, or
+ * or OUT_ENV with *cause (origin unreachable or refusing, or
  * SESSION_OFFLINE with something to write to a shared state).
  */
 int	 session_commit(struct session *, const struct store_file *, size_t,

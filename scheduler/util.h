@@ -7,13 +7,18 @@
 #include <stdint.h>
 
 /* Exit codes of the offpeak command (DESIGN.md). */
-enum exit_code {
-	EXIT_DONE = 0,		/* done */
-	EXIT_INVALID = 1,	/* invalid input or refused by a gate */
-	EXIT_USAGE = 2,		/* bad command line */
-	EXIT_FAILED = 3,	/* the change ran and failed */
-	EXIT_RACE = 4,		/* lost a race: state moved, lock held elsewhere */
-	EXIT_ENV = 5		/* repository, file system, network */
+/*
+ * What a library operation came to. The command line maps it to the exit
+ * codes of offpeak(1) (cmd_exit in cli/cmd.h); the values are those codes,
+ * so that the two never disagree.
+ */
+enum outcome {
+	OUT_OK = 0,		/* done */
+	OUT_INVALID = 1,	/* invalid input or refused by a gate */
+	OUT_BADARG = 2,		/* an argument that is not one (an address) */
+	OUT_FAILED = 3,		/* the change ran and failed */
+	OUT_RACE = 4,		/* lost a race: state moved, lock held elsewhere */
+	OUT_ENV = 5		/* repository, file system, network */
 };
 
 #define nitems(a) (sizeof (a) / sizeof (a)[0])

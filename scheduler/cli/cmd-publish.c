@@ -41,7 +41,8 @@ commit_records(struct session *s, const struct ctx *ctx,
 	for (tries = 0;; tries++) {
 		for (i = 0; res->log != NULL && res->log[i] != NULL; i++)
 			state_log(&s->st, NULL, "%s", res->log[i]);
-		rc = session_commit(s, res->files, res->nfiles, &cause);
+		rc = cmd_exit(session_commit(s, res->files, res->nfiles,
+		    &cause));
 		if (rc != EXIT_RACE || tries == 2)
 			break;
 		free(cause);

@@ -86,7 +86,7 @@ cmd_run_exec(struct ctx *ctx, const struct cmd_args *args)
 	ro.operator = who;
 	ro.grace_ms = 10000;
 	ro.stop = &stop_requested;
-	rc = run_change(&s, id, &ro, &ev, &cause);
+	rc = cmd_exit(run_change(&s, id, &ro, &ev, &cause));
 	if (rc == EXIT_DONE)
 		printf("run: %s completed\n", id);
 	else if (cause != NULL)

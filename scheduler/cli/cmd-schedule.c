@@ -91,7 +91,7 @@ cmd_schedule_exec(struct ctx *ctx, const struct cmd_args *args)
 	if ((rc = cmd_session_open(&s, ctx, "schedule")) != EXIT_DONE)
 		return rc;
 	session_reconcile(&s);
-	if ((rc = freeze_feeds_load(&s, &ff, &cause)) != EXIT_DONE) {
+	if ((rc = cmd_exit(freeze_feeds_load(&s, &ff, &cause))) != EXIT_DONE) {
 		cmd_error("%s", cause);
 		free(cause);
 		session_close(&s);

@@ -42,7 +42,7 @@ serve_loop(struct serve_options *o)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if ((rc = serve_start(o, &sv, &cause)) != EXIT_DONE) {
+	if ((rc = cmd_exit(serve_start(o, &sv, &cause))) != EXIT_DONE) {
 		cmd_error("serve: %s", cause);
 		free(cause);
 		return rc;

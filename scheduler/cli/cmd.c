@@ -60,6 +60,26 @@ cmd_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int
+cmd_exit(enum outcome o)
+{
+	switch (o) {
+	case OUT_OK:
+		return EXIT_DONE;
+	case OUT_INVALID:
+		return EXIT_INVALID;
+	case OUT_BADARG:
+		return EXIT_USAGE;
+	case OUT_FAILED:
+		return EXIT_FAILED;
+	case OUT_RACE:
+		return EXIT_RACE;
+	case OUT_ENV:
+	default:
+		return EXIT_ENV;
+	}
+}
+
 #define GLOBALS	"[-C REPO] [--now TIME] [--json] [--offline]"
 
 static const char *const exit_meanings[] = {
@@ -385,9 +405,9 @@ session_open_flags(struct session *s, const struct ctx *ctx,
 	size_t	 i;
 	int	 rc;
 
-	rc = session_open(s, ctx->repo_path, ctx->now, flags |
+	rc = cmd_exit(session_open(s, ctx->repo_path, ctx->now, flags |
 	    (ctx->simulated ? SESSION_SIMULATED : 0) |
-	    (ctx->offline ? SESSION_OFFLINE : 0), &cause);
+	    (ctx->offline ? SESSION_OFFLINE : 0), &cause));
 	if (s->warning != NULL)
 		cmd_error("warning: %s", s->warning);
 	cmd_print_warnings(s->st.warnings);
@@ -436,7 +456,7 @@ cmd_session_commit(struct session *s, const struct store_file *extra, size_t n)
 	char	*cause = NULL;
 	int	 rc;
 
-	if ((rc = session_commit(s, extra, n, &cause)) != EXIT_DONE) {
+	if ((rc = cmd_exit(session_commit(s, extra, n, &cause))) != EXIT_DONE) {
 		cmd_error("%s", cause);
 		free(cause);
 	}

@@ -4,6 +4,21 @@
 
 #include <stdint.h>
 
+#include "util.h"
+
+/* offpeak(1)'s exit codes. */
+enum exit_code {
+	EXIT_DONE = 0,		/* done */
+	EXIT_INVALID = 1,	/* invalid input or refused by a gate */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_FAILED = 3,	/* the change ran and failed */
+	EXIT_RACE = 4,		/* lost a race: state moved, lock held elsewhere */
+	EXIT_ENV = 5		/* repository, file system, network */
+};
+
+/* The exit code of a library outcome. */
+int	 cmd_exit(enum outcome);
+
 /* Global options, parsed by main() before the command. */
 struct ctx {
 	const char *repo_path;	/* -C; NULL means the current directory */
