@@ -1124,3 +1124,59 @@ repo_worktree_changes(struct repo *r)
 	git_status_list_free(list);
 	return v;
 }
+
+/*
+ * The tree of HEAD with offpeak.json, plans/ and hooks/ as the work tree
+ * has them: read into the index in memory (never written back), their
+ * blobs and trees written to the object database.
+ */
+struct repo_tree *
+repo_tree_worktree(struct repo *r, char **cause)
+{
+	static char p1[] = "offpeak.json", p2[] = "plans", p3[] = "hooks";
+	char	*paths[] = { p1, p2, p3 };
+	git_strarray spec = { paths, 3 };
+	struct repo_tree *rt;
+	git_object *head = NULL;
+	git_tree *base = NULL, *tree = NULL;
+	git_index *idx = NULL;
+	git_oid	 id;
+	int	 e;
+
+	if (git_repository_is_bare(r->git)) {
+		set_cause(cause, xstrdup("--worktree: the repository has no "
+		    "work tree"));
+		return NULL;
+	}
+	if (repo_revparse(r, "HEAD", &head, cause) != 0)
+		return NULL;
+	e = git_object_peel((git_object **)&base, head, GIT_OBJECT_TREE);
+	if (e == 0)
+		e = git_repository_index(&idx, r->git);
+	if (e == 0)
+		e = git_index_read_tree(idx, base);
+	if (e == 0)
+		e = git_index_add_all(idx, &spec, GIT_INDEX_ADD_DEFAULT, NULL,
+		    NULL);
+	if (e == 0)
+		e = git_index_update_all(idx, &spec, NULL, NULL);
+	if (e == 0)
+		e = git_index_write_tree(&id, idx);
+	if (e == 0)
+		e = git_tree_lookup(&tree, r->git, &id);
+	/* the index on disk stays as it was: read it back in memory */
+	if (idx != NULL)
+		git_index_read(idx, 1);
+	git_index_free(idx);
+	git_tree_free(base);
+	git_object_free(head);
+	if (e != 0) {
+		set_cause(cause, repo_git_cause("cannot read the work tree"));
+		return NULL;
+	}
+	rt = xcalloc(1, sizeof *rt);
+	rt->repo = r;
+	rt->root = tree;
+	rt->commit[0] = '\0';
+	return rt;
+}

@@ -106,6 +106,11 @@ char	*repo_config_get(struct repo *, const char *key);
  * tree.
  */
 char	**repo_worktree_changes(struct repo *);
+/*
+ * HEAD's tree with offpeak.json, plans/ and hooks/ as they are in the work
+ * tree (for check --worktree; it has no commit). NULL with *cause.
+ */
+struct repo_tree *repo_tree_worktree(struct repo *, char **cause);
 
 /*
  * The commit a ref points to, as hex into oid (41 bytes). Returns 0, 1 when

@@ -49,7 +49,9 @@ check_rev(const struct ctx *ctx, struct repo *repo, const char *rev,
 	char	*cause;
 	int	 rc;
 
-	if ((tree = repo_tree_at(repo, rev, &cause)) == NULL) {
+	tree = rev != NULL ? repo_tree_at(repo, rev, &cause) :
+	    repo_tree_worktree(repo, &cause);
+	if (tree == NULL) {
 		cmd_error("%s", cause);
 		free(cause);
 		return EXIT_ENV;
@@ -183,12 +185,15 @@ pre_receive(const struct ctx *ctx, struct repo *repo)
 
 #define OPT_REF		CMD_LONG
 #define OPT_PRE_RECEIVE	(CMD_LONG + 1)
+#define OPT_WORKTREE	(CMD_LONG + 2)
 
 static const struct cmd_option options[] = {
 	{ OPT_REF, "ref", "REF", NULL, 0,
 	    "check this branch, tag or commit (default HEAD)" },
 	{ OPT_PRE_RECEIVE, "pre-receive", NULL, NULL, 0,
 	    "run as a git pre-receive hook (see above)" },
+	{ OPT_WORKTREE, "worktree", NULL, NULL, 0,
+	    "check offpeak.json, plans/ and hooks/ as the work tree has them" },
 	{ 0 }
 };
 
@@ -204,9 +209,9 @@ note_worktree(struct repo *repo)
 		return;
 	}
 	fprintf(stderr, "offpeak: note: check read HEAD; %zu file%s in the "
-	    "work tree differ%s from it and %s not checked (commit to check "
-	    "%s):\n", n, n == 1 ? "" : "s", n == 1 ? "s" : "", n == 1 ?
-	    "was" : "were", n == 1 ? "it" : "them");
+	    "work tree differ%s from it and %s not checked (commit, or check "
+	    "--worktree):\n", n, n == 1 ? "" : "s", n == 1 ? "s" : "",
+	    n == 1 ? "was" : "were");
 	for (i = 0; i < n && i < 20; i++)
 		fprintf(stderr, "offpeak:   %s\n", v[i]);
 	if (n > 20)
@@ -222,7 +227,10 @@ cmd_check_exec(struct ctx *ctx, const struct cmd_args *args)
 	char	*cause;
 	int	 hook = cmd_given(args, OPT_PRE_RECEIVE), rc;
 
-	if (ref == NULL)
+	if (cmd_given(args, OPT_WORKTREE) && (ref != NULL || hook))
+		return cmd_usage_error(&cmd_check_entry, "--worktree checks "
+		    "the work tree: not with --ref or --pre-receive");
+	if (ref == NULL && !cmd_given(args, OPT_WORKTREE))
 		ref = "HEAD";
 	if ((repo = repo_open(ctx->repo_path, hook, &cause)) == NULL) {
 		cmd_error("%s", cause);
@@ -230,7 +238,8 @@ cmd_check_exec(struct ctx *ctx, const struct cmd_args *args)
 		return EXIT_ENV;
 	}
 	rc = hook ? pre_receive(ctx, repo) : check_rev(ctx, repo, ref, 0);
-	if (!hook && cmd_value(args, OPT_REF) == NULL)
+	if (!hook && cmd_value(args, OPT_REF) == NULL &&
+	    !cmd_given(args, OPT_WORKTREE))
 		note_worktree(repo);
 	repo_free(repo);
 	return rc;
@@ -247,7 +256,8 @@ const struct cmd_entry cmd_check_entry = {
 	    "one per line: offpeak: <path>:<line>:<col>: <message>; with the global\n"
 	    "--json, as a JSON list on stdout. Without --ref, files offpeak reads\n"
 	    "(offpeak.json, plans/, hooks/) that differ in the work tree are\n"
-	    "named in a note: they were not checked.\n\n"
+	    "named in a note: they were not checked; --worktree checks them as\n"
+	    "they are (HEAD for everything else).\n\n"
 	    "With --pre-receive it runs as a git pre-receive hook: it reads\n"
 	    "\"<old> <new> <ref>\" lines on stdin and checks each new tip of the\n"
 	    "plans branch (git config offpeak.branch, else HEAD's branch); when HEAD\n"

@@ -142,4 +142,14 @@ expect_err "... and the new plan" "offpeak:   plans/draft.json (new)"
 run_offpeak -C "$W" check --ref HEAD
 case $err in *note:*) fail "--ref gets no note: $err" ;; *) pass "with --ref, no note" ;; esac
 
+run_offpeak -C "$W" check --worktree
+expect_rc "--worktree checks the files as they are: the draft is refused" 1
+expect_err "... naming it" "plans/draft.json:1:1: "
+[ -z "$(git -C "$W" diff --cached --name-only)" ] && pass "... and the index is left as it was" || fail "the index changed"
+rm "$W/plans/draft.json"
+run_offpeak -C "$W" check --worktree
+expect_rc "the edited policy as it is passes" 0
+run_offpeak -C "$W" check --worktree --ref HEAD
+expect_rc "--worktree with --ref: usage error" 2
+
 done_testing

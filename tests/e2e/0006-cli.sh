@@ -63,7 +63,7 @@ expect_err "an extra operand is named" "offpeak: log: unexpected argument 'b' (i
 run_offpeak approve
 expect_err "a missing operand is named" "offpeak: approve: missing ID"
 run_offpeak check --bogus
-expect_err "an unknown option lists the command's options" "offpeak: check: unknown option '--bogus' (it takes --ref, --pre-receive)"
+expect_err "an unknown option lists the command's options" "offpeak: check: unknown option '--bogus' (it takes --ref, --pre-receive, --worktree)"
 run_offpeak schedule extra
 expect_err "a command without operands says so" "offpeak: schedule: unexpected argument 'extra' (it takes none)"
 
