@@ -299,7 +299,8 @@ grep -q 'serve: cannot reload (the state branch or the plans moved): offpeak.jso
 # --- stopping
 
 kill -TERM "$SPID"
-( trap - EXIT; sleep 20; kill -KILL "$SPID" 2>/dev/null ) >/dev/null 2>&1 &
+# the watchdog is a shell of its own, with none of this script's traps
+sh -c 'sleep 20; kill -KILL "$1" 2>/dev/null' watchdog "$SPID" >/dev/null 2>&1 &
 watchdog=$!
 set +e
 wait "$SPID"
