@@ -407,28 +407,52 @@ prune(const char *dir, const char *sub, const char *suffix,
 	return rc;
 }
 
-/* The directories the files are in (relative, "" for dir), distinct. */
-static char **
-parent_dirs(const struct fs_file *files, size_t n)
+/* Add d (allocated) to the directories unless it is there; d is taken. */
+static void
+dir_add(char **v, size_t *k, char *d)
 {
-	char	**v = xcalloc(n + 2, sizeof *v), *slash;
-	size_t	 i, j, k = 0;
+	size_t	 j;
 
-	v[k++] = xstrdup("");
+	for (j = 0; j < *k && strcmp(v[j], d) != 0; j++)
+		;
+	if (j == *k)
+		v[(*k)++] = d;
+	else
+		free(d);
+}
+
+/*
+ * The directories of a set, relative to its directory ("" for itself),
+ * each once: those the files are in and those to prune.
+ */
+static char **
+set_dirs(const struct fs_file *files, size_t n, const char *const *prune)
+{
+	size_t	 i, k = 0, np = 0;
+	char	**v, *d, *slash;
+
+	while (prune != NULL && prune[np] != NULL)
+		np++;
+	v = xcalloc(n + np + 2, sizeof *v);
+	dir_add(v, &k, xstrdup(""));
 	for (i = 0; i < n; i++) {
-		char *d = xstrdup(files[i].path);
+		d = xstrdup(files[i].path);
 		if ((slash = strrchr(d, '/')) != NULL)
 			*slash = '\0';
 		else
 			*d = '\0';
-		for (j = 0; j < k && strcmp(v[j], d) != 0; j++)
-			;
-		if (j == k)
-			v[k++] = d;
-		else
-			free(d);
+		dir_add(v, &k, d);
 	}
+	for (i = 0; i < np; i++)
+		dir_add(v, &k, xstrdup(prune[i]));
 	return v;
+}
+
+/* dir/rel, or dir itself for "" (allocated). */
+static char *
+in_dir(const char *dir, const char *rel)
+{
+	return *rel != '\0' ? xasprintf("%s/%s", dir, rel) : xstrdup(dir);
 }
 
 int
@@ -443,19 +467,9 @@ fs_write_set(const char *dir, const struct fs_file *files, size_t n,
 	int	 rc = 0;
 
 	*changed = 0;
-	dirs = parent_dirs(files, n);
+	dirs = set_dirs(files, n, prune_dirs);
 	for (i = 0; rc == 0 && dirs[i] != NULL; i++) {
-		path = *dirs[i] != '\0' ? xasprintf("%s/%s", dir, dirs[i]) :
-		    xstrdup(dir);
-		if (mkdir_p(path, 0755) != 0) {
-			*cause = xasprintf("cannot create directory '%s': %s",
-			    path, strerror(errno));
-			rc = -1;
-		}
-		free(path);
-	}
-	for (i = 0; prune_dirs != NULL && rc == 0 && prune_dirs[i] != NULL; i++) {
-		path = xasprintf("%s/%s", dir, prune_dirs[i]);
+		path = in_dir(dir, dirs[i]);
 		if (mkdir_p(path, 0755) != 0) {
 			*cause = xasprintf("cannot create directory '%s': %s",
 			    path, strerror(errno));
@@ -465,7 +479,7 @@ fs_write_set(const char *dir, const struct fs_file *files, size_t n,
 	}
 	v = xcalloc(n + 1, sizeof *v);
 	for (i = 0; rc == 0 && i < n; i++) {
-		path = xasprintf("%s/%s", dir, files[i].path);
+		path = in_dir(dir, files[i].path);
 		if (!same_file(path, files[i].data, files[i].len))
 			rc = write_temp(path, files[i].data, files[i].len, mode,
 			    &v[npend++], cause);
@@ -482,15 +496,9 @@ fs_write_set(const char *dir, const struct fs_file *files, size_t n,
 	for (i = 0; prune_dirs != NULL && rc == 0 && prune_dirs[i] != NULL; i++)
 		rc = prune(dir, prune_dirs[i], suffix, set, n, changed, cause);
 	free(set);
+	/* every directory once: the renames and removals in it are durable */
 	for (i = 0; rc == 0 && *changed > 0 && dirs[i] != NULL; i++) {
-		path = *dirs[i] != '\0' ? xasprintf("%s/%s", dir, dirs[i]) :
-		    xstrdup(dir);
-		rc = sync_dir(path, cause);
-		free(path);
-	}
-	for (i = 0; prune_dirs != NULL && rc == 0 && *changed > 0 &&
-	    prune_dirs[i] != NULL; i++) {
-		path = xasprintf("%s/%s", dir, prune_dirs[i]);
+		path = in_dir(dir, dirs[i]);
 		rc = sync_dir(path, cause);
 		free(path);
 	}
