@@ -1010,7 +1010,8 @@ daemon_start(struct server *sv, char **cause)
 	    MHD_OPTION_LISTEN_SOCKET, sv->fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, n > 1 ? n : 0,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_MAX_CONNECTIONS,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_TIMEOUT,
+	    MHD_OPTION_CONNECTION_TIMEOUT, sv->opt.idle_timeout != 0 ?
+	    sv->opt.idle_timeout : (unsigned)SERVE_TIMEOUT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, sv,
 	    MHD_OPTION_END);

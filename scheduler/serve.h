@@ -20,6 +20,7 @@ struct serve_options {
 	int	 fetch_interval;	/* seconds; 0: never */
 	int	 verbose;		/* a line per request */
 	unsigned threads;		/* 0: one per core */
+	unsigned idle_timeout;		/* seconds; 0: SERVE_TIMEOUT */
 	/* Where log lines go (one line, no newline); called from any thread. */
 	void	(*log)(void *arg, const char *line);
 	void	*log_arg;
