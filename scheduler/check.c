@@ -450,27 +450,17 @@ check_cycles(struct checker *c)
 	free(color);
 }
 
-/* Syntax of a hook path: relative, no "..", no empty components. */
+/* Syntax of a hook path (path_problem), said with what a hook is. */
 static const char *
-hook_path_problem(const char *path)
+hook_path_problem(const char *path, char *buf, size_t size)
 {
-	const char *s;
+	const char *why = path_problem(path, 0);
 
-	if (*path == '/')
-		return "is absolute; a hook is a path inside the repository";
-	if (str_endswith(path, "/"))
-		return "ends with '/'; a hook is a file";
-	for (s = path; *s != '\0'; ) {
-		size_t n = strcspn(s, "/");
-		if (n == 2 && s[0] == '.' && s[1] == '.')
-			return "contains '..'; a hook is a path inside the repository";
-		if (n == 0)
-			return "has an empty component";
-		s += n;
-		if (*s == '/')
-			s++;
-	}
-	return NULL;
+	if (why == NULL || strstr(why, "component") != NULL)
+		return why;
+	snprintf(buf, size, "%s; a hook is %s", why, str_endswith(path, "/") ?
+	    "a file" : "a path inside the repository");
+	return buf;
 }
 
 static struct hook_seen *
@@ -497,9 +487,9 @@ check_hook(struct plan *p, struct hook *h, void *arg)
 	struct checker *c = arg;
 	const char *path = h->argv[0], *why;
 	struct hook_seen *s;
-	char	*where, modebuf[64];
+	char	*where, modebuf[96];
 
-	if ((why = hook_path_problem(path)) == NULL) {
+	if ((why = hook_path_problem(path, modebuf, sizeof modebuf)) == NULL) {
 		s = resolve_hook(c, path);
 		switch (s->res) {
 		case REPO_PATH_OK:

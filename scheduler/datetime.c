@@ -255,25 +255,35 @@ bad:
 	return -1;
 }
 
+/* A duration's sign into b, and its days, hours, minutes and seconds. */
+static void
+dur_split(int64_t secs, struct buf *b, int64_t part[4])
+{
+	if (secs < 0) {
+		buf_addc(b, '-');
+		secs = -secs;
+	}
+	part[0] = secs / 86400;
+	part[1] = secs / 3600 % 24;
+	part[2] = secs / 60 % 60;
+	part[3] = secs % 60;
+}
+
 char *
 dur_human(int64_t secs)
 {
+	static const char *unit[4] = { " day", " h", " min", " s" };
 	struct buf b = BUF_INIT;
-	int64_t	 d, h, m, s;
+	int64_t	 part[4];
+	int	 i;
 
-	if (secs < 0) {
-		buf_addc(&b, '-');
-		secs = -secs;
+	dur_split(secs, &b, part);
+	for (i = 0; i < 4; i++) {
+		if (part[i] != 0 || (i == 3 && secs == 0))
+			buf_addf(&b, "%s%lld%s%s", b.len > 1 ? " " : "",
+			    (long long)part[i], unit[i],
+			    i == 0 && part[i] != 1 ? "s" : "");
 	}
-	d = secs / 86400; h = secs / 3600 % 24; m = secs / 60 % 60; s = secs % 60;
-	if (d)
-		buf_addf(&b, "%s%lld day%s", b.len > 1 ? " " : "", (long long)d, d == 1 ? "" : "s");
-	if (h)
-		buf_addf(&b, "%s%lld h", b.len > 1 ? " " : "", (long long)h);
-	if (m)
-		buf_addf(&b, "%s%lld min", b.len > 1 ? " " : "", (long long)m);
-	if (s || secs == 0)
-		buf_addf(&b, "%s%lld s", b.len > 1 ? " " : "", (long long)s);
 	return buf_detach(&b, NULL);
 }
 
@@ -281,24 +291,20 @@ char *
 dur_iso(int64_t secs)
 {
 	struct buf b = BUF_INIT;
-	int64_t	 d, h, m, s;
+	int64_t	 part[4];
 
-	if (secs < 0) {
-		buf_addc(&b, '-');
-		secs = -secs;
-	}
-	d = secs / 86400; h = secs / 3600 % 24; m = secs / 60 % 60; s = secs % 60;
+	dur_split(secs, &b, part);
 	buf_addc(&b, 'P');
-	if (d)
-		buf_addf(&b, "%lldD", (long long)d);
-	if (h || m || s || secs == 0) {
+	if (part[0])
+		buf_addf(&b, "%lldD", (long long)part[0]);
+	if (part[1] || part[2] || part[3] || secs == 0) {
 		buf_addc(&b, 'T');
-		if (h)
-			buf_addf(&b, "%lldH", (long long)h);
-		if (m)
-			buf_addf(&b, "%lldM", (long long)m);
-		if (s || secs == 0)
-			buf_addf(&b, "%lldS", (long long)s);
+		if (part[1])
+			buf_addf(&b, "%lldH", (long long)part[1]);
+		if (part[2])
+			buf_addf(&b, "%lldM", (long long)part[2]);
+		if (part[3] || secs == 0)
+			buf_addf(&b, "%lldS", (long long)part[3]);
 	}
 	return buf_detach(&b, NULL);
 }

@@ -294,6 +294,26 @@ fsync_path(const char *path, char **cause)
 	return rc;
 }
 
+/* fsync a directory, or (whole) syncfs() the file system it is on. */
+static int
+sync_dir(const char *path, int whole, char **cause)
+{
+	int	 fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY)) != -1)
+#ifdef __linux__
+		rc = whole ? syncfs(fd) : fsync(fd);
+#else
+		rc = fsync(fd);
+#endif
+	if (rc != 0)
+		*cause = xasprintf("cannot sync %s'%s': %s", whole ? "" :
+		    "directory ", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
 /*
  * Make the temporary files durable before any is renamed, so that no
  * crash leaves a feed empty: one by one when they are few, else with one
@@ -303,21 +323,10 @@ static int
 sync_pending(const char *dir, const struct pending *v, size_t n, char **cause)
 {
 	size_t	 i;
-#ifdef __linux__
-	int	 fd, rc;
 
-	if (n > 16) {
-		if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) == -1 ||
-		    (rc = syncfs(fd)) != 0) {
-			*cause = xasprintf("cannot sync '%s': %s", dir,
-			    strerror(errno));
-			if (fd != -1)
-				close(fd);
-			return -1;
-		}
-		close(fd);
-		return 0;
-	}
+#ifdef __linux__
+	if (n > 16)
+		return sync_dir(dir, 1, cause);
 #endif
 	(void)dir;
 	for (i = 0; i < n; i++) {
@@ -349,21 +358,6 @@ commit_pending(struct pending *v, size_t n, int ok, char **cause)
 	return rc;
 }
 
-static int
-sync_dir(const char *path, char **cause)
-{
-	int	 fd;
-
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY)) == -1 || fsync(fd) != 0) {
-		*cause = xasprintf("cannot sync directory '%s': %s", path,
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
 
 static int
 cmp_str(const void *a, const void *b)
@@ -499,7 +493,7 @@ fs_write_set(const char *dir, const struct fs_file *files, size_t n,
 	/* every directory once: the renames and removals in it are durable */
 	for (i = 0; rc == 0 && *changed > 0 && dirs[i] != NULL; i++) {
 		path = in_dir(dir, dirs[i]);
-		rc = sync_dir(path, cause);
+		rc = sync_dir(path, 0, cause);
 		free(path);
 	}
 	strv_free(dirs);

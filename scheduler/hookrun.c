@@ -71,28 +71,6 @@ struct run {
 	struct buf	 tail;
 };
 
-/* A relative path with no empty, "." or ".." component games. */
-static int
-argv0_valid(const char *p)
-{
-	const char *comp;
-	size_t	 len;
-
-	if (p == NULL || *p == '\0' || *p == '/')
-		return 0;
-	while (*p != '\0') {
-		comp = p;
-		while (*p != '\0' && *p != '/')
-			p++;
-		len = p - comp;
-		if (len == 2 && comp[0] == '.' && comp[1] == '.')
-			return 0;
-		if (*p == '/')
-			p++;
-	}
-	return 1;
-}
-
 /* Add "name=value" to env unless a caller's entry sets name. */
 static void
 env_add(char ***env, size_t *n, char *const *extra, const char *name,
@@ -734,7 +712,7 @@ run_prepare(struct run *r, char **cause)
 		set_cause(cause, xstrdup("no hook to run"));
 		return -1;
 	}
-	if (!argv0_valid(o->argv[0])) {
+	if (path_problem(o->argv[0], 0) != NULL) {
 		set_cause(cause, xasprintf("hook '%s' is not a relative path "
 		    "inside the tree", o->argv[0]));
 		return -1;

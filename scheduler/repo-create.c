@@ -62,30 +62,6 @@ repo_dir_empty(const char *dir, char **cause)
 	return 0;
 }
 
-/* A relative path without empty, ".", ".." or ".git" components. */
-static int
-create_path_valid(const char *path)
-{
-	const char *p = path, *comp;
-	size_t	 len;
-
-	if (*path == '\0' || *path == '/')
-		return 0;
-	while (*p != '\0') {
-		comp = p;
-		while (*p != '\0' && *p != '/')
-			p++;
-		len = p - comp;
-		if (len == 0 || (len == 1 && comp[0] == '.') ||
-		    (len == 2 && strncmp(comp, "..", 2) == 0) ||
-		    (len == 4 && strncmp(comp, ".git", 4) == 0))
-			return 0;
-		if (*p == '/' && *++p == '\0')
-			return 0;
-	}
-	return 1;
-}
-
 /* Write one file under the work tree, making its directories. */
 static int
 create_write(const char *workdir, const struct repo_file *f, char **cause)
@@ -200,14 +176,15 @@ repo_create(const char *dir, const struct repo_file *files, size_t n,
 	git_repository_init_options opts;
 	git_repository *git;
 	git_index *index = NULL;
+	const char *why;
 	size_t	 i;
 	int	 r = -1;
 
 	repo_library_init();
 	for (i = 0; i < n; i++) {
-		if (!create_path_valid(files[i].path)) {
-			set_cause(cause, xasprintf("invalid path '%s'",
-			    files[i].path));
+		if ((why = path_problem(files[i].path, PATH_STRICT)) != NULL) {
+			set_cause(cause, xasprintf("invalid path '%s': %s",
+			    files[i].path, why));
 			return -1;
 		}
 	}

@@ -323,6 +323,35 @@ str_endswith(const char *s, const char *suffix)
 	return a >= b && memcmp(s + a - b, suffix, b) == 0;
 }
 
+const char *
+path_problem(const char *path, unsigned flags)
+{
+	const char *s = path;
+	size_t	 n;
+
+	if (*path == '\0')
+		return "is empty";
+	if (*path == '/')
+		return "is absolute";
+	if (str_endswith(path, "/"))
+		return "ends with '/'";
+	while (*s != '\0') {
+		n = strcspn(s, "/");
+		if (n == 0)
+			return "has an empty component";
+		if (n == 2 && s[0] == '.' && s[1] == '.')
+			return "contains '..'";
+		if ((flags & PATH_STRICT) && ((n == 1 && s[0] == '.') ||
+		    (n == 4 && strncmp(s, ".git", 4) == 0)))
+			return n == 1 ? "has a '.' component" :
+			    "has a '.git' component";
+		s += n;
+		if (*s == '/')
+			s++;
+	}
+	return NULL;
+}
+
 int
 name_valid(const char *s)
 {

@@ -85,6 +85,14 @@ const char *str_find_control(const char *s, const char *allow,
 char	*str_quote(const char *, size_t max);
 /* Does s end with suffix? */
 int	 str_endswith(const char *, const char *);
+/*
+ * What is wrong with a path meant to name a file inside a tree: absolute,
+ * ending in '/', an empty or ".." component; with PATH_STRICT also a "."
+ * or ".git" component. NULL when it is fine; else a phrase ("is
+ * absolute", "contains '..'", ...) to follow the path in a message.
+ */
+#define PATH_STRICT	0x1
+const char *path_problem(const char *path, unsigned flags);
 /* Does a match ^[a-z0-9][a-z0-9._-]{0,63}$ (plan ids, system and group names)? */
 int	 name_valid(const char *);
 /* Is s an http:// or https:// URL with a host and no whitespace? */

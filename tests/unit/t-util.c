@@ -309,6 +309,28 @@ test_misc(void)
 	is_int(nitems((int[7]){ 0 }), 7, "nitems");
 }
 
+static void
+test_paths(void)
+{
+	ok(path_problem("hooks/backup", 0) == NULL, "relative path");
+	ok(path_problem("./hooks/backup", 0) == NULL, "'.' is fine loosely");
+	ok(path_problem("a.b/..c", PATH_STRICT) == NULL, "dots inside names");
+	is_str(path_problem("", 0), "is empty", "empty");
+	is_str(path_problem("/bin/true", 0), "is absolute", "absolute");
+	is_str(path_problem("hooks/", 0), "ends with '/'", "trailing slash");
+	is_str(path_problem("hooks//x", 0), "has an empty component",
+	    "empty component");
+	is_str(path_problem("../x", 0), "contains '..'", "leading ..");
+	is_str(path_problem("a/../../x", 0), "contains '..'", "inner ..");
+	is_str(path_problem("a/..", 0), "contains '..'", "trailing ..");
+	is_str(path_problem("./x", PATH_STRICT), "has a '.' component",
+	    "strict: '.'");
+	is_str(path_problem("a/.git/config", PATH_STRICT),
+	    "has a '.git' component", "strict: .git");
+	ok(path_problem("a/.git/config", 0) == NULL, "loose: .git");
+	ok(path_problem("a/.gitignore", PATH_STRICT) == NULL, ".gitignore");
+}
+
 int
 main(void)
 {
@@ -321,5 +343,6 @@ main(void)
 	test_names();
 	test_urls();
 	test_misc();
+	test_paths();
 	return done_testing();
 }
