@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "policy.h"
 #include "repo.h"
+#include "signers.h"
 #include "util.h"
 
 /* Cached result of resolving one hook path in the tree. */
@@ -80,6 +81,40 @@ read_policy(struct checker *c, char **cause)
 		    "at most %d are allowed", size, CHECK_MAX_FILE);
 	else {
 		c->res->policy = policy_parse(POLICY_FILE, text, size, c->diags);
+		free(text);
+	}
+	return 0;
+}
+
+/* The allowed-signers file the policy names: there, and well formed. */
+static int
+check_signers(struct checker *c, char **cause)
+{
+	const struct policy *pol = c->res->policy;
+	struct signers sg;
+	char	*text;
+	size_t	 size;
+	int	 rc;
+
+	if (pol == NULL || pol->allowed_signers == NULL)
+		return 0;
+	rc = repo_tree_read(c->tree, pol->allowed_signers, CHECK_MAX_FILE, &text,
+	    &size, NULL, cause);
+	if (rc == -1)
+		return -1;
+	if (rc == 1)
+		diags_add(c->diags, POLICY_FILE, 0, 0, "the allowed-signers file "
+		    "'%s' is not on the branch", pol->allowed_signers);
+	else if (rc == 2)
+		diags_add(c->diags, pol->allowed_signers, 0, 0, "file is %zu "
+		    "bytes; at most %d are allowed", size, CHECK_MAX_FILE);
+	else {
+		signers_parse(&sg, pol->allowed_signers, text, size, c->diags);
+		if (sg.n == 0 && pol->signing == SIGNING_REQUIRED &&
+		    !diags_full(c->diags, pol->allowed_signers))
+			diags_add(c->diags, pol->allowed_signers, 0, 0, "signing "
+			    "is required but the file names no usable key");
+		signers_release(&sg);
 		free(text);
 	}
 	return 0;
@@ -560,7 +595,8 @@ check_tree(struct repo *repo, struct repo_tree *tree, struct check_result *r,
 	c.tree = tree;
 	c.res = r;
 	c.diags = &r->diags;
-	if (read_policy(&c, cause) != 0 || read_plans(&c, cause) != 0)
+	if (read_policy(&c, cause) != 0 || check_signers(&c, cause) != 0 ||
+	    read_plans(&c, cause) != 0)
 		goto out;
 	check_duplicate_ids(&c);
 	for (i = 0; i < r->nplans; i++)

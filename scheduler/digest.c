@@ -93,3 +93,21 @@ base64_text(const void *data, size_t len, int wrap)
 	}
 	return buf_detach(&b, NULL);
 }
+
+int
+base64_decode(const char *text, unsigned char **out, size_t *len)
+{
+	struct base64_decode_ctx ctx;
+	size_t	 n = strlen(text), got = BASE64_DECODE_LENGTH(n) + 1;
+	unsigned char *p = xmalloc(got);
+
+	base64_decode_init(&ctx);
+	if (base64_decode_update(&ctx, &got, p, n, text) != 1 ||
+	    base64_decode_final(&ctx) != 1) {
+		free(p);
+		return -1;
+	}
+	*out = p;
+	*len = got;
+	return 0;
+}

@@ -34,5 +34,10 @@ void	 hex_encode(const unsigned char *, size_t n, char *out);
 
 /* Base64 of data (RFC 4648), with CR LF after every 76 characters when wrap. */
 char	*base64_text(const void *, size_t, int wrap);
+/*
+ * Decode base64 text (no white space) into *out (allocated) and *len.
+ * Returns 0, or -1 when it is not base64.
+ */
+int	 base64_decode(const char *, unsigned char **out, size_t *len);
 
 #endif

@@ -499,3 +499,57 @@ fs_write_set(const char *dir, const struct fs_file *files, size_t n,
 	strv_free(dirs);
 	return rc;
 }
+
+int
+fs_read_file(const char *path, size_t max, char **data, size_t *len,
+    char **cause)
+{
+	struct stat sb;
+	struct buf b = BUF_INIT;
+	char	 chunk[65536];
+	ssize_t	 got;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		*cause = xasprintf("cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		*cause = xasprintf("'%s' is not a regular file", path);
+		return -1;
+	}
+	buf_init(&b);
+	while ((got = read(fd, chunk, sizeof chunk)) > 0 && b.len <= max)
+		buf_add(&b, chunk, (size_t)got);
+	close(fd);
+	if (got < 0 || b.len > max) {
+		*cause = got < 0 ? xasprintf("cannot read '%s': %s", path,
+		    strerror(errno)) : xasprintf("'%s' is larger than %zu bytes",
+		    path, max);
+		buf_release(&b);
+		return -1;
+	}
+	*data = buf_detach(&b, len);
+	return 0;
+}
+
+int
+fs_write_file(const char *path, const void *data, size_t len, mode_t mode,
+    char **cause)
+{
+	int	 fd, saved;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    mode)) == -1) {
+		*cause = xasprintf("cannot create '%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (write_all(fd, data, len) == 0 && close(fd) == 0)
+		return 0;
+	saved = errno;
+	close(fd);
+	*cause = xasprintf("cannot write '%s': %s", path, strerror(saved));
+	return -1;
+}

@@ -30,6 +30,19 @@ int	 mkdir_p(const char *path, mode_t mode);
  */
 int	 fs_write_atomic(const char *path, const void *data, size_t len,
 	     mode_t mode);
+/*
+ * Read a whole regular file of at most max bytes: 0 with *data (allocated,
+ * NUL-terminated) and *len, or -1 with *cause (missing, unreadable, not a
+ * regular file, larger than max).
+ */
+int	 fs_read_file(const char *path, size_t max, char **data, size_t *len,
+	     char **cause);
+/*
+ * Create (or truncate) a file with mode and write data to it; not synced,
+ * for scratch files. 0, or -1 with *cause.
+ */
+int	 fs_write_file(const char *path, const void *data, size_t len,
+	     mode_t mode, char **cause);
 /* fsync the directory that holds path; 0 or -1 with errno set. */
 int	 fs_sync_parent(const char *path);
 

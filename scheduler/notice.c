@@ -458,7 +458,7 @@ describe(const struct event *e, const struct zone *z,
 	const struct plan_state *ps = e->ps;
 	struct buf b = BUF_INIT;
 	size_t	 i;
-	char	*text, *shown;
+	char	*text, *shown, *bg;
 
 	if (ps->snap.description != NULL && *ps->snap.description != '\0')
 		buf_addf(&b, "%s\n\n", ps->snap.description);
@@ -472,6 +472,10 @@ describe(const struct event *e, const struct zone *z,
 	    ps->snap.owner : "-", ps->snap.rollback != NULL ?
 	    ps->snap.rollback : "-");
 	describe_approvals(&b, ps);
+	if ((bg = state_break_glass_text(ps)) != NULL) {
+		buf_addf(&b, "Break-glass: %s\n", bg);
+		free(bg);
+	}
 	buf_addf(&b, "Window: %s\nChange: %s (%s), revision %.12s",
 	    ps->slot.window != NULL ? ps->slot.window : "-", ps->id,
 	    ps->snap.type != NULL ? ps->snap.type : "-", ps->revision);

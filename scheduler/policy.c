@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "field.h"
+#include "policy-int.h"
 #include "policy.h"
 #include "redact.h"
 #include "tz.h"
@@ -626,8 +627,10 @@ read_top(struct jdoc *d, json_t *root, struct policy *p)
 {
 	static const char *const known[] = { "$schema", "version", "provider",
 	    "calendar", "timezone", "systems", "windows", "freezes", "risk",
-	    "approvers", "signed_approvals", "max_concurrent", "public_feeds",
-	    "subscribers", "redact", NULL };
+	    "approvers", "signed_approvals", "signing", "allowed_signers",
+	    "approver_lists", "approval_rules", "self_approval", "operators",
+	    "break_glass", "max_concurrent", "public_feeds", "subscribers",
+	    "redact", NULL };
 	long long n;
 	const char *s;
 
@@ -645,25 +648,12 @@ read_top(struct jdoc *d, json_t *root, struct policy *p)
 	jd_strings(d, root, "approvers", JD_EMAIL, 1, 1, 1, &p->approvers);
 	if (p->approvers == NULL)
 		p->approvers = xcalloc(1, sizeof *p->approvers);
-	jd_bool(d, root, "signed_approvals", 0, &p->signed_approvals);
 	p->max_concurrent = 1;
 	if (jd_int(d, root, "max_concurrent", 1, 10000, 0, &n) == 0)
 		p->max_concurrent = (int)n;
 	p->public_feeds = 1;
 	jd_bool(d, root, "public_feeds", 0, &p->public_feeds);
 	read_redact(d, root, p);
-}
-
-int
-policy_is_approver(const struct policy *pol, const char *who)
-{
-	size_t	 i;
-
-	for (i = 0; pol->approvers[i] != NULL; i++) {
-		if (strcasecmp(pol->approvers[i], who) == 0)
-			return 1;
-	}
-	return 0;
 }
 
 struct policy *
@@ -685,6 +675,7 @@ policy_parse(const char *file, const char *text, size_t len,
 	read_freezes(&d, root, p);
 	read_risk(&d, root, p);
 	read_subscribers(&d, root, p);
+	policy_read_trust(&d, root, p);
 	json_decref(root);
 	return p;
 }
@@ -742,6 +733,7 @@ policy_free(struct policy *p)
 		free(p->levels[i].name);
 	free(p->levels);
 	strv_free(p->approvers);
+	policy_free_trust(p);
 	strv_free(p->redact);
 	redactor_free(p->redactor);
 	for (i = 0; i < p->nsubscribers; i++) {

@@ -76,6 +76,38 @@ struct subscriber {
 	char	*email;
 };
 
+/* A named list of approvers ("approver_lists": {"dba": [...]}) */
+struct approver_list {
+	char	*name;
+	char	**members;		/* NULL-terminated */
+};
+
+/* How many approvals a list must give, within an approval rule. */
+struct list_quota {
+	char	*list;
+	int	 n;
+};
+
+/*
+ * An approval rule: a change on a system of one of groups (NULL: any) whose
+ * risk level is one of levels (NULL: any) needs, besides the level's count,
+ * quota[i].n approvals from each list, each approval by a distinct person.
+ */
+struct approval_rule {
+	char	**groups;
+	char	**levels;
+	struct list_quota *quota;
+	size_t	 nquota;
+};
+
+/* Who may run changes on systems of groups (NULL: every group). */
+struct operator_rule {
+	char	**groups;
+	char	**members;		/* principals, NULL-terminated */
+};
+
+enum signing { SIGNING_OFF, SIGNING_REQUIRED };
+
 struct policy {
 	char	*provider;
 	struct {
@@ -99,7 +131,21 @@ struct policy {
 	int	 has_emergency_notice;
 	int64_t	 emergency_notice;
 	char	**approvers;		/* NULL-terminated */
-	int	 signed_approvals;
+	enum signing signing;		/* "signing", or "signed_approvals" */
+	char	*allowed_signers;	/* its path on the plans branch, or NULL */
+	char	**self_approval;	/* levels and types one may self-approve */
+	struct approver_list *lists;
+	size_t	 nlists;
+	struct approval_rule *rules;
+	size_t	 nrules;
+	struct operator_rule *operators;	/* NULL: anyone may run */
+	size_t	 noperators;
+	struct {
+		char	**approvers;	/* NULL: no break-glass */
+		int	 approvals;	/* how many it takes */
+		int	 outside_windows;	/* may place outside windows */
+	} break_glass;
+	char	**warnings;		/* accepted, but worth a word */
 	int	 max_concurrent;
 	int	 public_feeds;
 	struct subscriber *subscribers;
@@ -108,13 +154,28 @@ struct policy {
 	struct redactor *redactor;	/* never NULL once parsed */
 };
 
+/* Is who (an e-mail, in any case) one of the policy's approvers? */
+int	 policy_is_approver(const struct policy *, const char *who);
+/* Is who in the approver list of that name? */
+int	 policy_in_list(const struct policy *, const char *list, const char *who);
+/* Is who on the break-glass list? */
+int	 policy_is_break_glass(const struct policy *, const char *who);
+/*
+ * May who run a change on systems of these groups (NULL-terminated)? Yes
+ * when the policy names no operators; else who must be an operator for
+ * every group. 1 or 0.
+ */
+int	 policy_is_operator(const struct policy *, const char *who,
+	     char *const *groups);
+/* May a change of this level and type be approved by its own author? */
+int	 policy_self_approval(const struct policy *, const char *level,
+	     const char *type);
+
 /*
  * Read and validate a policy from text; problems go to diags under the
  * name file. Returns the policy (possibly with problems reported), or NULL
  * when the text is not a JSON object at all.
  */
-/* Is who (an e-mail, in any case) one of the policy's approvers? */
-int	 policy_is_approver(const struct policy *, const char *who);
 
 struct policy *policy_parse(const char *file, const char *text, size_t len,
 	     struct diags *);

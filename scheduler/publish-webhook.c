@@ -55,7 +55,8 @@ static const char *const hook_verbs[][2] = {
 	{ "release", "released" }, { "cancel", "cancelled" },
 	{ "supersede", "superseded" }, { "expire", "expired" },
 	{ "start", "started" }, { "completed", "completed" },
-	{ "rolled-back", "rolled-back" }, { "failed", "failed" }
+	{ "rolled-back", "rolled-back" }, { "failed", "failed" },
+	{ "break-glass", "break-glass" }
 };
 
 static int
@@ -120,6 +121,7 @@ hook_current(const struct pub *p, const struct plan_state *ps)
 {
 	json_t	*o = json_object(), *sys = json_array();
 	size_t	 i;
+	char	*bg;
 
 	json_object_set_new(o, "status", json_string(status_names[ps->status]));
 	json_object_set_new(o, "sequence", json_integer(ps->sequence));
@@ -128,6 +130,11 @@ hook_current(const struct pub *p, const struct plan_state *ps)
 	for (i = 0; ps->snap.systems != NULL && ps->snap.systems[i] != NULL; i++)
 		json_array_append_new(sys, json_string(ps->snap.systems[i]));
 	json_object_set_new(o, "systems", sys);
+	json_object_set_new(o, "emergency", json_boolean(ps->risk.emergency));
+	if ((bg = state_break_glass_text(ps)) != NULL) {
+		json_object_set_new(o, "break_glass", json_string(bg));
+		free(bg);
+	}
 	if (ps->has_slot) {
 		json_object_set_new(o, "start", jsonx_take(
 		    dt_format_utc(ps->slot.start)));

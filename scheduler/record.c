@@ -144,6 +144,45 @@ record_bool(const struct record *r, const char *key)
 }
 
 void
+record_add_signature(struct record *r, const struct record_signature *sg)
+{
+	json_t	*o = json_object();
+	char	*t = dt_format_utc(sg->at);
+
+	json_object_set_new(o, "action", json_string(sg->action));
+	json_object_set_new(o, "principal", json_string(sg->principal));
+	json_object_set_new(o, "at", json_string(t));
+	json_object_set_new(o, "signature", json_string(sg->signature));
+	json_array_append_new(array_of(r->o, "signatures"), o);
+	free(t);
+}
+
+size_t
+record_nsignatures(const struct record *r)
+{
+	json_t	*a = json_object_get(r->o, "signatures");
+
+	return json_is_array(a) ? json_array_size(a) : 0;
+}
+
+int
+record_signature(const struct record *r, size_t i, struct record_signature *sg)
+{
+	json_t	*o = json_array_get(json_object_get(r->o, "signatures"), i);
+
+	memset(sg, 0, sizeof *sg);
+	sg->action = json_string_value(json_object_get(o, "action"));
+	sg->principal = json_string_value(json_object_get(o, "principal"));
+	sg->signature = json_string_value(json_object_get(o, "signature"));
+	if (sg->action == NULL || sg->principal == NULL ||
+	    sg->signature == NULL || jsonx_get_time(o, "at", &sg->at) != 0) {
+		memset(sg, 0, sizeof *sg);
+		return -1;
+	}
+	return 0;
+}
+
+void
 record_add_gate(struct record *r, const char *gate, int ok, const char *detail)
 {
 	json_t	*g = json_pack("{s:s, s:b}", "gate", gate, "ok", ok);

@@ -39,6 +39,23 @@ const char *record_str(const struct record *, const char *key);
 int64_t	 record_time(const struct record *, const char *key);
 int	 record_bool(const struct record *, const char *key);
 
+/*
+ * A signed run statement (trust.h): who started or resumed the run, when,
+ * and the armored signature of the statement made from the record's own
+ * plan, revision, run and slot with these.
+ */
+struct record_signature {
+	const char *action;	/* "start" or "resume" */
+	const char *principal;
+	int64_t	 at;
+	const char *signature;
+};
+void	 record_add_signature(struct record *, const struct record_signature *);
+size_t	 record_nsignatures(const struct record *);
+/* One of them; 0, or -1 when it is malformed (fields NULL). */
+int	 record_signature(const struct record *, size_t,
+	     struct record_signature *);
+
 void	 record_add_gate(struct record *, const char *gate, int ok,
 	     const char *detail);
 /* Start a phase; returns its index for record_phase_end. */

@@ -146,6 +146,67 @@ int	 repo_walk(struct repo *, const char *rev, const char *path,
 	     int (*fn)(const struct repo_commit *, void *), void *arg,
 	     char **cause);
 
+/* Commits as evidence (repo-commit.c). */
+
+/*
+ * The signature of a commit (git's gpgsig header, SSH or other) and the
+ * bytes it signs. Returns 0 with *sig and *data (allocated, *len bytes),
+ * 1 when the commit is not signed, or -1 with *cause.
+ */
+int	 repo_commit_signature(struct repo *, const char *commit, char **sig,
+	     char **data, size_t *len, char **cause);
+
+struct repo_commit_info {
+	char	 id[41];
+	char	 tree[41];
+	char	**parents;	/* hex ids, NULL-terminated */
+	unsigned nparents;
+	char	*author_email;
+	int64_t	 when;		/* commit time */
+	char	*message;
+};
+/* What a commit (a hex id) is; 0, or -1 with *cause. */
+int	 repo_commit_info(struct repo *, const char *commit,
+	     struct repo_commit_info *, char **cause);
+void	 repo_commit_info_release(struct repo_commit_info *);
+/* Is ancestor (hex) commit itself or one of its ancestors? 1 or 0. */
+int	 repo_is_ancestor(struct repo *, const char *ancestor, const char *commit);
+/*
+ * The commits reachable from tip and from none of hide (hex ids,
+ * NULL-terminated; ids not in the repository are ignored), parents before
+ * children; fn returns non-zero to stop (a negative value is an error).
+ * Returns 0, or -1 with *cause.
+ */
+int	 repo_revlist(struct repo *, const char *tip, char *const *hide,
+	     int (*fn)(const char *commit, void *), void *arg, char **cause);
+
+/* One file that differs between two commits. */
+struct repo_change {
+	const char *path;
+	char	 old_blob[41];	/* "" when added */
+	char	 new_blob[41];	/* "" when deleted */
+	unsigned new_mode;
+};
+/*
+ * Every file that differs from commit from ("" for none: everything in
+ * to is added) to commit to; fn returns non-zero to stop (negative: an
+ * error). Returns 0, or -1 with *cause.
+ */
+int	 repo_diff(struct repo *, const char *from, const char *to,
+	     int (*fn)(const struct repo_change *, void *), void *arg,
+	     char **cause);
+/*
+ * For each of names (files directly under dir at commit rev), the commit
+ * where its current content began along the first-parent history (the
+ * oldest commit of the unbroken run holding that blob), with the commit's
+ * author e-mail. Names absent at rev are not reported. Returns 0, or -1
+ * with *cause.
+ */
+int	 repo_blob_origins(struct repo *, const char *rev, const char *dir,
+	     char *const *names,
+	     void (*fn)(const char *name, const char *commit, const char *email,
+	     void *), void *arg, char **cause);
+
 /*
  * Write the tree of rev (a commit, tag or tree) into dir, which must be
  * missing (it is created 0700, with its parents) or an empty directory

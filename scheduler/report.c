@@ -105,6 +105,8 @@ fill_row(const struct record *r, const struct plan_state *ps,
 	row->slot_end = record_time(r, "slot_end");
 	row->planned = record_int(r, "planned_seconds");
 	row->emergency = record_bool(r, "emergency");
+	if (record_str(r, "break_glass") != NULL)
+		row->break_glass = xstrdup(record_str(r, "break_glass"));
 	row->simulated = record_bool(r, "simulated");
 	row->notice_held = record_bool(r, "notice_held");
 	row->inside_window = inside_window(r, row->slot_start, row->slot_end);
@@ -211,6 +213,7 @@ figures(struct report *rep)
 		rep->inside += r->inside_window;
 		rep->notice += r->notice_held;
 		rep->emergencies += r->emergency;
+		rep->break_glass += r->break_glass != NULL;
 		rep->simulated += r->simulated;
 		if (r->ended == 0)
 			continue;
@@ -291,6 +294,7 @@ report_release(struct report *rep)
 		free(r->outcome);
 		free(r->problem);
 		free(r->resolution);
+		free(r->break_glass);
 	}
 	free(rep->rows);
 	free(rep->lat.ms);

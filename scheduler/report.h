@@ -20,6 +20,7 @@ struct report_row {
 	int64_t	 slot_start, slot_end;
 	int64_t	 planned;	/* seconds the plan said it would take */
 	int	 emergency;
+	char	*break_glass;	/* what break-glass overrode, or NULL */
 	int	 simulated;	/* made under --now */
 	int	 inside_window;	/* every phase within the slot */
 	int	 notice_held;	/* the notice gate passed */
@@ -38,7 +39,7 @@ struct report {
 	size_t	 n, alloc;
 	struct latencies lat;
 	size_t	 completed, rolled_back, failed, other;
-	size_t	 inside, notice, emergencies, simulated;
+	size_t	 inside, notice, emergencies, break_glass, simulated;
 	int64_t	 mean_duration, mean_planned;	/* over finished runs */
 	int64_t	 worst_over;	/* largest (actual - planned), seconds */
 	const char *worst_plan;	/* borrowed from rows */

@@ -21,8 +21,10 @@
 #include "repo.h"
 #include "run.h"
 #include "session.h"
+#include "sshsig.h"
 #include "state.h"
 #include "store.h"
+#include "trust.h"
 #include "tz.h"
 #include "util.h"
 #include "verify.h"
@@ -302,7 +304,8 @@ static int
 gate_status(struct run *r, char **cause)
 {
 	struct plan_state *ps = r->ps;
-	int	 n, rej, running = status_running(ps->status);
+	struct approval_count c;
+	int	 n, running = status_running(ps->status);
 
 	if (running && (!r->opts->resume || run_alive_here(ps)))
 		return gate_running(r, cause);
@@ -313,7 +316,9 @@ gate_status(struct run *r, char **cause)
 	}
 	if (running)
 		return OUT_OK;
-	n = state_count_approvals(ps, r->s->chk.policy, &rej, NULL);
+	trust_count(r->s->chk.policy, ps, &c);
+	n = c.n;
+	approval_count_release(&c);
 	if (ps->status == ST_COMPLETED)
 		*cause = xasprintf("gate 'not completed': '%s' already ran to "
 		    "completion (run %s)", ps->id, ps->run.id != NULL ?
@@ -420,6 +425,33 @@ frozen_until(struct run *r, const struct freeze_def *f,
 	return until;
 }
 
+/*
+ * Does a break-glass placement, whose approvals still count, override this
+ * freeze for the plan?
+ */
+static int
+overridden(struct run *r, const char *freeze)
+{
+	const struct plan_state *ps = r->ps;
+	struct approval_count c;
+	size_t	 i;
+	int	 ok;
+
+	if (ps->break_glass.by == NULL)
+		return 0;
+	for (i = 0; ps->break_glass.freezes != NULL &&
+	    ps->break_glass.freezes[i] != NULL; i++) {
+		if (strcmp(ps->break_glass.freezes[i], freeze) == 0)
+			break;
+	}
+	if (ps->break_glass.freezes == NULL || ps->break_glass.freezes[i] == NULL)
+		return 0;
+	trust_count(r->s->chk.policy, ps, &c);
+	ok = ps->risk.emergency && trust_break_glass(r->s->chk.policy, &c);
+	approval_count_release(&c);
+	return ok;
+}
+
 static int
 gate_freeze(struct run *r, char **cause)
 {
@@ -433,7 +465,8 @@ gate_freeze(struct run *r, char **cause)
 	if ((rc = freeze_feeds_load(r->s, &ff, cause)) != OUT_OK)
 		return rc;
 	for (i = 0; rc == OUT_OK && i < pol->nfreezes; i++) {
-		if (!freeze_touches(pol, &pol->freezes[i], r->p))
+		if (!freeze_touches(pol, &pol->freezes[i], r->p) ||
+		    overridden(r, pol->freezes[i].name))
 			continue;
 		if ((until = frozen_until(r, &pol->freezes[i], &ff, i, now,
 		    cause)) < 0)
@@ -458,11 +491,102 @@ gate_freeze(struct run *r, char **cause)
 	return rc;
 }
 
+/* The groups of the plan's systems (borrowed strings, vector allocated). */
+static char **
+run_groups(struct run *r)
+{
+	const struct policy *pol = r->s->chk.policy;
+	char	*const *systems = r->p != NULL ? r->p->systems : r->ps->snap.systems;
+	const struct system *sys;
+	char	**v = xcalloc(strv_len(systems) + 1, sizeof *v);
+	size_t	 i, n = 0;
+
+	for (i = 0; systems != NULL && systems[i] != NULL; i++) {
+		if ((sys = policy_system(pol, systems[i])) != NULL)
+			v[n++] = sys->group;
+	}
+	return v;
+}
+
+/* Is the operator one the policy lets run this change? */
+static int
+gate_operator(struct run *r, char **cause)
+{
+	char	**groups = run_groups(r), *list;
+	int	 ok = policy_is_operator(r->s->chk.policy, r->opts->operator,
+	    groups);
+
+	if (!ok) {
+		list = strv_join((const char *const *)groups, ", ");
+		*cause = xasprintf("gate 'operator': '%s' is not an operator for "
+		    "%s (offpeak.json \"operators\")%s", r->opts->operator,
+		    *list != '\0' ? list : "this change",
+		    r->s->trust.required ? "; with signing required, the "
+		    "operator is the principal of the signing key" : "");
+		free(list);
+	}
+	free(groups);
+	return ok ? OUT_OK : OUT_INVALID;
+}
+
+/*
+ * With signing required, the operator signs what the run is about: the
+ * plan, its revision, the run, the slot, who and when (trust.h); the
+ * signature is checked before it goes into the record.
+ */
+static int
+sign_run(struct run *r, const char *action, int64_t now, char **cause)
+{
+	struct run_statement st;
+	struct record_signature sg;
+	char	*text, *sig = NULL, *why = NULL;
+	size_t	 n;
+
+	if (!r->s->trust.required)
+		return OUT_OK;
+	memset(&st, 0, sizeof st);
+	st.plan = r->ps->id;
+	st.revision = record_str(r->rec, "revision");
+	st.run = r->id;
+	st.start = record_time(r->rec, "slot_start");
+	st.end = record_time(r->rec, "slot_end");
+	st.principal = r->opts->operator;
+	st.at = now;
+	st.action = action;
+	text = trust_run_statement(&st);
+	if (r->opts->key == NULL || sshsig_sign(r->opts->key, SSHSIG_NS_RUN,
+	    text, strlen(text), &sig, &why) != 0) {
+		free(text);
+		*cause = xasprintf("gate 'signature': the run statement cannot be "
+		    "signed: %s", why != NULL ? why : "no key");
+		free(why);
+		return OUT_INVALID;
+	}
+	free(text);
+	sg.action = action;
+	sg.principal = r->opts->operator;
+	sg.at = now;
+	sg.signature = sig;
+	record_add_signature(r->rec, &sg);
+	free(sig);
+	n = record_nsignatures(r->rec);
+	if (trust_verify_record(&r->s->trust, r->rec, n - 1, &why) != 0) {
+		*cause = xasprintf("gate 'signature': the run statement does not "
+		    "verify: %s", why);
+		free(why);
+		return OUT_INVALID;
+	}
+	return OUT_OK;
+}
+
 /* Every gate, in the order an operator would want to hear about them. */
 static int
 gates(struct run *r, char **cause)
 {
 	int	 rc;
+
+	if ((rc = gate_operator(r, cause)) != OUT_OK)
+		return rc;
 
 	if ((rc = gate_status(r, cause)) != OUT_OK)
 		return rc;
@@ -486,6 +610,7 @@ static void
 record_start(struct run *r, int64_t now)
 {
 	const struct plan_state *ps = r->ps;
+	char	*bg;
 
 	r->rec = record_new(ps->id, r->id);
 	record_set_str(r->rec, "title", r->p->title);
@@ -496,6 +621,10 @@ record_start(struct run *r, int64_t now)
 	record_set_int(r->rec, "pid", ps->run.pid);
 	record_set_bool(r->rec, "simulated", r->s->simulated);
 	record_set_bool(r->rec, "emergency", ps->risk.emergency);
+	if ((bg = state_break_glass_text(ps)) != NULL) {
+		record_set_str(r->rec, "break_glass", bg);
+		free(bg);
+	}
 	record_set_str(r->rec, "risk_level", ps->risk.level);
 	record_set_time(r->rec, "slot_start", ps->slot.start);
 	record_set_time(r->rec, "slot_end", ps->slot.end);
@@ -536,6 +665,8 @@ take_lock(struct run *r, char **cause)
 	ps->run.started = now;
 	set_outcome(ps, "running");
 	record_start(r, now);
+	if ((rc = sign_run(r, "start", now, cause)) != OUT_OK)
+		return rc;
 	state_set_status(&r->s->st, ps, ST_BACKING_UP, now);
 	state_log(&r->s->st, ps, "start %s run %s by %s on %s", ps->id, r->id,
 	    ps->run.operator, ps->run.host);
@@ -678,6 +809,8 @@ take_over(struct run *r, char **cause)
 			    "commit it ran from", r->id, r->ps->id);
 		return OUT_ENV;
 	}
+	if ((rc = sign_run(r, "resume", run_clock(r), cause)) != OUT_OK)
+		return rc;
 	salvage(r);
 	free(ps->run.host);
 	ps->run.host = this_host();

@@ -21,6 +21,7 @@ struct run_events {
 
 struct run_opts {
 	const char *operator;	/* who runs it (default: git user.email) */
+	const char *key;	/* signing required: the operator's SSH key */
 	int	 resume;	/* continue an interrupted run */
 	int64_t	 grace_ms;	/* from SIGTERM to SIGKILL of a hook */
 	const volatile sig_atomic_t *stop;	/* set by SIGINT/SIGTERM */

@@ -1,6 +1,7 @@
 /* schedule: place approved plans into off-peak windows */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "datetime.h"
 #include "load.h"
@@ -8,6 +9,7 @@
 #include "policy.h"
 #include "schedule.h"
 #include "state.h"
+#include "trust.h"
 #include "tz.h"
 #include "util.h"
 #include "window.h"
@@ -188,17 +190,18 @@ blocked_by(struct blocker *b, char *what)
 
 /*
  * The first obstacle to [s, e) for a plan, or 0: *next is when it ends.
- * Checks freezes, the plan's systems, and max_concurrent.
+ * Checks freezes (not for a break-glass placement), the plan's systems,
+ * and max_concurrent.
  */
 static int
 obstacle(struct solver *sv, const struct plan *p, const char **groups,
-    int64_t s, int64_t e, int64_t *next, struct blocker *b)
+    int64_t s, int64_t e, int64_t *next, struct blocker *b, int break_glass)
 {
 	const struct placed *o;
 	const struct system *sys;
 	size_t	 i;
 
-	for (i = 0; i < sv->pol->nfreezes; i++) {
+	for (i = 0; !break_glass && i < sv->pol->nfreezes; i++) {
 		if (!freeze_applies(&sv->pol->freezes[i], groups) ||
 		    (o = ivec_overlap(&sv->freeze[i], s, e)) == NULL)
 			continue;
@@ -247,13 +250,14 @@ struct found {
 static int
 try_occurrence(struct solver *sv, const struct plan *p, const char **groups,
     int64_t os, int64_t oe, int64_t earliest, int64_t latest,
-    struct found *f, struct blocker *b)
+    struct found *f, struct blocker *b, int break_glass)
 {
 	int64_t	 t = os > earliest ? os : earliest, next;
 	int64_t	 limit = oe < latest ? oe : latest;
 
 	while (t + p->duration <= limit) {
-		if (!obstacle(sv, p, groups, t, t + p->duration, &next, b)) {
+		if (!obstacle(sv, p, groups, t, t + p->duration, &next, b,
+		    break_glass)) {
 			f->start = t;
 			f->end = t + p->duration;
 			return 1;
@@ -272,7 +276,7 @@ try_occurrence(struct solver *sv, const struct plan *p, const char **groups,
 static int
 find_slot(struct solver *sv, const struct plan *p, const char **groups,
     int64_t earliest, int64_t latest, struct found *f, struct blocker *b,
-    int *any_window)
+    int *any_window, int break_glass)
 {
 	const struct policy *pol = sv->pol;
 	size_t	*pos = xcalloc(pol->nwindows + 1, sizeof *pos), w, best;
@@ -300,7 +304,8 @@ find_slot(struct solver *sv, const struct plan *p, const char **groups,
 		    sv->wocc[best][pos[best]].start + p->duration > latest)
 			break;
 		if (try_occurrence(sv, p, groups, sv->wocc[best][pos[best]].start,
-		    sv->wocc[best][pos[best]].end, earliest, latest, f, b)) {
+		    sv->wocc[best][pos[best]].end, earliest, latest, f, b,
+		    break_glass)) {
 			f->window = best;
 			found = 1;
 			break;
@@ -309,6 +314,31 @@ find_slot(struct solver *sv, const struct plan *p, const char **groups,
 	}
 	free(pos);
 	return found;
+}
+
+/*
+ * A break-glass placement the policy lets out of the windows: the
+ * earliest [t, t + duration) in [earliest, latest) free of the plan's
+ * systems and of max_concurrent; f->window is the number of windows.
+ */
+static int
+find_anywhere(struct solver *sv, const struct plan *p, const char **groups,
+    int64_t earliest, int64_t latest, struct found *f, struct blocker *b)
+{
+	int64_t	 t = earliest, next;
+
+	while (t + p->duration <= latest) {
+		if (!obstacle(sv, p, groups, t, t + p->duration, &next, b, 1)) {
+			f->start = t;
+			f->end = t + p->duration;
+			f->window = sv->pol->nwindows;
+			return 1;
+		}
+		if (next <= t)
+			break;
+		t = next;
+	}
+	return 0;
 }
 
 /* "2026-12-02T01:00+08:00" in zone (UTC when unknown). */
@@ -435,6 +465,7 @@ unplaced_reason(struct solver *sv, const struct plan *p, const char **groups,
 struct cand {
 	const struct plan *p;
 	struct plan_state *ps;
+	char	**bg_by;	/* break-glass approvers enough: may enter freezes */
 	int	 level;
 	size_t	 indeg;
 	size_t	*next;		/* dependents among the candidates */
@@ -563,8 +594,10 @@ cands_free(struct cand *c, size_t n)
 {
 	size_t	 i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(c[i].next);
+		strv_free(c[i].bg_by);
+	}
 	free(c);
 }
 
@@ -585,7 +618,7 @@ window_named(const struct policy *pol, const char *name, size_t *index)
 /* Why a live slot no longer holds (allocated), or NULL when it does. */
 static char *
 slot_problem(struct solver *sv, const struct plan *p, struct plan_state *ps,
-    const char **groups)
+    const char **groups, int break_glass)
 {
 	const struct slot *sl = &ps->slot;
 	const struct window_def *w;
@@ -596,13 +629,20 @@ slot_problem(struct solver *sv, const struct plan *p, struct plan_state *ps,
 
 	if (sl->end <= sv->in->now)
 		return xstrdup("the slot passed without a run");
-	if ((w = window_named(sv->pol, sl->window, &wi)) == NULL ||
+	if (ps->break_glass.outside_window) {
+		if (!break_glass || !sv->pol->break_glass.outside_windows)
+			return xstrdup("it lies outside the windows and the "
+			    "break-glass that placed it no longer holds");
+	} else if ((w = window_named(sv->pol, sl->window, &wi)) == NULL ||
 	    !window_covers(w, (char *const *)groups))
 		return xasprintf("window '%s' no longer admits the plan", sl->window);
-	i = occ_first_ending_after(sv->wocc[wi], sv->nwocc[wi], sl->start);
-	if (i == sv->nwocc[wi] || sv->wocc[wi][i].start > sl->start ||
-	    sv->wocc[wi][i].end < sl->end)
-		return xasprintf("the slot is no longer inside window '%s'", w->name);
+	else {
+		i = occ_first_ending_after(sv->wocc[wi], sv->nwocc[wi], sl->start);
+		if (i == sv->nwocc[wi] || sv->wocc[wi][i].start > sl->start ||
+		    sv->wocc[wi][i].end < sl->end)
+			return xasprintf("the slot is no longer inside window '%s'",
+			    w->name);
+	}
 	if (sl->end - sl->start != p->duration)
 		return xstrdup("the duration changed");
 	if (sl->start < ps->published_at + ps->risk.notice)
@@ -618,9 +658,50 @@ slot_problem(struct solver *sv, const struct plan *p, struct plan_state *ps,
 			return xasprintf("dependency '%s' moved or lost its slot",
 			    p->depends_on[i]);
 	}
-	if (obstacle(sv, p, groups, sl->start, sl->end, &next, &b))
+	if (obstacle(sv, p, groups, sl->start, sl->end, &next, &b, break_glass))
 		return b.what;
 	return NULL;
+}
+
+/* The freezes that [s, e) lies in for the plan's groups (allocated). */
+static char **
+freezes_over(struct solver *sv, const char **groups, int64_t s, int64_t e)
+{
+	const struct placed *o;
+	char	**v = xcalloc(sv->pol->nfreezes + 1, sizeof *v);
+	size_t	 i, n = 0;
+
+	for (i = 0; i < sv->pol->nfreezes; i++) {
+		if (freeze_applies(&sv->pol->freezes[i], groups) &&
+		    (o = ivec_overlap(&sv->freeze[i], s, e)) != NULL)
+			v[n++] = xstrdup(o->id);
+	}
+	return v;
+}
+
+/* Say, in the state, what a break-glass slot overrides (or nothing). */
+static void
+note_break_glass(struct solver *sv, struct cand *c, const char **groups,
+    int outside)
+{
+	struct plan_state *ps = c->ps;
+	char	**fz = freezes_over(sv, groups, ps->slot.start, ps->slot.end);
+	char	*text;
+
+	if (fz[0] == NULL && !outside) {
+		strv_free(fz);
+		state_clear_break_glass(ps);
+		return;
+	}
+	state_clear_break_glass(ps);
+	ps->break_glass.by = c->bg_by;
+	c->bg_by = NULL;
+	ps->break_glass.freezes = fz;
+	ps->break_glass.outside_window = outside;
+	ps->dirty = 1;
+	text = state_break_glass_text(ps);
+	state_log(sv->st, ps, "break-glass %s: %s", ps->id, text);
+	free(text);
 }
 
 static void
@@ -637,7 +718,7 @@ static void
 keep_or_release(struct solver *sv, struct cand *c, struct schedule_stats *stats)
 {
 	const char **groups = groups_of(sv->pol, c->p);
-	char	*why = slot_problem(sv, c->p, c->ps, groups);
+	char	*why = slot_problem(sv, c->p, c->ps, groups, c->bg_by != NULL);
 
 	if (why == NULL) {
 		occupy(sv, c->p->id, c->p->systems, c->ps->slot.start,
@@ -646,6 +727,7 @@ keep_or_release(struct solver *sv, struct cand *c, struct schedule_stats *stats)
 	} else {
 		log_release(sv, c->ps, why);
 		state_release_slot(c->ps, sv->in->now);
+		state_clear_break_glass(c->ps);
 		state_set_status(sv->st, c->ps, ST_APPROVED, sv->in->now);
 		free(why);
 	}
@@ -656,15 +738,18 @@ static void
 assign_slot(struct solver *sv, struct plan_state *ps, const struct found *f,
     int moved, struct schedule_stats *stats)
 {
-	const struct window_def *w = &sv->pol->windows[f->window];
+	const struct window_def *w = f->window < sv->pol->nwindows ?
+	    &sv->pol->windows[f->window] : NULL;
+	const char *zone = w != NULL && w->timezone != NULL ? w->timezone :
+	    w == NULL && sv->pol->timezone != NULL ? sv->pol->timezone : "UTC";
 	char	*at, *until;
 
 	free(ps->slot.window);
 	free(ps->slot.timezone);
 	ps->slot.start = f->start;
 	ps->slot.end = f->end;
-	ps->slot.window = xstrdup(w->name);
-	ps->slot.timezone = xstrdup(w->timezone != NULL ? w->timezone : "UTC");
+	ps->slot.window = xstrdup(w != NULL ? w->name : "break-glass");
+	ps->slot.timezone = xstrdup(zone);
 	ps->has_slot = 1;
 	ps->slot_live = 1;
 	ps->published_at = sv->in->now;
@@ -676,7 +761,7 @@ assign_slot(struct solver *sv, struct plan_state *ps, const struct found *f,
 	at = fmt_local(f->start, ps->slot.timezone);
 	until = fmt_local(sv->in->now + ps->risk.notice, ps->slot.timezone);
 	state_log(sv->st, ps, "%s %s %s (window '%s', notice held from %s)",
-	    moved ? "move" : "schedule", ps->id, at, w->name, until);
+	    moved ? "move" : "schedule", ps->id, at, ps->slot.window, until);
 	free(at);
 	free(until);
 	if (moved)
@@ -685,12 +770,35 @@ assign_slot(struct solver *sv, struct plan_state *ps, const struct found *f,
 		stats->placed++;
 }
 
+/*
+ * The earliest place: in a window, through freezes with break-glass, and
+ * outside the windows when the policy lets break-glass out of them.
+ */
+static int
+find_place(struct solver *sv, struct cand *c, const char **groups,
+    int64_t earliest, int64_t latest, struct found *f, struct blocker *b,
+    int *any)
+{
+	struct found g = { 0, 0, 0 };
+	int	 in = find_slot(sv, c->p, groups, earliest, latest, f, b, any,
+	    c->bg_by != NULL);
+
+	if (c->bg_by == NULL || !sv->pol->break_glass.outside_windows)
+		return in;
+	if (find_anywhere(sv, c->p, groups, earliest, in ? f->start : latest,
+	    &g, b) && (!in || g.start < f->start)) {
+		*f = g;
+		return 1;
+	}
+	return in;
+}
+
 static void
 place(struct solver *sv, struct cand *c, struct schedule_stats *stats)
 {
 	const char **groups = groups_of(sv->pol, c->p);
 	struct blocker b = { NULL };
-	struct found f;
+	struct found f = { 0, 0, 0 };
 	char	*why = NULL;
 	int64_t	 earliest, latest = sv->to;
 	int	 any, moved = c->ps->has_slot;
@@ -698,9 +806,14 @@ place(struct solver *sv, struct cand *c, struct schedule_stats *stats)
 	if (c->p->has_not_after && c->p->not_after < latest)
 		latest = c->p->not_after;
 	if ((earliest = earliest_start(sv, c->p, c->ps, &why)) >= 0 &&
-	    find_slot(sv, c->p, groups, earliest, latest, &f, &b, &any)) {
+	    find_place(sv, c, groups, earliest, latest, &f, &b, &any)) {
 		assign_slot(sv, c->ps, &f, moved, stats);
 		occupy(sv, c->p->id, c->p->systems, f.start, f.end);
+		if (c->bg_by != NULL)
+			note_break_glass(sv, c, groups,
+			    f.window == sv->pol->nwindows);
+		else
+			state_clear_break_glass(c->ps);
 	} else {
 		if (why == NULL)
 			why = unplaced_reason(sv, c->p, groups, latest, &b);
@@ -783,6 +896,47 @@ solver_free(struct solver *sv)
 	free(sv->freeze);
 }
 
+static int
+listed(char **v, size_t n, const char *who)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(v[i], who) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * An emergency change with the policy's number of break-glass approvals
+ * may be placed inside freezes: their principals (allocated), or NULL.
+ */
+static char **
+break_glass_by(const struct policy *pol, const struct plan_state *ps)
+{
+	struct approval_count c;
+	const struct approval *a;
+	char	**v = NULL;
+	size_t	 i, n = 0;
+
+	if (!ps->risk.emergency)
+		return NULL;
+	trust_count(pol, ps, &c);
+	if (trust_break_glass(pol, &c)) {
+		v = xcalloc(ps->napprovals + 1, sizeof *v);
+		for (i = 0; i < ps->napprovals; i++) {
+			a = &ps->approvals[i];
+			if (a->vetted && a->break_glass && !a->reject &&
+			    strcmp(a->revision, ps->revision) == 0 &&
+			    !listed(v, n, a->approver))
+				v[n++] = xstrdup(a->approver);
+		}
+	}
+	approval_count_release(&c);
+	return v;
+}
+
 int
 schedule_solve(const struct schedule_input *in, struct state *st,
     struct schedule_stats *stats, char **cause)
@@ -808,6 +962,7 @@ schedule_solve(const struct schedule_input *in, struct state *st,
 			occupy(&sv, p->id, p->systems, ps->slot.start, ps->slot.end);
 		else if (ps->status == ST_SCHEDULED && ps->slot_live) {
 			kept[nk].p = p;
+			kept[nk].bg_by = break_glass_by(in->policy, ps);
 			kept[nk++].ps = ps;
 		}
 	}
@@ -819,6 +974,7 @@ schedule_solve(const struct schedule_input *in, struct state *st,
 		ps = st->items[i];
 		if (ps->status == ST_APPROVED && (p = find_plan(in, ps->id)) != NULL) {
 			todo[nt].p = p;
+			todo[nt].bg_by = break_glass_by(in->policy, ps);
 			todo[nt++].ps = ps;
 		}
 	}

@@ -6,9 +6,13 @@
 #include "datetime.h"
 #include "fsutil.h"
 #include "plan.h"
+#include "policy.h"
 #include "repo.h"
 #include "session.h"
+#include "sshsig.h"
 #include "util.h"
+
+#define SIGNERS_MAX	(1024 * 1024)
 
 /* Where a clone keeps when it last fetched, and origin's plans branch. */
 #define FETCH_NOTE "offpeak-fetch"
@@ -187,6 +191,52 @@ session_sync(struct repo *repo, int64_t now, int flags, char **plans,
 	return 0;
 }
 
+int
+session_identity(struct session *s, const char *key, const char *ns,
+    char **who, char **keyfile, char **cause)
+{
+	char	*email = repo_config_get(s->repo, "user.email"), *k, *why = NULL;
+	unsigned char *blob;
+	size_t	 len;
+
+	*who = *keyfile = NULL;
+	if (!s->trust.required) {
+		if (email == NULL) {
+			*cause = xstrdup("no git identity: set user.email (git "
+			    "config user.email you@example.com)");
+			return -1;
+		}
+		*who = email;
+		return 0;
+	}
+	k = key != NULL ? xstrdup(key) : repo_config_get(s->repo,
+	    "user.signingkey");
+	if (k == NULL) {
+		*cause = xstrdup("signing is required: name your SSH key with git "
+		    "config user.signingkey ~/.ssh/id_ed25519, or give --key FILE");
+		free(email);
+		return -1;
+	}
+	if (sshsig_public_key(k, &blob, &len, cause) != 0) {
+		free(k);
+		free(email);
+		return -1;
+	}
+	*who = trust_principal_of_key(&s->trust, blob, len, ns, email, &why);
+	free(blob);
+	free(email);
+	if (*who == NULL) {
+		*cause = xasprintf("key '%s': %s ('%s' on the plans branch)", k,
+		    why, s->chk.policy->allowed_signers != NULL ?
+		    s->chk.policy->allowed_signers : "no allowed_signers");
+		free(why);
+		free(k);
+		return -1;
+	}
+	*keyfile = k;
+	return 0;
+}
+
 char *
 session_no_plan(const struct session *s, const char *id)
 {
@@ -200,6 +250,147 @@ session_no_plan(const struct session *s, const char *id)
 	return xasprintf("no plan has the id '%s' on origin's plans branch "
 	    "(%s)", id, s->plans_ref + (strncmp(s->plans_ref,
 	    "refs/remotes/", 13) == 0 ? 13 : 0));
+}
+
+/* Who made the current revision of each plan file: one history walk. */
+struct author_entry {
+	char	*id;
+	char	 commit[41];
+	char	*email;		/* the commit's author */
+	int	 signer_known;
+	char	*signer;	/* with signing: its verified principal */
+	char	*why;		/* why there is none */
+};
+
+struct authors {
+	struct author_entry *v;
+	size_t	 n;
+};
+
+static void
+author_found(const char *name, const char *commit, const char *email,
+    void *arg)
+{
+	struct authors *au = arg;
+	struct author_entry *e;
+
+	if (!str_endswith(name, ".json"))
+		return;
+	au->v = xreallocarray(au->v, au->n + 1, sizeof *au->v);
+	e = &au->v[au->n++];
+	memset(e, 0, sizeof *e);
+	e->id = xstrndup(name, strlen(name) - 5);
+	snprintf(e->commit, sizeof e->commit, "%s", commit);
+	e->email = xstrdup(email != NULL ? email : "");
+}
+
+static int
+author_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct author_entry *)a)->id,
+	    ((const struct author_entry *)b)->id);
+}
+
+static void
+authors_free(struct authors *au)
+{
+	size_t	 i;
+
+	if (au == NULL)
+		return;
+	for (i = 0; i < au->n; i++) {
+		free(au->v[i].id);
+		free(au->v[i].email);
+		free(au->v[i].signer);
+		free(au->v[i].why);
+	}
+	free(au->v);
+	free(au);
+}
+
+static struct authors *
+authors_find(struct session *s, char **why)
+{
+	char	**names = xcalloc(s->chk.nplans + 1, sizeof *names);
+	size_t	 i;
+
+	for (i = 0; i < s->chk.nplans; i++)
+		names[i] = xasprintf("%s.json", s->chk.plans[i]->id);
+	s->authors = xcalloc(1, sizeof *s->authors);
+	if (repo_blob_origins(s->repo, repo_tree_commit(s->tree), "plans",
+	    names, author_found, s->authors, why) != 0) {
+		strv_free(names);
+		return NULL;
+	}
+	strv_free(names);
+	array_sort(s->authors->v, s->authors->n, sizeof *s->authors->v,
+	    author_cmp);
+	return s->authors;
+}
+
+/* trust's question: who made revision blob of plan id? */
+static char *
+session_author(void *arg, const char *id, const char *blob, char **why)
+{
+	struct session *s = arg;
+	struct plan *p = session_plan(s, id);
+	struct author_entry key, *e;
+
+	if (p == NULL || strcmp(p->blob, blob) != 0) {
+		*why = xasprintf("revision %.12s is not the plan's on the plans "
+		    "branch", blob);
+		return NULL;
+	}
+	if (s->authors == NULL && authors_find(s, why) == NULL)
+		return NULL;
+	key.id = (char *)id;
+	if (s->authors->n == 0 || (e = bsearch(&key, s->authors->v,
+	    s->authors->n, sizeof *e, author_cmp)) == NULL) {
+		*why = xasprintf("no commit of plans/%s.json was found", id);
+		return NULL;
+	}
+	if (!e->signer_known) {
+		e->signer = trust_commit_signer(&s->trust, s->repo, e->commit,
+		    &e->why);
+		e->signer_known = 1;
+	}
+	if (e->signer == NULL) {
+		*why = xstrdup(e->why);
+		return NULL;
+	}
+	return xstrdup(e->signer);
+}
+
+/* Set up who counts: the allowed signers of the plans branch, the cache. */
+static void
+session_trust(struct session *s)
+{
+	const struct policy *pol = s->chk.policy;
+	char	*program, *path, *text = NULL, *problem = NULL, *cause = NULL;
+	size_t	 len = 0;
+	int	 r = 1;
+
+	if ((program = repo_config_get(s->repo, "gpg.ssh.program")) != NULL)
+		sshsig_set_program(program);
+	free(program);
+	path = repo_git_path(s->repo, "offpeak");
+	(void)mkdir_p(path, 0755);	/* without it, nothing is cached */
+	free(path);
+	path = repo_git_path(s->repo, "offpeak/verified");
+	s->sigcache = sshsig_cache_open(path);
+	free(path);
+	if (pol->allowed_signers != NULL && (r = repo_tree_read(s->tree,
+	    pol->allowed_signers, SIGNERS_MAX, &text, &len, NULL, &cause)) != 0)
+		problem = r == 1 ? xasprintf("'%s' is not on the plans branch",
+		    pol->allowed_signers) : r == 2 ? xasprintf("'%s' is larger "
+		    "than 1 MiB", pol->allowed_signers) : xstrdup(cause);
+	trust_init(&s->trust, pol, r == 0 ? text : NULL, len, problem,
+	    s->sigcache);
+	s->trust.author = session_author;
+	s->trust.arg = s;
+	free(text);
+	free(problem);
+	free(cause);
 }
 
 int
@@ -234,6 +425,7 @@ session_open(struct session *s, const char *repo_path, int64_t now,
 		return OUT_ENV;
 	if (s->chk.diags.n != 0 || s->chk.policy == NULL)
 		return OUT_INVALID;
+	session_trust(s);
 	if (store_load(s->repo, &s->st, cause) != 0 || fill_added(s, cause) != 0)
 		return OUT_ENV;
 	snprintf(s->st.plans, sizeof s->st.plans, "%s",
@@ -244,6 +436,9 @@ session_open(struct session *s, const char *repo_path, int64_t now,
 void
 session_close(struct session *s)
 {
+	trust_release(&s->trust);
+	sshsig_cache_free(s->sigcache);
+	authors_free(s->authors);
 	check_result_release(&s->chk);
 	state_release(&s->st);
 	repo_tree_free(s->tree);
@@ -258,7 +453,7 @@ session_close(struct session *s)
 void
 session_reconcile(struct session *s)
 {
-	state_reconcile(&s->st, s->chk.policy, s->chk.plans, s->chk.nplans,
+	state_reconcile(&s->st, &s->trust, s->chk.plans, s->chk.nplans,
 	    s->now);
 }
 

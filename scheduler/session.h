@@ -7,6 +7,7 @@
 #include "check.h"
 #include "state.h"
 #include "store.h"
+#include "trust.h"
 
 struct repo;
 struct repo_tree;
@@ -25,6 +26,9 @@ struct session {
 	int	 stale;			/* origin unreachable: last fetched copy */
 	char	*warning;		/* why it is stale, for the user; or NULL */
 	char	*fetched;		/* offline or stale: "2 h ago (...)" */
+	struct trust trust;		/* who counts, by the plans' policy */
+	struct sshsig_cache *sigcache;	/* good verifications, in the git dir */
+	struct authors *authors;	/* who wrote each plan's revision */
 };
 
 /* Flags of session_open (SESSION_SIMULATED is 1, as the old int was). */
@@ -66,6 +70,15 @@ int	 session_fetch(struct repo *, char **plans, char *origin_state,
  */
 int	 session_sync(struct repo *, int64_t now, int flags, char **plans,
 	     char *origin_state, char **warning, char **cause);
+/*
+ * Who is acting, for statements in namespace ns. With signing required:
+ * the principal that the allowed signers give the key (key, else git
+ * config user.signingkey), preferring user.email among several, and
+ * *keyfile the key to sign with (allocated). Without: user.email, and
+ * *keyfile NULL. Returns 0 with *who (allocated), or -1 with *cause.
+ */
+int	 session_identity(struct session *, const char *key, const char *ns,
+	     char **who, char **keyfile, char **cause);
 /* "no plan has the id ..." saying where the plans were looked for. */
 char	*session_no_plan(const struct session *, const char *id);
 /* Bring the state up to date with the plans (no write). */

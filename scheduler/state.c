@@ -13,6 +13,7 @@
 #include "policy.h"
 #include "risk.h"
 #include "state.h"
+#include "trust.h"
 #include "tz.h"
 
 const char *const status_names[ST_COUNT + 1] = {
@@ -54,11 +55,14 @@ assessment_release(struct assessment *a)
 	memset(a, 0, sizeof *a);
 }
 
-static void
+void
 approval_release(struct approval *a)
 {
 	free(a->approver);
 	free(a->comment);
+	free(a->signature);
+	free(a->problem);
+	memset(a, 0, sizeof *a);
 }
 
 void
@@ -77,6 +81,8 @@ plan_state_free(struct plan_state *ps)
 	free(ps->run.operator);
 	free(ps->run.host);
 	free(ps->run.outcome);
+	strv_free(ps->break_glass.by);
+	strv_free(ps->break_glass.freezes);
 	snapshot_release(&ps->snap);
 	for (i = 0; i < ps->napprovals; i++)
 		approval_release(&ps->approvals[i]);
@@ -217,6 +223,48 @@ state_set_status(struct state *s, struct plan_state *ps, enum status st,
 	(void)s;
 }
 
+/* The workflow's single steps (DESIGN.md, "The workflow"). */
+static const enum status steps[][2] = {
+	{ ST_SUBMITTED, ST_ASSESSED }, { ST_SUBMITTED, ST_CANCELLED },
+	{ ST_ASSESSED, ST_APPROVED }, { ST_ASSESSED, ST_REJECTED },
+	{ ST_ASSESSED, ST_CANCELLED },
+	{ ST_APPROVED, ST_SCHEDULED }, { ST_APPROVED, ST_ASSESSED },
+	{ ST_APPROVED, ST_REJECTED }, { ST_APPROVED, ST_CANCELLED },
+	{ ST_APPROVED, ST_EXPIRED },
+	{ ST_SCHEDULED, ST_APPROVED }, { ST_SCHEDULED, ST_ASSESSED },
+	{ ST_SCHEDULED, ST_REJECTED }, { ST_SCHEDULED, ST_CANCELLED },
+	{ ST_SCHEDULED, ST_EXPIRED }, { ST_SCHEDULED, ST_BACKING_UP },
+	{ ST_SUPERSEDED, ST_ASSESSED }, { ST_SUPERSEDED, ST_CANCELLED },
+	{ ST_BACKING_UP, ST_EXECUTING }, { ST_EXECUTING, ST_VERIFYING },
+	{ ST_VERIFYING, ST_COMPLETED },
+	{ ST_BACKING_UP, ST_ROLLED_BACK }, { ST_EXECUTING, ST_ROLLED_BACK },
+	{ ST_VERIFYING, ST_ROLLED_BACK },
+	{ ST_BACKING_UP, ST_FAILED }, { ST_EXECUTING, ST_FAILED },
+	{ ST_VERIFYING, ST_FAILED },
+	{ ST_BACKING_UP, ST_CANCELLED }, { ST_EXECUTING, ST_CANCELLED },
+	{ ST_VERIFYING, ST_CANCELLED },
+	{ ST_BACKING_UP, ST_SCHEDULED }	/* aborted before any change */
+};
+
+int
+state_transition_allowed(enum status from, enum status to)
+{
+	int	 reach[ST_COUNT] = { 0 }, grew = 1;
+	size_t	 i;
+
+	reach[from] = 1;
+	while (grew) {
+		grew = 0;
+		for (i = 0; i < nitems(steps); i++) {
+			if (reach[steps[i][0]] && !reach[steps[i][1]]) {
+				reach[steps[i][1]] = 1;
+				grew = 1;
+			}
+		}
+	}
+	return reach[to];
+}
+
 int
 status_has_slot(enum status st)
 {
@@ -314,6 +362,28 @@ snapshot_write(struct jw *w, const struct snapshot *n)
 }
 
 static void
+strv_write(struct jw *w, const char *key, char *const *v)
+{
+	size_t	 i;
+
+	jw_open(w, key, '[');
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		jw_str(w, NULL, v[i]);
+	jw_close(w, '[');
+}
+
+static void
+break_glass_write(struct jw *w, const struct plan_state *ps)
+{
+	jw_open(w, "break_glass", '{');
+	strv_write(w, "by", ps->break_glass.by);
+	strv_write(w, "freezes", ps->break_glass.freezes);
+	if (ps->break_glass.outside_window)
+		jw_bool(w, "outside_window", 1);
+	jw_close(w, '{');
+}
+
+static void
 run_write(struct jw *w, const struct plan_state *ps)
 {
 	jw_open(w, "run", '{');
@@ -350,6 +420,8 @@ state_to_json(const struct plan_state *ps)
 			jw_time(&w, "released_at", ps->released_at);
 	}
 	jw_opt(&w, "reason", ps->reason);
+	if (ps->break_glass.by != NULL)
+		break_glass_write(&w, ps);
 	if (ps->run.id != NULL)
 		run_write(&w, ps);
 	snapshot_write(&w, &ps->snap);
@@ -529,6 +601,14 @@ parse_state(struct plan_state *ps, const char *text, size_t len,
 		bad |= jsonx_get_time(o, "released_at", &ps->released_at);
 	}
 	ps->reason = get_str(o, "reason");
+	if ((v = json_object_get(o, "break_glass")) != NULL) {
+		if (!json_is_object(v) || (ps->break_glass.by = get_strv(v,
+		    "by")) == NULL || ps->break_glass.by[0] == NULL)
+			bad = 1;
+		ps->break_glass.freezes = get_strv(v, "freezes");
+		ps->break_glass.outside_window =
+		    json_is_true(json_object_get(v, "outside_window"));
+	}
 	if ((v = json_object_get(o, "run")) != NULL) {
 		ps->run.id = get_str(v, "id");
 		ps->run.operator = get_str(v, "operator");
@@ -569,9 +649,12 @@ approval_to_json(const struct approval *a)
 	jw_open(&w, NULL, '{');
 	jw_str(&w, "approver", a->approver);
 	jw_str(&w, "decision", a->reject ? "reject" : "approve");
+	if (a->break_glass)
+		jw_bool(&w, "break_glass", 1);
 	jw_str(&w, "revision", a->revision);
 	jw_opt(&w, "comment", a->comment);
 	jw_time(&w, "at", a->at);
+	jw_opt(&w, "signature", a->signature);
 	jw_close(&w, '{');
 	return jw_detach(&w);
 }
@@ -599,58 +682,29 @@ approval_from_json(struct approval *a, const char *text, size_t len,
 		json_decref(o);
 		return -1;
 	}
+	if ((json_object_get(o, "break_glass") != NULL &&
+	    !json_is_boolean(json_object_get(o, "break_glass"))) ||
+	    (json_object_get(o, "signature") != NULL &&
+	    !json_is_string(json_object_get(o, "signature"))) ||
+	    (json_object_get(o, "comment") != NULL &&
+	    !json_is_string(json_object_get(o, "comment")))) {
+		*cause = xstrdup("bad break_glass (true or false), signature or "
+		    "comment (strings)");
+		json_decref(o);
+		return -1;
+	}
 	a->approver = get_str(o, "approver");
 	a->reject = strcmp(dec, "reject") == 0;
+	a->break_glass = json_is_true(json_object_get(o, "break_glass"));
 	strcpy(a->revision, rev);
 	a->comment = get_str(o, "comment");
+	a->signature = get_str(o, "signature");
 	json_decref(o);
 	return 0;
 }
 
 int
-state_count_approvals(const struct plan_state *ps, const struct policy *pol,
-    int *rejected, char **rejected_by)
-{
-	const struct approval *a;
-	size_t	 i, j, n = 0;
-	const char **seen = xcalloc(ps->napprovals + 1, sizeof *seen);
-
-	*rejected = 0;
-	if (rejected_by != NULL)
-		*rejected_by = NULL;
-	/* unsigned approvals never count where the policy asks for signed ones */
-	if (pol->signed_approvals) {
-		free(seen);
-		return 0;
-	}
-	for (i = 0; i < ps->napprovals; i++) {
-		a = &ps->approvals[i];
-		if (strcmp(a->revision, ps->revision) != 0)
-			continue;
-		if (!policy_is_approver(pol, a->approver))
-			continue;
-		if (a->reject) {
-			*rejected = 1;
-			if (rejected_by != NULL) {
-				free(*rejected_by);
-				*rejected_by = xstrdup(a->approver);
-			}
-			continue;
-		}
-		for (j = 0; j < n; j++) {
-			if (strcasecmp(seen[j], a->approver) == 0)
-				break;
-		}
-		if (j == n)
-			seen[n++] = a->approver;
-	}
-	free(seen);
-	return (int)n;
-}
-
-/* Can a decision be recorded on the plan now? 0, or -1 with *cause. */
-static int
-decidable(const struct plan_state *ps, const char *who, int reject,
+state_decidable(const struct plan_state *ps, const char *who, int reject,
     char **cause)
 {
 	const struct approval *a;
@@ -663,8 +717,11 @@ decidable(const struct plan_state *ps, const char *who, int reject,
 	case ST_COMPLETED:
 	case ST_CANCELLED:
 	case ST_EXPIRED:
-		*cause = xasprintf("plan '%s' is %s; edit the plan to start a "
-		    "new revision", ps->id, status_names[ps->status]);
+	case ST_ROLLED_BACK:
+	case ST_FAILED:
+		*cause = xasprintf("plan '%s' is %s: a decision on it would "
+		    "change nothing; edit the plan to start a new revision",
+		    ps->id, status_names[ps->status]);
 		return -1;
 	default:
 		break;
@@ -683,37 +740,32 @@ decidable(const struct plan_state *ps, const char *who, int reject,
 }
 
 int
-state_approve(struct state *s, struct plan_state *ps,
-    const struct policy *pol, const struct decision *d, int64_t now,
-    char **cause)
+state_approve(struct state *s, struct plan_state *ps, struct trust *t,
+    struct approval *a, char **cause)
 {
-	struct approval *a;
+	struct approval *slot;
 
-	if (!policy_is_approver(pol, d->who)) {
-		*cause = xasprintf("'%s' is not an approver in offpeak.json",
-		    d->who);
+	if (strcmp(a->revision, ps->revision) != 0) {
+		*cause = xasprintf("the decision is about revision %.12s of '%s', "
+		    "not its current %.12s", a->revision, ps->id, ps->revision);
 		return -1;
 	}
-	if (pol->signed_approvals) {
-		*cause = xstrdup("offpeak.json asks for signed approvals "
-		    "(\"signed_approvals\": true), which this offpeak cannot "
-		    "make or verify; nothing was recorded");
-		return -1;
-	}
-	if (decidable(ps, d->who, d->reject, cause) != 0)
+	if (state_decidable(ps, a->approver, a->reject, cause) != 0 ||
+	    trust_vet_one(t, ps, a, 0, cause) != 0)
 		return -1;
 	ps->approvals = xreallocarray(ps->approvals, ps->napprovals + 1,
 	    sizeof *ps->approvals);
-	a = &ps->approvals[ps->napprovals++];
+	slot = &ps->approvals[ps->napprovals++];
+	*slot = *a;
 	memset(a, 0, sizeof *a);
-	a->approver = xstrdup(d->who);
-	a->reject = d->reject;
-	memcpy(a->revision, ps->revision, sizeof a->revision);
-	a->comment = d->comment != NULL ? xstrdup(d->comment) : NULL;
-	a->at = now;
-	state_log(s, ps, "%s %s by %s (revision %.12s)%s%s",
-	    d->reject ? "rejection" : "approval", ps->id, d->who, ps->revision,
-	    d->comment != NULL ? ": " : "", d->comment != NULL ? d->comment : "");
+	slot->saved = 0;
+	slot->vetted = 1;
+	state_log(s, ps, "%s %s by %s (revision %.12s%s)%s%s",
+	    slot->reject ? "rejection" : slot->break_glass ? "break-glass "
+	    "approval" : "approval", ps->id, slot->approver, ps->revision,
+	    slot->signature != NULL ? ", signed" : "",
+	    slot->comment != NULL ? ": " : "",
+	    slot->comment != NULL ? slot->comment : "");
 	return 0;
 }
 
@@ -818,6 +870,40 @@ snapshot_update(struct plan_state *ps, const struct plan *p, int64_t now)
 	n->description = p->description != NULL ? xstrdup(p->description) : NULL;
 }
 
+void
+state_clear_break_glass(struct plan_state *ps)
+{
+	if (ps->break_glass.by == NULL)
+		return;
+	strv_free(ps->break_glass.by);
+	strv_free(ps->break_glass.freezes);
+	memset(&ps->break_glass, 0, sizeof ps->break_glass);
+	ps->dirty = 1;
+}
+
+char *
+state_break_glass_text(const struct plan_state *ps)
+{
+	struct buf b = BUF_INIT;
+	char	*by;
+	size_t	 i;
+
+	if (ps->break_glass.by == NULL)
+		return NULL;
+	buf_init(&b);
+	for (i = 0; ps->break_glass.freezes != NULL &&
+	    ps->break_glass.freezes[i] != NULL; i++)
+		buf_addf(&b, "%sfreeze '%s'", i > 0 ? ", " : "",
+		    ps->break_glass.freezes[i]);
+	if (ps->break_glass.outside_window)
+		buf_addf(&b, "%sthe off-peak windows", b.len > 0 ? " and " : "");
+	by = strv_join((const char *const *)ps->break_glass.by, ", ");
+	buf_addf(&b, "%s by %s", b.len > 0 ? " overridden" :
+	    "break-glass approved", by);
+	free(by);
+	return buf_detach(&b, NULL);
+}
+
 /* Give up a live slot: the notice becomes a cancellation. */
 void
 state_release_slot(struct plan_state *ps, int64_t now)
@@ -884,38 +970,41 @@ static void
 decide(struct state *s, struct plan_state *ps, const struct policy *pol,
     int64_t now)
 {
-	int	 n, rejected;
-	char	*by, *why;
+	struct approval_count c;
+	char	*why;
 
-	n = state_count_approvals(ps, pol, &rejected, &by);
-	if (rejected && ps->status != ST_REJECTED &&
+	trust_count(pol, ps, &c);
+	if (c.rejected && ps->status != ST_REJECTED &&
 	    (ps->status == ST_ASSESSED || ps->status == ST_APPROVED ||
 	    ps->status == ST_SCHEDULED)) {
 		state_release_slot(ps, now);
-		why = xasprintf("rejected by %s", by);
+		why = xasprintf("rejected by %s", c.rejected_by);
 		set_reason(ps, why);
 		free(why);
 		state_set_status(s, ps, ST_REJECTED, now);
-		state_log(s, ps, "reject %s (by %s)", ps->id, by);
-	} else if (!rejected && ps->status == ST_ASSESSED &&
-	    n >= ps->risk.approvals) {
+		state_log(s, ps, "reject %s (by %s)", ps->id, c.rejected_by);
+	} else if (c.approved && ps->status == ST_ASSESSED) {
 		state_set_status(s, ps, ST_APPROVED, now);
 		set_reason(ps, NULL);
-		state_log(s, ps, "approve %s (%d/%d)", ps->id, n,
-		    ps->risk.approvals);
-	} else if (!rejected && n < ps->risk.approvals &&
+		state_log(s, ps, "approve %s (%d/%d%s%s)", ps->id,
+		    c.n < c.needed ? c.n : c.needed, c.needed,
+		    c.break_glass > 0 ? "; break-glass by " : "",
+		    c.break_glass > 0 ? c.break_glass_by : "");
+	} else if (!c.rejected && !c.approved &&
 	    (ps->status == ST_APPROVED || ps->status == ST_SCHEDULED)) {
 		state_release_slot(ps, now);
 		state_set_status(s, ps, ST_ASSESSED, now);
-		state_log(s, ps, "unapprove %s (%d/%d approvals under the "
-		    "current policy)", ps->id, n, ps->risk.approvals);
+		state_log(s, ps, "unapprove %s (%d/%d approvals%s%s under the "
+		    "current policy)", ps->id, c.n, c.needed,
+		    c.missing != NULL ? ", still needs " : "",
+		    c.missing != NULL ? c.missing : "");
 	}
-	free(by);
+	approval_count_release(&c);
 }
 
 static void
-reconcile_plan(struct state *s, const struct policy *pol,
-    const struct plan *p, int64_t now)
+reconcile_plan(struct state *s, struct trust *t, const struct plan *p,
+    int64_t now)
 {
 	struct plan_state *ps = state_get(s, p->id);
 	int	 running = ps->status == ST_BACKING_UP ||
@@ -931,10 +1020,11 @@ reconcile_plan(struct state *s, const struct policy *pol,
 	else if (running || status_is_final(ps->status))
 		return;
 	snapshot_update(ps, p, now);
-	reassess(s, ps, pol, p, now);
+	reassess(s, ps, t->pol, p, now);
 	if (ps->status == ST_SUBMITTED)
 		state_set_status(s, ps, ST_ASSESSED, now);
-	decide(s, ps, pol, now);
+	trust_vet(t, ps, ps->revision);
+	decide(s, ps, t->pol, now);
 }
 
 /* Is id among the plans (sorted by id)? */
@@ -957,14 +1047,14 @@ plan_present(struct plan *const *plans, size_t n, const char *id)
 }
 
 void
-state_reconcile(struct state *s, const struct policy *pol,
+state_reconcile(struct state *s, struct trust *t,
     struct plan *const *plans, size_t nplans, int64_t now)
 {
 	struct plan_state *ps;
 	size_t	 i;
 
 	for (i = 0; i < nplans; i++)
-		reconcile_plan(s, pol, plans[i], now);
+		reconcile_plan(s, t, plans[i], now);
 	for (i = 0; i < s->n; i++) {
 		ps = s->items[i];
 		if (plan_present(plans, nplans, ps->id) ||

@@ -10,6 +10,7 @@
 
 struct policy;
 struct plan;
+struct trust;
 
 #define STATE_BRANCH	"refs/heads/offpeak-state"
 
@@ -58,11 +59,16 @@ struct assessment {
 struct approval {
 	int	 n;		/* its number: approvals/<id>/<n>.json */
 	int	 saved;		/* read from the state branch, or written there */
-	char	*approver;	/* e-mail */
+	char	*approver;	/* the principal (signing) or e-mail */
 	int	 reject;
+	int	 break_glass;	/* also a break-glass approval (freezes) */
 	char	 revision[41];	/* plan blob id it binds to */
 	char	*comment;
 	int64_t	 at;
+	char	*signature;	/* armored SSH signature of its statement */
+	/* not kept: what trust_vet found (trust.h) */
+	int	 vetted;	/* it counts */
+	char	*problem;	/* why it does not, or NULL */
 };
 
 struct plan_state {
@@ -89,6 +95,11 @@ struct plan_state {
 		int64_t	 started;
 		char	*outcome;	/* running, completed, rolled-back, ... */
 	} run;
+	struct {
+		char	**by;		/* break-glass approvers; NULL: none */
+		char	**freezes;	/* freezes the slot lies in */
+		int	 outside_window;	/* the slot lies in no window */
+	} break_glass;			/* an emergency slot placed by break-glass */
 	struct approval *approvals;
 	size_t	 napprovals;
 	int	 dirty;		/* changed in this invocation: write it */
@@ -128,6 +139,7 @@ char	*state_to_json(const struct plan_state *);
 int	 state_from_json(struct plan_state *, const char *text, size_t len,
 	     char **cause);
 char	*approval_to_json(const struct approval *);
+void	 approval_release(struct approval *);
 int	 approval_from_json(struct approval *, const char *text, size_t len,
 	     char **cause);
 
@@ -138,8 +150,20 @@ void	 state_log(struct state *, struct plan_state *, const char *fmt, ...)
 void	 state_set_status(struct state *, struct plan_state *, enum status,
 	     int64_t now);
 
+/* Forget a break-glass placement. */
+void	 state_clear_break_glass(struct plan_state *);
+/* "freeze 'year-end' overridden by cto@example.com", or NULL (allocated). */
+char	*state_break_glass_text(const struct plan_state *);
+
 /* Give up a live slot: its notice becomes a cancellation. */
 void	 state_release_slot(struct plan_state *, int64_t now);
+
+/*
+ * May one command take a plan from status from to status to (through any
+ * number of the workflow's steps)? A revision change starts afresh: pass
+ * ST_SUBMITTED as from. A status may always stay as it is.
+ */
+int	 state_transition_allowed(enum status from, enum status to);
 
 /* Is the status one in which a change holds a live slot? */
 int	 status_has_slot(enum status);
@@ -149,26 +173,29 @@ int	 status_is_final(enum status);
 /*
  * Bring the state up to date with the plans and policy at now: new plans
  * are submitted and assessed, edited plans superseded and re-assessed,
- * removed plans cancelled, approvals counted. Transitions go to the log.
+ * removed plans cancelled, the approvals of each plan's revision vetted
+ * (trust_vet) and counted. Transitions go to the log.
  */
-void	 state_reconcile(struct state *, const struct policy *,
+void	 state_reconcile(struct state *, struct trust *,
 	     struct plan *const *plans, size_t nplans, int64_t now);
-/* A decision on a plan's current revision. */
-struct decision {
-	const char *who;	/* the approver's e-mail */
-	int	 reject;
-	const char *comment;	/* or NULL */
-};
+/*
+ * Can a decision be recorded on the plan now? Not when it is running or
+ * final, nor when who made the same decision on this revision already.
+ * 0, or -1 with *cause.
+ */
+int	 state_decidable(const struct plan_state *, const char *who, int reject,
+	     char **cause);
 /*
  * Record a decision on the plan's current revision (the plan must be in
- * the state: reconcile first). Returns 0, or -1 with *cause, changing
- * nothing: who is not an approver, the policy asks for signed approvals,
- * the plan is running or finished, or who made the same decision on this
- * revision already. Counting it is state_reconcile's.
+ * the state: reconcile first); a's revision must be its current one, as
+ * the statement it signs says. The decision
+ * must be one that counts (trust_vet_one: an approver, not the author,
+ * signed when signing is required). Returns 0 with a taken into the
+ * state (its fields now belong there), or -1 with *cause, changing
+ * nothing. Counting it is state_reconcile's.
  */
-int	 state_approve(struct state *, struct plan_state *,
-	     const struct policy *, const struct decision *, int64_t now,
-	     char **cause);
+int	 state_approve(struct state *, struct plan_state *, struct trust *,
+	     struct approval *a, char **cause);
 /* Can the plan be cancelled? 0, or -1 with *cause (completed, cancelled). */
 int	 state_cancellable(const struct plan_state *, char **cause);
 /*
@@ -178,8 +205,5 @@ int	 state_cancellable(const struct plan_state *, char **cause);
  */
 void	 state_cancel(struct state *, struct plan_state *, const char *msg,
 	     int64_t now);
-/* Approvals that count for the plan's current revision (distinct approvers). */
-int	 state_count_approvals(const struct plan_state *, const struct policy *,
-	     int *rejected, char **rejected_by);
 
 #endif

@@ -334,6 +334,7 @@ static const char css[] =
     "th{font-size:.78rem;text-transform:uppercase;letter-spacing:.03em;"
     "color:#5b6575;background:#fafbfc}"
     ".id{font:12px ui-monospace,Menlo,Consolas,monospace;color:#5b6575}"
+    ".bg{font-size:12px;font-weight:600;color:#a4161a}"
     ".badge{display:inline-block;padding:.05rem .5rem;border-radius:.7rem;"
     "font-size:.8rem;font-weight:600;white-space:nowrap}"
     ".tentative{background:#fff1c7;color:#6e5100}"
@@ -397,6 +398,8 @@ add_list(struct buf *b, char *const *v, const char *none)
 static void
 add_change(struct buf *b, const struct plan_state *ps)
 {
+	char	*bg;
+
 	buf_adds(b, "<td><span class=\"title\">");
 	if (ps->risk.emergency || (ps->snap.type != NULL &&
 	    strcmp(ps->snap.type, "emergency") == 0))
@@ -404,7 +407,14 @@ add_change(struct buf *b, const struct plan_state *ps)
 	add_esc(b, ps->snap.title != NULL ? ps->snap.title : ps->id);
 	buf_adds(b, "</span><br><span class=\"id\">");
 	add_esc(b, ps->id);
-	buf_adds(b, "</span></td>");
+	buf_adds(b, "</span>");
+	if ((bg = state_break_glass_text(ps)) != NULL) {
+		buf_adds(b, "<br><span class=\"bg\">");
+		add_esc(b, bg);
+		buf_adds(b, "</span>");
+		free(bg);
+	}
+	buf_adds(b, "</td>");
 }
 
 /* A span of time that breaks only between its two ends. */
@@ -873,6 +883,10 @@ item_json(const struct page *pg, const struct item *it)
 	if (ps->slot.window != NULL)
 		json_object_set_new(o, "window", json_string(ps->slot.window));
 	json_object_set_new(o, "sequence", json_integer(ps->sequence));
+	if ((s = state_break_glass_text(ps)) != NULL) {
+		json_object_set_new(o, "break_glass", json_string(s));
+		free(s);
+	}
 	json_object_set_new(o, "cancelled", json_boolean(it->cancelled));
 	if (it->sec == SEC_UPCOMING) {
 		json_object_set_new(o, "notice_held_from", json_time(held, it->tz));

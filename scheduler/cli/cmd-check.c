@@ -3,10 +3,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "check.h"
 #include "cli/cmd.h"
+#include "fsutil.h"
+#include "guard.h"
+#include "policy.h"
 #include "repo.h"
+#include "sshsig.h"
+#include "state.h"
 #include "util.h"
 
 #define ZERO_OID "0000000000000000000000000000000000000000"
@@ -39,6 +45,16 @@ print_diags(const struct ctx *ctx, const struct diags *d)
 	json_decref(arr);
 }
 
+/* Things the policy is accepted with, but worth a word: on stderr. */
+static void
+print_warnings(char *const *w)
+{
+	size_t	 i;
+
+	for (i = 0; w != NULL && w[i] != NULL; i++)
+		cmd_error("%s: warning: %s", POLICY_FILE, w[i]);
+}
+
 /* Check the tree at rev; returns an exit code. */
 static int
 check_rev(const struct ctx *ctx, struct repo *repo, const char *rev,
@@ -63,6 +79,8 @@ check_rev(const struct ctx *ctx, struct repo *repo, const char *rev,
 		return EXIT_ENV;
 	}
 	print_diags(ctx, &res.diags);
+	if (res.policy != NULL)
+		print_warnings(res.policy->warnings);
 	rc = res.diags.n == 0 ? EXIT_DONE : EXIT_INVALID;
 	if (rc == EXIT_DONE && !quiet && !ctx->json)
 		printf("check: %zu plan%s: no problems\n", res.nplans,
@@ -139,6 +157,108 @@ plans_ref(struct repo *repo, const char *branch, int guess,
 	    strcmp(u->new, ZERO_OID) != 0 && has_policy(repo, u->new);
 }
 
+/* Say each broken rule on its own line; the exit code. */
+static int
+print_problems(const struct guard *g)
+{
+	size_t	 i;
+
+	for (i = 0; i < g->n; i++)
+		cmd_error("pre-receive: %.12s: %s%s%s", g->v[i].commit,
+		    g->v[i].file != NULL ? g->v[i].file : "",
+		    g->v[i].file != NULL ? ": " : "", g->v[i].rule);
+	return g->n > 0 ? EXIT_INVALID : EXIT_DONE;
+}
+
+/* The tip the plans branch will have once this push is taken, or NULL. */
+static char *
+plans_tip(struct repo *repo, const char *branch, int guess,
+    const struct update *v, size_t n)
+{
+	char	 oid[41], *cause = NULL;
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (plans_ref(repo, branch, guess, &v[i]) &&
+		    strcmp(v[i].new, ZERO_OID) != 0)
+			return xstrdup(v[i].new);
+	}
+	if (repo_ref_commit(repo, branch, oid, &cause) == 0)
+		return xstrdup(oid);
+	free(cause);
+	return NULL;
+}
+
+/* What a push leaves out of "new": the old tips of every pushed ref. */
+static char **
+old_tips(const struct update *v, size_t n)
+{
+	char	**hide = xcalloc(n + 1, sizeof *hide);
+	size_t	 i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].old, ZERO_OID) != 0)
+			hide[k++] = xstrdup(v[i].old);
+	}
+	return hide;
+}
+
+/* The guard's part: the state branch, and signatures on the plans. */
+static int
+guard_updates(const struct ctx *ctx, struct repo *repo, const char *branch,
+    int guess, const struct update *v, size_t n)
+{
+	struct guard g;
+	struct sshsig_cache *cache;
+	char	*path, *cause = NULL, *tip, *allow, *program, **hide;
+	size_t	 i;
+	int	 rc = EXIT_DONE;
+
+	if ((program = repo_config_get(repo, "gpg.ssh.program")) != NULL)
+		sshsig_set_program(program);
+	free(program);
+	path = repo_git_path(repo, "offpeak");
+	(void)mkdir_p(path, 0755);
+	free(path);
+	path = repo_git_path(repo, "offpeak/verified");
+	cache = sshsig_cache_open(path);
+	free(path);
+	guard_init(&g, repo, cache);
+	tip = plans_tip(repo, branch, guess, v, n);
+	g.plans_tip = tip;
+	g.now = ctx->now;
+	allow = repo_config_get(repo, "offpeak.allowSimulatedClock");
+	g.allow_simulated = allow != NULL && (strcasecmp(allow, "true") == 0 ||
+	    strcmp(allow, "1") == 0 || strcasecmp(allow, "yes") == 0);
+	free(allow);
+	hide = old_tips(v, n);
+	for (i = 0; i < n && rc == EXIT_DONE; i++) {
+		if (strcmp(v[i].ref, STATE_BRANCH) == 0) {
+			if (tip == NULL)
+				cmd_error("pre-receive: the plans branch %s does not "
+				    "exist: the state cannot be checked against it",
+				    branch);
+			if (tip == NULL || guard_push(&g, v[i].old, v[i].new,
+			    &cause) != 0)
+				rc = tip == NULL ? EXIT_INVALID : EXIT_ENV;
+		} else if (plans_ref(repo, branch, guess, &v[i]) &&
+		    strcmp(v[i].new, ZERO_OID) != 0 &&
+		    guard_plans_push(&g, hide, v[i].new, &cause) != 0)
+			rc = EXIT_ENV;
+	}
+	if (cause != NULL) {
+		cmd_error("pre-receive: %s", cause);
+		free(cause);
+	}
+	if (rc == EXIT_DONE)
+		rc = print_problems(&g);
+	strv_free(hide);
+	free(tip);
+	guard_release(&g);
+	sshsig_cache_free(cache);
+	return rc;
+}
+
 static int
 pre_receive(const struct ctx *ctx, struct repo *repo)
 {
@@ -178,6 +298,9 @@ pre_receive(const struct ctx *ctx, struct repo *repo)
 		if ((r = check_rev(ctx, repo, v[i].new, 1)) != EXIT_DONE)
 			rc = r;
 	}
+	if ((r = guard_updates(ctx, repo, branch, guess, v, n)) != EXIT_DONE &&
+	    rc == EXIT_DONE)
+		rc = r;
 	free(v);
 	free(branch);
 	return rc;
@@ -262,6 +385,14 @@ const struct cmd_entry cmd_check_entry = {
 	    "\"<old> <new> <ref>\" lines on stdin and checks each new tip of the\n"
 	    "plans branch (git config offpeak.branch, else HEAD's branch); when HEAD\n"
 	    "names a branch that does not exist, every pushed branch with\n"
-	    "offpeak.json at its root.\n",
+	    "offpeak.json at its root. It also guards the state branch\n"
+	    "offpeak-state: deleting it or moving it other than forward is\n"
+	    "refused, and every pushed commit must keep the rules of offpeak audit\n"
+	    "(append-only approvals and records, workflow steps, approvals that\n"
+	    "count, signed runs, slots with notice inside windows and outside\n"
+	    "freezes). With signing required, new commits of the plans branch that\n"
+	    "change offpeak.json, the allowed signers, plans/ or hooks/ must be\n"
+	    "SSH-signed by an allowed signer. Commits made under --now are refused\n"
+	    "unless git config offpeak.allowSimulatedClock is true.\n",
 	.exec = cmd_check_exec
 };

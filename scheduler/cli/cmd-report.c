@@ -94,6 +94,12 @@ print_text(const struct report *r, const char *zone)
 		if (r->rows[i].emergency)
 			printf("    %s (%s)\n", r->rows[i].plan, r->rows[i].outcome);
 	}
+	printf("  break-glass changes:    %zu\n", r->break_glass);
+	for (i = 0; i < r->n; i++) {
+		if (r->rows[i].break_glass != NULL)
+			printf("    %s: %s\n", r->rows[i].plan,
+			    r->rows[i].break_glass);
+	}
 	if (r->simulated > 0)
 		printf("  records made under a simulated clock: %zu\n", r->simulated);
 }
@@ -112,6 +118,8 @@ row_json(const struct report_row *w)
 	    w->resolution, "planned_seconds", (json_int_t)w->planned,
 	    "inside_window", w->inside_window, "notice_held", w->notice_held,
 	    "emergency", w->emergency, "simulated", w->simulated);
+	if (w->break_glass != NULL)
+		json_object_set_new(o, "break_glass", json_string(w->break_glass));
 	free(s);
 	free(e);
 	return o;
@@ -138,6 +146,8 @@ print_json(const struct report *r)
 	    (json_int_t)r->p95_ms, "latency_attempts", (json_int_t)r->nlatency,
 	    "over_max_ms", (json_int_t)r->over_max, "emergency",
 	    (json_int_t)r->emergencies);
+	json_object_set_new(json_object_get(o, "figures"), "break_glass",
+	    json_integer((json_int_t)r->break_glass));
 	json_dumpf(o, stdout, JSON_INDENT(2));
 	putchar('\n');
 	json_decref(o);

@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cmd.h"
 #include "repo.h"
 #include "run.h"
 #include "session.h"
+#include "sshsig.h"
 #include "util.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -49,14 +51,39 @@ operator_name(struct session *s, const char *given)
 	return xstrdup(user != NULL && *user != '\0' ? user : "unknown");
 }
 
+/*
+ * With signing required, the operator is the principal of the signing
+ * key; an --operator naming someone else is refused. 0, or -1 with *cause.
+ */
+static int
+signing_operator(struct session *s, const char *given, const char *key,
+    char **who, char **keyfile, char **cause)
+{
+	if (session_identity(s, key, SSHSIG_NS_RUN, who, keyfile, cause) != 0)
+		return -1;
+	if (given != NULL && strcasecmp(given, *who) != 0) {
+		*cause = xasprintf("--operator '%s': with signing required the "
+		    "operator is the principal of the signing key, '%s'", given,
+		    *who);
+		free(*who);
+		free(*keyfile);
+		*who = *keyfile = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 #define OPT_OPERATOR	CMD_LONG
 #define OPT_RESUME	(CMD_LONG + 1)
+#define OPT_KEY		(CMD_LONG + 2)
 
 static const struct cmd_option options[] = {
 	{ OPT_OPERATOR, "operator", "NAME", NULL, 0,
 	    "who runs it (default: git user.email, else $USER)" },
 	{ OPT_RESUME, "resume", NULL, NULL, 0,
 	    "continue an interrupted run from its first unfinished phase" },
+	{ OPT_KEY, "key", "FILE", NULL, 0,
+	    "sign the run with this SSH key (default: git config user.signingkey)" },
 	{ 0 }
 };
 
@@ -68,7 +95,7 @@ cmd_run_exec(struct ctx *ctx, const struct cmd_args *args)
 	struct run_opts ro;
 	struct session s;
 	struct sigaction sa;
-	char	*cause = NULL, *who;
+	char	*cause = NULL, *who = NULL, *key = NULL;
 	int	 rc;
 
 	memset(&ro, 0, sizeof ro);
@@ -78,12 +105,22 @@ cmd_run_exec(struct ctx *ctx, const struct cmd_args *args)
 		    "--operator must be one line of text");
 	if ((rc = cmd_session_open(&s, ctx, "run")) != EXIT_DONE)
 		return rc;
+	if (s.trust.required) {
+		if (signing_operator(&s, op, cmd_value(args, OPT_KEY), &who,
+		    &key, &cause) != 0) {
+			cmd_error("%s", cause);
+			free(cause);
+			session_close(&s);
+			return EXIT_INVALID;
+		}
+	} else
+		who = operator_name(&s, op);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	who = operator_name(&s, op);
 	ro.operator = who;
+	ro.key = key;
 	ro.grace_ms = 10000;
 	ro.stop = &stop_requested;
 	rc = cmd_exit(run_change(&s, id, &ro, &ev, &cause));
@@ -93,6 +130,7 @@ cmd_run_exec(struct ctx *ctx, const struct cmd_args *args)
 		cmd_error("%s", cause);
 	free(cause);
 	free(who);
+	free(key);
 	session_close(&s);
 	return rc;
 }
@@ -121,6 +159,12 @@ const struct cmd_entry cmd_run_entry = {
 	    "shorter). Ctrl-C ends the running hook, starts no further step and\n"
 	    "rolls back. The maintenance record is committed as every phase begins\n"
 	    "and ends, so a run that is killed can be resumed or cancelled.\n\n"
+	    "When the policy names \"operators\", only they may run the change\n"
+	    "(per group where it says so). With \"signing\": \"required\", the\n"
+	    "operator is the principal the allowed-signers file gives the signing\n"
+	    "key (--key FILE, else git config user.signingkey), and the lock commit\n"
+	    "carries the operator's signed statement of the plan, its revision, the\n"
+	    "run and the slot (namespace offpeak-run); a resume signs one too.\n\n"
 	    "--resume continues an interrupted run from its first unfinished\n"
 	    "phase (the backup again if it had not finished, the rollback if it\n"
 	    "had begun), with the plan and hooks of the commit it began at; until\n"

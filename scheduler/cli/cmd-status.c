@@ -10,6 +10,7 @@
 #include "policy.h"
 #include "run.h"
 #include "session.h"
+#include "trust.h"
 #include "util.h"
 
 /* A run in progress, or one interrupted (see run_interrupted). */
@@ -25,7 +26,8 @@ run_in_progress(const struct plan_state *ps)
 
 /* What someone should do next about a plan. */
 static char *
-next_action(const struct session *s, const struct plan_state *ps, int napp)
+next_action(const struct session *s, const struct plan_state *ps,
+    const struct approval_count *c)
 {
 	int64_t	 held = ps->published_at + ps->risk.notice;
 
@@ -33,9 +35,12 @@ next_action(const struct session *s, const struct plan_state *ps, int napp)
 	case ST_SUBMITTED:
 		return xstrdup("assess");
 	case ST_ASSESSED:
-		return xasprintf("needs %d more approval%s",
-		    ps->risk.approvals - napp,
-		    ps->risk.approvals - napp == 1 ? "" : "s");
+		if (c->n >= c->needed && c->missing != NULL)
+			return xasprintf("needs approval: %s", c->missing);
+		return xasprintf("needs %d more approval%s%s%s",
+		    c->needed - c->n, c->needed - c->n == 1 ? "" : "s",
+		    c->missing != NULL ? ", with " : "",
+		    c->missing != NULL ? c->missing : "");
 	case ST_APPROVED:
 		return xstrdup("schedule");
 	case ST_SCHEDULED:
@@ -65,13 +70,18 @@ state_json(const struct session *s, const struct plan_state *ps)
 {
 	json_t	*o;
 	char	*text, *next, *t;
-	int	 rej, n = state_count_approvals(ps, s->chk.policy, &rej, NULL);
+	struct approval_count c;
 
+	trust_count(s->chk.policy, ps, &c);
 	text = state_to_json(ps);
 	o = json_loads(text, 0, NULL);
 	free(text);
-	json_object_set_new(o, "approvals_given", json_integer(n));
-	next = next_action(s, ps, n);
+	json_object_set_new(o, "approvals_given", json_integer(c.n));
+	if (c.missing != NULL)
+		json_object_set_new(o, "approvals_missing",
+		    json_string(c.missing));
+	next = next_action(s, ps, &c);
+	approval_count_release(&c);
 	json_object_set_new(o, "next", json_string(next));
 	free(next);
 	if (ps->slot_live) {
@@ -102,9 +112,9 @@ slot_order(const void *a, const void *b)
 static void
 print_row(const struct session *s, const struct plan_state *ps)
 {
-	char	*slot = NULL, *notice = NULL, *next, *when, level[32];
+	char	*slot = NULL, *notice = NULL, *next, *when, *bg, level[32];
 	size_t	 k;
-	int	 rej, n = state_count_approvals(ps, s->chk.policy, &rej, NULL);
+	struct approval_count c;
 	int64_t	 held = ps->published_at + ps->risk.notice;
 
 	if (ps->slot_live) {
@@ -118,17 +128,23 @@ print_row(const struct session *s, const struct plan_state *ps)
 		    "holds from", when);
 		free(when);
 	}
-	next = next_action(s, ps, n);
+	trust_count(s->chk.policy, ps, &c);
+	next = next_action(s, ps, &c);
 	/* emergency changes are flagged here as in every feed and page */
 	snprintf(level, sizeof level, "%s%s", ps->risk.level != NULL ?
 	    ps->risk.level : "-", ps->risk.emergency || (ps->snap.type != NULL &&
 	    strcmp(ps->snap.type, "emergency") == 0) ? " !E" : "");
 	printf("%-24s %-11s %-9s %-40s %-31s %d/%-2d %s\n", ps->id,
 	    status_names[ps->status], level,
-	    slot != NULL ? slot : "-", notice != NULL ? notice : "-", n,
-	    ps->risk.approvals, next);
+	    slot != NULL ? slot : "-", notice != NULL ? notice : "-",
+	    c.n < c.needed ? c.n : c.needed, c.needed, next);
+	approval_count_release(&c);
 	if (ps->reason != NULL)
 		printf("%-24s   %s\n", "", ps->reason);
+	if ((bg = state_break_glass_text(ps)) != NULL) {
+		printf("%-24s   %s\n", "", bg);
+		free(bg);
+	}
 	free(slot);
 	free(notice);
 	free(next);

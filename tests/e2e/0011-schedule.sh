@@ -205,19 +205,27 @@ expect_rc "schedule refuses a repository that fails check" 1
 expect_err "and says so" "do not pass 'offpeak check'"
 [ "$(git -C "$R" rev-parse offpeak-state)" = "$state_before" ] && pass "nothing written" || fail "state moved"
 
-# --- signed approvals are asked for but cannot be made: refused, none count
+# --- the old "signed_approvals": read as "signing": "required" with a
+# warning; approvals made before without a signature no longer count
+mkdir -p "$R/keys"
+ssh-keygen -q -t ed25519 -N '' -C carol -f "$TMP/carol" </dev/null
+printf 'carol@example.com %s\n' "$(cut -d' ' -f1,2 "$TMP/carol.pub")" > "$R/keys/allowed_signers"
 python3 - "$R/offpeak.json" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
 p["signed_approvals"] = True
+p["allowed_signers"] = "keys/allowed_signers"
 json.dump(p, open(sys.argv[1], "w"), indent=2)
 PY
 rm -f "$R/plans/broken.json"
 commit_all "$R" "signed approvals"
+op check
+expect_rc "check accepts the old field" 0
+expect_err "with a warning naming the new one" 'read as "signing": "required"'
 as alice@example.com
 op approve race
-expect_rc "approve refuses when the policy wants signed approvals" 1
-expect_err "and says why" "asks for signed approvals"
+expect_rc "approve without a signing key is refused" 1
+expect_err "and says how to name one" "git config user.signingkey"
 op status race
 expect_out "unsigned approvals do not count" "0/1"
 

@@ -11,6 +11,7 @@
 #include "policy.h"
 #include "risk.h"
 #include "state.h"
+#include "trust.h"
 #include "util.h"
 
 #include "fuzz.h"
@@ -74,13 +75,16 @@ static void
 round_trip(struct plan *p)
 {
 	struct state st;
+	struct trust t;
 	struct plan_state *ps, *back;
 	char	*text, *again, *cause = NULL;
 
 	state_init(&st);
+	trust_init(&t, pol, NULL, 0, NULL, NULL);
 	p->added_at = 1764547200;
 	memcpy(p->blob, "0123456789abcdef0123456789abcdef01234567", 41);
-	state_reconcile(&st, pol, &p, 1, 1764547200 + 86400);
+	state_reconcile(&st, &t, &p, 1, 1764547200 + 86400);
+	trust_release(&t);
 	if ((ps = state_find(&st, p->id)) != NULL) {
 		text = state_to_json(ps);
 		back = plan_state_new(p->id);

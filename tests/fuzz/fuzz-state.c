@@ -39,14 +39,6 @@ one_state(const char *name, const char *text, size_t len)
 }
 
 static void
-approval_release(struct approval *a)
-{
-	free(a->approver);
-	free(a->comment);
-	memset(a, 0, sizeof *a);
-}
-
-static void
 one_approval(const char *text, size_t len)
 {
 	struct approval a, b;

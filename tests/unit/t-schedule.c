@@ -11,6 +11,7 @@
 #include "policy.h"
 #include "schedule.h"
 #include "state.h"
+#include "trust.h"
 #include "tap.h"
 #include "testutil.h"
 #include "util.h"
@@ -99,18 +100,31 @@ static void
 solve(struct world *w, const char *now_s)
 {
 	struct schedule_input in;
-	struct decision d = { "alice@example.com", 0, NULL };
+	struct trust t;
+	struct approval a;
+	struct plan_state *ps;
 	int64_t	 now = at(now_s);
 	char	*cause = NULL;
 	size_t	 i;
 
 	array_sort(w->plans, w->n, sizeof *w->plans, by_id);
 	state_init(&w->st);
-	state_reconcile(&w->st, w->pol, w->plans, w->n, now);
-	for (i = 0; i < w->n; i++)
-		state_approve(&w->st, state_find(&w->st, w->plans[i]->id),
-		    w->pol, &d, now, &cause);
-	state_reconcile(&w->st, w->pol, w->plans, w->n, now);
+	trust_init(&t, w->pol, NULL, 0, NULL, NULL);
+	state_reconcile(&w->st, &t, w->plans, w->n, now);
+	for (i = 0; i < w->n; i++) {
+		ps = state_find(&w->st, w->plans[i]->id);
+		memset(&a, 0, sizeof a);
+		a.approver = xstrdup("alice@example.com");
+		memcpy(a.revision, ps->revision, sizeof a.revision);
+		a.at = now;
+		if (state_approve(&w->st, ps, &t, &a, &cause) != 0) {
+			free(cause);
+			cause = NULL;
+		}
+		approval_release(&a);
+	}
+	state_reconcile(&w->st, &t, w->plans, w->n, now);
+	trust_release(&t);
 	memset(&in, 0, sizeof in);
 	in.policy = w->pol;
 	in.plans = w->plans;

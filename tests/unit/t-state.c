@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "policy.h"
 #include "state.h"
+#include "trust.h"
 #include "tap.h"
 #include "testutil.h"
 #include "util.h"
@@ -77,10 +78,33 @@ static int
 decide(struct state *st, struct plan_state *ps, const struct policy *pol,
     const char *who, int reject, const char *comment, char **cause)
 {
-	struct decision d = { who, reject, comment };
+	struct trust t;
+	struct approval a;
+	int	 rc;
 
+	trust_init(&t, pol, NULL, 0, NULL, NULL);
+	memset(&a, 0, sizeof a);
+	a.approver = xstrdup(who);
+	a.reject = reject;
+	a.comment = comment != NULL ? xstrdup(comment) : NULL;
+	memcpy(a.revision, ps->revision, sizeof a.revision);
+	a.at = at("2026-12-01T10:00:00Z");
 	*cause = NULL;
-	return state_approve(st, ps, pol, &d, at("2026-12-01T10:00:00Z"), cause);
+	rc = state_approve(st, ps, &t, &a, cause);
+	approval_release(&a);
+	trust_release(&t);
+	return rc;
+}
+
+static void
+reconcile(struct state *st, const struct policy *pol, struct plan **p,
+    size_t n, int64_t now)
+{
+	struct trust t;
+
+	trust_init(&t, pol, NULL, 0, NULL, NULL);
+	state_reconcile(st, &t, p, n, now);
+	trust_release(&t);
 }
 
 static int
@@ -101,7 +125,7 @@ test_reconcile(const struct policy *pol)
 
 	state_init(&st);
 	p[0] = mkplan("low-1", "degraded", blob1);
-	state_reconcile(&st, pol, p, 1, now);
+	reconcile(&st, pol, p, 1, now);
 	ps = state_find(&st, "low-1");
 	ok(ps != NULL, "a new plan enters the state");
 	is_str(status_names[ps->status], "assessed", "... assessed at once");
@@ -112,7 +136,7 @@ test_reconcile(const struct policy *pol)
 
 	ok(decide(&st, ps, pol, "Alice@Example.com", 0, NULL, &cause) == 0,
 	    "an approver approves (e-mail in any case)");
-	state_reconcile(&st, pol, p, 1, now);
+	reconcile(&st, pol, p, 1, now);
 	is_str(status_names[ps->status], "approved", "one approval: approved");
 
 	/* the same decision twice is refused, another decision is not */
@@ -125,7 +149,7 @@ test_reconcile(const struct policy *pol)
 	seq = ps->sequence;
 	plan_free(p[0]);
 	p[0] = mkplan("low-1", "outage", blob2);
-	state_reconcile(&st, pol, p, 1, now);
+	reconcile(&st, pol, p, 1, now);
 	is_str(status_names[ps->status], "assessed", "an edited plan is assessed afresh");
 	is_str(ps->revision, blob2, "... at its new revision");
 	is_int(ps->risk.approvals, 2, "... outage on a high-weight factor: two approvals");
@@ -135,13 +159,13 @@ test_reconcile(const struct policy *pol)
 	    "an approver rejects with a comment");
 	ok(has_line(&st, "rejection low-1 by bob@example.com (revision 222222222222): too risky"),
 	    "the rejection is logged with its comment");
-	state_reconcile(&st, pol, p, 1, now);
+	reconcile(&st, pol, p, 1, now);
 	is_str(status_names[ps->status], "rejected", "a rejection rejects");
 
 	/* removal cancels what is neither final nor running */
 	p[1] = mkplan("low-2", "degraded", blob1);
-	state_reconcile(&st, pol, p, 2, now);
-	state_reconcile(&st, pol, NULL, 0, now);
+	reconcile(&st, pol, p, 2, now);
+	reconcile(&st, pol, NULL, 0, now);
 	is_str(status_names[ps->status], "rejected", "a removed rejected plan stays rejected (final)");
 	ps = state_find(&st, "low-2");
 	is_str(status_names[ps->status], "cancelled", "a removed assessed plan is cancelled");
@@ -155,10 +179,10 @@ static void
 test_approve_refusals(const struct policy *pol)
 {
 	static const enum status closed[] = { ST_BACKING_UP, ST_EXECUTING,
-	    ST_VERIFYING, ST_COMPLETED, ST_CANCELLED, ST_EXPIRED };
-	static const enum status open[] = { ST_SUBMITTED, ST_ASSESSED,
-	    ST_APPROVED, ST_SCHEDULED, ST_REJECTED, ST_SUPERSEDED,
+	    ST_VERIFYING, ST_COMPLETED, ST_CANCELLED, ST_EXPIRED,
 	    ST_ROLLED_BACK, ST_FAILED };
+	static const enum status open[] = { ST_SUBMITTED, ST_ASSESSED,
+	    ST_APPROVED, ST_SCHEDULED, ST_REJECTED, ST_SUPERSEDED };
 	struct state st;
 	struct plan_state *ps;
 	struct policy *signed_pol;
@@ -177,13 +201,14 @@ test_approve_refusals(const struct policy *pol)
 	is_int(ps->napprovals, 0, "... and nothing was recorded");
 
 	signed_pol = (struct policy *)pol;
-	signed_was = signed_pol->signed_approvals;
-	signed_pol->signed_approvals = 1;
+	signed_was = signed_pol->signing;
+	signed_pol->signing = SIGNING_REQUIRED;
 	ok(decide(&st, ps, pol, "alice@example.com", 0, NULL, &cause) != 0 &&
-	    strstr(cause, "asks for signed approvals") != NULL,
-	    "signed approvals asked for: refused (%s)", cause);
+	    strstr(cause, "cannot be told") != NULL,
+	    "signing required, the revision's signer unknown: refused (%s)",
+	    cause);
 	free(cause);
-	signed_pol->signed_approvals = signed_was;
+	signed_pol->signing = signed_was;
 
 	for (i = 0; i < nitems(closed); i++) {
 		ps->status = closed[i];
