@@ -1053,6 +1053,14 @@ guard_commit(struct guard *g, const char *parent, const char *commit,
 	g->commits++;
 	if (repo_commit_info(g->repo, commit, &gc.ci, cause) != 0)
 		return -1;
+	if ((g->from != 0 || g->to != 0) && (gc.ci.when < g->from ||
+	    gc.ci.when >= g->to)) {
+		g->commits--;
+		repo_commit_info_release(&gc.ci);
+		return 0;
+	}
+	if (strstr(gc.ci.message, "\nOffpeak-Clock: simulated") != NULL)
+		g->simulated++;
 	if (parent[0] != '\0') {
 		if (repo_commit_info(g->repo, parent, &pi, cause) != 0)
 			goto out;
@@ -1223,6 +1231,7 @@ plans_commit(const char *commit, void *arg)
 
 	if (repo_commit_info(g->repo, commit, &ci, w->cause) != 0)
 		return -1;
+	g->plans_commits++;
 	base = ci.nparents > 0 ? ci.parents[0] : commit;
 	if ((gp = plans_load(g, base, w->cause)) == NULL) {
 		repo_commit_info_release(&ci);
@@ -1257,4 +1266,17 @@ guard_plans_push(struct guard *g, char *const *hide, const char *new,
 	struct plans_walk w = { g, cause };
 
 	return repo_revlist(g->repo, new, hide, plans_commit, &w, cause);
+}
+
+int
+guard_audit(struct guard *g, const char *plans_tip, const char *state_tip,
+    const char *since, char **cause)
+{
+	g->plans_tip = plans_tip;
+	if (plans_tip != NULL && g->from == 0 && g->to == 0 &&
+	    guard_plans_push(g, NULL, plans_tip, cause) != 0)
+		return -1;
+	if (state_tip == NULL || *state_tip == '\0')
+		return 0;
+	return guard_history(g, state_tip, since, cause);
 }

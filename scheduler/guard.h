@@ -32,9 +32,13 @@ struct guard {
 	int64_t	 now;
 	/* Commits made under --now (Offpeak-Clock: simulated) are accepted. */
 	int	 allow_simulated;
+	/* Only state commits dated in [from, to) are checked (0, 0: all). */
+	int64_t	 from, to;
+	size_t	 simulated;	/* commits checked that were made under --now */
 	struct guard_problem *v;
 	size_t	 n;
-	size_t	 commits;	/* commits checked */
+	size_t	 commits;	/* state commits checked */
+	size_t	 plans_commits;	/* plans commits checked */
 	struct guard_plans *plans;	/* cached for the last trailer seen */
 };
 
@@ -85,5 +89,13 @@ int	 guard_plans_push(struct guard *, char *const *hide, const char *new,
  */
 int	 guard_history(struct guard *, const char *tip, const char *since,
 	     char **cause);
+
+/*
+ * An audit: every commit of the plans branch up to plans_tip (signed
+ * where required) and of the state branch up to state_tip ("" none),
+ * from its root or from since. Returns 0, or -1 with *cause.
+ */
+int	 guard_audit(struct guard *, const char *plans_tip, const char *state_tip,
+	     const char *since, char **cause);
 
 #endif

@@ -136,9 +136,41 @@ create_stage(git_index *index, const struct repo_file *f, char **cause)
 }
 
 
+/* A signed commit on main, made as git commit -S makes one. */
+static int
+create_signed(git_repository *git, git_signature *sig, const char *msg,
+    git_tree *tree, const struct repo_signer *signer, git_oid *id,
+    char **cause)
+{
+	git_buf	 buf = { NULL, 0, 0 };
+	git_reference *ref = NULL;
+	char	*armored = NULL;
+	int	 rc = -1;
+
+	if (git_commit_create_buffer(&buf, git, sig, sig, NULL, msg, tree, 0,
+	    NULL) != 0) {
+		set_cause(cause, repo_git_cause("cannot make the commit"));
+		return -1;
+	}
+	if (signer->sign(signer->arg, buf.ptr, buf.size, &armored, cause) != 0)
+		goto out;
+	if (git_commit_create_with_signature(id, git, buf.ptr, armored,
+	    "gpgsig") != 0 || git_reference_create(&ref, git, "refs/heads/main",
+	    id, 1, "offpeak: signed first commit") != 0) {
+		set_cause(cause, repo_git_cause("cannot write the signed commit"));
+		goto out;
+	}
+	rc = 0;
+out:
+	git_reference_free(ref);
+	git_buf_dispose(&buf);
+	free(armored);
+	return rc;
+}
+
 static int
 create_commit(git_repository *git, git_index *index, const char *message,
-    int64_t when, char **cause)
+    int64_t when, const struct repo_signer *signer, char **cause)
 {
 	git_signature *sig;
 	git_tree *tree;
@@ -159,9 +191,10 @@ create_commit(git_repository *git, git_index *index, const char *message,
 	}
 	msg = str_endswith(message, "\n") ? xstrdup(message) :
 	    xasprintf("%s\n", message);
-	e = git_commit_create(&commit_id, git, "HEAD", sig, sig, NULL, msg,
-	    tree, 0, NULL);
-	if (e != 0)
+	if (signer != NULL)
+		e = create_signed(git, sig, msg, tree, signer, &commit_id, cause);
+	else if ((e = git_commit_create(&commit_id, git, "HEAD", sig, sig, NULL,
+	    msg, tree, 0, NULL)) != 0)
 		set_cause(cause, repo_git_cause("cannot commit"));
 	free(msg);
 	git_signature_free(sig);
@@ -172,6 +205,14 @@ create_commit(git_repository *git, git_index *index, const char *message,
 int
 repo_create(const char *dir, const struct repo_file *files, size_t n,
     const char *message, int64_t when, char **cause)
+{
+	return repo_create_signed(dir, files, n, message, when, NULL, cause);
+}
+
+int
+repo_create_signed(const char *dir, const struct repo_file *files, size_t n,
+    const char *message, int64_t when, const struct repo_signer *signer,
+    char **cause)
 {
 	git_repository_init_options opts;
 	git_repository *git;
@@ -209,7 +250,7 @@ repo_create(const char *dir, const struct repo_file *files, size_t n,
 		    cause) != 0 || create_stage(index, &files[i], cause) != 0)
 			goto out;
 	}
-	r = create_commit(git, index, message, when, cause);
+	r = create_commit(git, index, message, when, signer, cause);
 out:
 	git_index_free(index);
 	git_repository_free(git);

@@ -828,6 +828,26 @@ repo_config_get(struct repo *r, const char *key)
 	return s;
 }
 
+char *
+repo_config_global(const char *key)
+{
+	git_config *cfg, *snap;
+	git_buf	 value = GIT_BUF_INIT;
+	char	*s = NULL;
+
+	repo_library_init();
+	if (git_config_open_default(&cfg) != 0)
+		return NULL;
+	if (git_config_snapshot(&snap, cfg) == 0) {
+		if (git_config_get_string_buf(&value, snap, key) == 0)
+			s = xstrdup(value.ptr);
+		git_config_free(snap);
+	}
+	git_buf_dispose(&value);
+	git_config_free(cfg);
+	return s;
+}
+
 int
 repo_ref_commit(struct repo *r, const char *ref, char *oid, char **cause)
 {

@@ -87,6 +87,21 @@ char	*repo_plans_branch(struct repo *, char **cause);
 int	 repo_create(const char *dir, const struct repo_file *, size_t,
 	     const char *message, int64_t when, char **cause);
 
+/*
+ * How a new commit is signed: sign gets the raw commit and gives back the
+ * armored signature (allocated) that becomes its gpgsig header, as git's
+ * commit -S does. 0, or -1 with *cause.
+ */
+struct repo_signer {
+	int	(*sign)(void *arg, const char *data, size_t len, char **sig,
+		    char **cause);
+	void	*arg;
+};
+/* repo_create, with the first commit signed by signer. */
+int	 repo_create_signed(const char *dir, const struct repo_file *, size_t,
+	     const char *message, int64_t when, const struct repo_signer *,
+	     char **cause);
+
 /* Set a git config value in the repository's own config file; 0 or -1. */
 int	 repo_config_set(struct repo *, const char *key, const char *value,
 	     char **cause);
@@ -97,6 +112,8 @@ char	*repo_git_path(struct repo *, const char *name);
 /* The ref a symbolic ref names ("refs/remotes/origin/HEAD"), or NULL. */
 char	*repo_symbolic_target(struct repo *, const char *ref);
 
+/* A value of the global and system git config, outside any repository. */
+char	*repo_config_global(const char *key);
 /* A git config value (e.g. "user.email"), or NULL when unset. */
 char	*repo_config_get(struct repo *, const char *key);
 /*

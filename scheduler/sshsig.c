@@ -281,6 +281,42 @@ out:
 	return rc;
 }
 
+int
+sshsig_keygen(const char *path, const char *comment, char **cause)
+{
+	struct scratch s;
+	struct keygen_result res;
+	char	*argv[11];
+	int	 rc = -1;
+
+	if (scratch_open(&s, cause) != 0)
+		return -1;
+	if (scratch_write(&s, "in", "", 0, cause) != 0)
+		goto out;
+	argv[0] = NULL;
+	argv[1] = (char *)"-q";
+	argv[2] = (char *)"-t";
+	argv[3] = (char *)"ed25519";
+	argv[4] = (char *)"-N";
+	argv[5] = (char *)"";
+	argv[6] = (char *)"-C";
+	argv[7] = (char *)comment;
+	argv[8] = (char *)"-f";
+	argv[9] = (char *)path;
+	argv[10] = NULL;
+	if (keygen_run(&s, argv, SSHSIG_VERIFY_TIMEOUT_MS, &res, cause) != 0)
+		goto out;
+	if (res.status == 0)
+		rc = 0;
+	else
+		*cause = xasprintf("cannot make a key at '%s': %s", path,
+		    res.err[0] != '\0' ? res.err : "ssh-keygen failed");
+	keygen_result_release(&res);
+out:
+	scratch_close(&s);
+	return rc;
+}
+
 /* The key blob of "type base64 [comment]" text. */
 static int
 blob_of_public(const char *text, unsigned char **blob, size_t *len)

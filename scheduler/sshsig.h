@@ -55,6 +55,13 @@ int	 sshsig_public_key(const char *key, unsigned char **blob, size_t *len,
 	     char **cause);
 
 /*
+ * Make a new Ed25519 key pair without a passphrase at path (and
+ * path.pub) with ssh-keygen -t ed25519, for demonstrations and tests.
+ * 0, or -1 with *cause.
+ */
+int	 sshsig_keygen(const char *path, const char *comment, char **cause);
+
+/*
  * Verify sig over data with ssh-keygen -Y verify: signed in namespace ns
  * by a key that the allowed-signers text gives principal, valid at time
  * at (UTC seconds; valid-after and valid-before are checked against it).

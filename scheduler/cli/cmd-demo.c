@@ -14,11 +14,13 @@
 #include "cli/cmd.h"
 #include "datetime.h"
 #include "diag.h"
+#include "digest.h"
 #include "examples.h"
 #include "fsutil.h"
 #include "policy.h"
 #include "repo.h"
 #include "session.h"
+#include "sshsig.h"
 #include "tz.h"
 #include "util.h"
 
@@ -325,7 +327,7 @@ demo_plan(const char *sys, int port)
 	    "description", "Made by offpeak demo: a file tree stands in for "
 	    "web-3. The HTTP check fails on purpose (nothing listens on its "
 	    "port), so the rollback restores the files from the backup.",
-	    "owner", "web-team@nordwind.example", "type", "standard",
+	    "owner", "web-team@nordwind.example", "type", "normal",
 	    "systems", "web-3", "impact", "none", "duration", "PT15M",
 	    "risk", "rollback", "tested", "data_migration", 0,
 	    "tested_in_staging", 1,
@@ -345,35 +347,130 @@ demo_plan(const char *sys, int port)
 	return text;
 }
 
-/* The repository: the example's policy and hooks, and the plan. */
+/*
+ * The signed part: a key each for the plan's author, an approver and the
+ * operator, made here, and the allowed-signers file naming them, each
+ * for what they sign (commits, approvals, runs).
+ */
+static const char *const demo_people[][3] = {
+	{ "web-team", "web-team@nordwind.example", "git" },
+	{ "anna", "anna.schmidt@nordwind.example", "offpeak-approval" },
+	{ "ops-lead", "ops-lead@nordwind.example", "offpeak-run" }
+};
+
+static char *
+demo_keys(const char *top, char **cause)
+{
+	struct buf b = BUF_INIT;
+	unsigned char *blob;
+	char	*dir = xasprintf("%s/keys", top), *path, *b64;
+	size_t	 i, len;
+
+	if (mkdir_p(dir, 0700) != 0) {
+		*cause = xasprintf("cannot create '%s': %s", dir, strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	for (i = 0; i < nitems(demo_people); i++) {
+		path = xasprintf("%s/%s", dir, demo_people[i][0]);
+		if (sshsig_keygen(path, demo_people[i][1], cause) != 0 ||
+		    sshsig_public_key(path, &blob, &len, cause) != 0) {
+			free(path);
+			free(dir);
+			buf_release(&b);
+			return NULL;
+		}
+		b64 = base64_text(blob, len, 0);
+		buf_addf(&b, "%s namespaces=\"%s\" ssh-ed25519 %s\n",
+		    demo_people[i][1], demo_people[i][2], b64);
+		free(b64);
+		free(blob);
+		free(path);
+	}
+	free(dir);
+	return buf_detach(&b, NULL);
+}
+
+/* The example's policy, asking for signatures and naming the operator. */
+static char *
+demo_signed_policy(const struct repo_file *f)
+{
+	json_t	*o = json_loadb(f->data, f->size, 0, NULL);
+	char	*text;
+
+	json_object_set_new(o, "signing", json_string("required"));
+	json_object_set_new(o, "allowed_signers",
+	    json_string("keys/allowed_signers"));
+	json_object_set_new(o, "operators",
+	    json_pack("[s]", "ops-lead@nordwind.example"));
+	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return text;
+}
+
 static int
-demo_exec_repo(const char *dir, const char *plan, int64_t now)
+demo_sign_commit(void *arg, const char *data, size_t len, char **sig,
+    char **cause)
+{
+	return sshsig_sign(arg, SSHSIG_NS_GIT, data, len, sig, cause);
+}
+
+/*
+ * The repository: the example's policy (signing required) and hooks, the
+ * allowed signers and the plan, in one commit signed by the plan's author.
+ */
+static int
+demo_exec_repo(const char *dir, const char *top, const char *plan,
+    int64_t now)
 {
 	struct example_set set;
 	struct repo_file *files;
-	char	*cause = NULL;
+	struct repo_signer signer;
+	char	*cause = NULL, *signers = NULL, *policy = NULL, *key;
+	size_t	 i;
 	int	 r;
 
 	examples_init(&set);
+	key = xasprintf("%s/keys/web-team", top);
 	if ((r = examples_select(&set, demo_exec_map, nitems(demo_exec_map),
-	    &cause)) == 0) {
-		files = xcalloc(set.n + 1, sizeof *files);
+	    &cause)) == 0 && (signers = demo_keys(top, &cause)) == NULL)
+		r = -1;
+	if (r == 0) {
+		files = xcalloc(set.n + 2, sizeof *files);
 		memcpy(files, set.files, set.n * sizeof *files);
+		for (i = 0; i < set.n; i++) {
+			if (strcmp(files[i].path, "offpeak.json") == 0) {
+				policy = demo_signed_policy(&files[i]);
+				files[i].data = policy;
+				files[i].size = strlen(policy);
+			}
+		}
 		files[set.n].path = "plans/" DEMO_PLAN ".json";
 		files[set.n].mode = 0644;
 		files[set.n].data = plan;
 		files[set.n].size = strlen(plan);
-		r = repo_create(dir, files, set.n + 1,
-		    "offpeak demo: a change to execute", now, &cause);
+		files[set.n + 1].path = "keys/allowed_signers";
+		files[set.n + 1].mode = 0644;
+		files[set.n + 1].data = signers;
+		files[set.n + 1].size = strlen(signers);
+		signer.sign = demo_sign_commit;
+		signer.arg = key;
+		r = repo_create_signed(dir, files, set.n + 2,
+		    "offpeak demo: a change to execute", now, &signer, &cause);
 		free(files);
 	}
 	if (r != 0) {
 		cmd_error("demo: %s", cause);
 		free(cause);
 	} else
-		printf("demo: a plan repository for it in %s (the policy, the "
-		    "hooks and plans/%s.json)\n", dir, DEMO_PLAN);
+		printf("demo: a plan repository for it in %s (the policy with "
+		    "\"signing\": \"required\", the hooks, keys/allowed_signers "
+		    "and plans/%s.json, in a commit signed by the plan's author; "
+		    "the keys are in %s/keys)\n", dir, DEMO_PLAN, top);
 	examples_release(&set);
+	free(signers);
+	free(policy);
+	free(key);
 	return r != 0 ? EXIT_ENV : EXIT_DONE;
 }
 
@@ -417,9 +514,11 @@ static int
 demo_execute(const struct ctx *given, const char *dir)
 {
 	struct ctx ctx = *given;
-	const char *sched[] = { "schedule", NULL };
-	const char *run[] = { "run", DEMO_PLAN, "--operator", "demo", NULL };
-	char	*top, *sys, *repo, *plan;
+	const char *sched[] = { "schedule", NULL }, *audit[] = { "audit", NULL };
+	const char *approve[] = { "approve", DEMO_PLAN, "--key", NULL, "-m",
+	    "signed in the demo", NULL };
+	const char *run[] = { "run", DEMO_PLAN, "--key", NULL, NULL };
+	char	*top, *sys, *repo, *plan, *anna, *ops;
 	int	 status, port = demo_dead_port();
 
 	if ((top = realpath(dir, NULL)) == NULL) {
@@ -428,14 +527,18 @@ demo_execute(const struct ctx *given, const char *dir)
 	}
 	sys = xasprintf("%s/system", top);
 	repo = xasprintf("%s/execution", top);
+	approve[3] = anna = xasprintf("%s/keys/anna", top);
+	run[3] = ops = xasprintf("%s/keys/ops-lead", top);
 	printf("\nOne change end to end, on a file tree standing in for "
 	    "web-3: %s/www\n", sys);
 	plan = demo_plan(sys, port);
 	if ((status = demo_system(sys)) != 0)
 		status = EXIT_ENV;
-	else if ((status = demo_exec_repo(repo, plan, ctx.now)) == EXIT_DONE) {
+	else if ((status = demo_exec_repo(repo, top, plan, ctx.now)) ==
+	    EXIT_DONE) {
 		ctx.repo_path = repo;
-		if ((status = demo_run(&ctx, repo, 1, sched)) == EXIT_DONE &&
+		if ((status = demo_run(&ctx, repo, 6, approve)) == EXIT_DONE &&
+		    (status = demo_run(&ctx, repo, 1, sched)) == EXIT_DONE &&
 		    (status = demo_in_slot(&ctx)) == EXIT_DONE)
 			status = demo_run(&ctx, repo, 4, run);
 		if (status == EXIT_FAILED && demo_restored(sys)) {
@@ -444,7 +547,7 @@ demo_execute(const struct ctx *given, const char *dir)
 			    "files: %s/www/index.html is version 1 again.\n"
 			    "The maintenance record: offpeak -C %s report\n",
 			    port, sys, repo);
-			status = EXIT_DONE;
+			status = demo_run(&ctx, repo, 1, audit);
 		} else if (status == EXIT_DONE || status == EXIT_FAILED) {
 			cmd_error("demo: the change was to fail its check and "
 			    "be rolled back, restoring %s/www", sys);
@@ -455,6 +558,8 @@ demo_execute(const struct ctx *given, const char *dir)
 	free(top);
 	free(sys);
 	free(repo);
+	free(anna);
+	free(ops);
 	return status;
 }
 
@@ -535,10 +640,15 @@ const struct cmd_entry cmd_demo_entry = {
 	    "then runs the pipeline on it, printing each step's result.\n"
 	    "\n"
 	    "Then it executes one change end to end on a file tree standing in\n"
-	    "for a web server, DIR/system/www: in a plan repository of its own,\n"
-	    "DIR/execution, it schedules a generated plan and runs it inside its\n"
-	    "slot; the backup archives the files, the step changes them, the\n"
-	    "HTTP check fails on purpose and the rollback restores them. It exits\n"
+	    "for a web server, DIR/system/www, with signing required: it makes\n"
+	    "SSH keys for the plan's author, an approver and the operator in\n"
+	    "DIR/keys, and a plan repository of its own, DIR/execution, whose\n"
+	    "policy names them in keys/allowed_signers and whose commit the\n"
+	    "author signs; the approver approves with a signed statement, it\n"
+	    "schedules the plan and the operator runs it inside its slot with a\n"
+	    "signed run statement; the backup archives the files, the step\n"
+	    "changes them, the HTTP check fails on purpose and the rollback\n"
+	    "restores them; offpeak audit then finds the trail clean. It exits\n"
 	    "1 when a step found problems, 5 when DIR is not empty or cannot be\n"
 	    "written.\n",
 	.exec = cmd_demo_exec

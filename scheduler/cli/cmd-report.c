@@ -6,8 +6,10 @@
 
 #include "cli/cmd.h"
 #include "datetime.h"
+#include "guard.h"
 #include "policy.h"
 #include "report.h"
+#include "repo.h"
 #include "session.h"
 #include "util.h"
 
@@ -44,9 +46,53 @@ share(size_t part, size_t whole)
 	return whole == 0 ? 0.0 : 100.0 * (double)part / (double)whole;
 }
 
+/* The audit of the period's state commits, for the report's own proof. */
+struct audit_result {
+	size_t	 commits, violations;
+	char	 state[41];	/* the state commit the report was made from */
+	char	*first;		/* the first violation, or NULL */
+};
+
+static int
+audit_period(struct session *s, int64_t from, int64_t to,
+    struct audit_result *a, char **cause)
+{
+	struct guard g;
+	int	 rc;
+
+	memset(a, 0, sizeof *a);
+	snprintf(a->state, sizeof a->state, "%s", s->st.commit);
+	guard_init(&g, s->repo, s->sigcache);
+	g.allow_simulated = 1;
+	g.from = from;
+	g.to = to;
+	if ((rc = guard_audit(&g, repo_tree_commit(s->tree), s->st.commit, NULL,
+	    cause)) == 0) {
+		a->commits = g.commits;
+		a->violations = g.n;
+		if (g.n > 0)
+			a->first = xasprintf("%.12s %s %s", g.v[0].commit,
+			    g.v[0].file != NULL ? g.v[0].file : "-", g.v[0].rule);
+	}
+	guard_release(&g);
+	return rc;
+}
+
+static void
+print_audit_text(const struct audit_result *a)
+{
+	printf("  audit of the period:    %zu state commit%s checked, %zu "
+	    "violation%s (offpeak audit); state commit %.12s\n", a->commits,
+	    a->commits == 1 ? "" : "s", a->violations,
+	    a->violations == 1 ? "" : "s", a->state[0] != '\0' ? a->state : "-");
+	if (a->first != NULL)
+		printf("    first: %s\n", a->first);
+}
+
 /* The records and figures for people: times local to the policy's zone. */
 static void
-print_text(const struct report *r, const char *zone)
+print_text(const struct report *r, const char *zone,
+    const struct audit_result *a)
 {
 	char	*t, *d, *p;
 	size_t	 i;
@@ -102,6 +148,7 @@ print_text(const struct report *r, const char *zone)
 	}
 	if (r->simulated > 0)
 		printf("  records made under a simulated clock: %zu\n", r->simulated);
+	print_audit_text(a);
 }
 
 static json_t *
@@ -126,7 +173,7 @@ row_json(const struct report_row *w)
 }
 
 static void
-print_json(const struct report *r)
+print_json(const struct report *r, const struct audit_result *a)
 {
 	json_t	*rows = json_array(), *o;
 	size_t	 i;
@@ -148,6 +195,10 @@ print_json(const struct report *r)
 	    (json_int_t)r->emergencies);
 	json_object_set_new(json_object_get(o, "figures"), "break_glass",
 	    json_integer((json_int_t)r->break_glass));
+	json_object_set_new(o, "audit", json_pack("{s:I, s:I, s:s, s:b}",
+	    "commits", (json_int_t)a->commits, "violations",
+	    (json_int_t)a->violations, "state_commit", a->state,
+	    "clean", a->violations == 0));
 	json_dumpf(o, stdout, JSON_INDENT(2));
 	putchar('\n');
 	json_decref(o);
@@ -215,6 +266,7 @@ cmd_report_exec(struct ctx *ctx, const struct cmd_args *args)
 {
 	struct session s;
 	struct report rep;
+	struct audit_result audit;
 	const char *format = cmd_value(args, OPT_FORMAT), *v;
 	int64_t	 from = 0, to = INT64_MAX;
 	char	*cause = NULL;
@@ -236,18 +288,21 @@ cmd_report_exec(struct ctx *ctx, const struct cmd_args *args)
 		    cmd_value(args, OPT_TO) : "(the end)");
 	if ((rc = cmd_session_read(&s, ctx, "report")) != EXIT_DONE)
 		return rc;
+	memset(&audit, 0, sizeof audit);
 	if (report_build(s.repo, &s.st,
 	    s.chk.policy != NULL ? s.chk.policy->redactor : NULL, from, to,
-	    &rep, &cause) != 0) {
+	    &rep, &cause) != 0 || (strcmp(format, "csv") != 0 &&
+	    audit_period(&s, from == 0 ? 1 : from, to, &audit, &cause) != 0)) {
 		cmd_error("%s", cause);
 		free(cause);
 		rc = EXIT_ENV;
 	} else if (strcmp(format, "json") == 0)
-		print_json(&rep);
+		print_json(&rep, &audit);
 	else if (strcmp(format, "csv") == 0)
 		print_csv(&rep);
 	else
-		print_text(&rep, s.chk.policy->timezone);
+		print_text(&rep, s.chk.policy->timezone, &audit);
+	free(audit.first);
 	report_release(&rep);
 	session_close(&s);
 	return rc;
@@ -264,7 +319,10 @@ const struct cmd_entry cmd_report_entry = {
 	    "figures: changes run, completed, rolled back, failed; the share run\n"
 	    "inside their window and whose notice held; mean and worst duration\n"
 	    "against the plan; verification latency p50/p95 against max_ms;\n"
-	    "emergency changes apart. Records made under a simulated clock are\n"
+	    "emergency and break-glass changes apart; and the audit of the state\n"
+	    "commits of the period (as offpeak audit: commits checked, violations,\n"
+	    "the state commit the report was made from), so that the report\n"
+	    "carries its own proof. Records made under a simulated clock are\n"
 	    "marked. The period is [from, to).\n",
 	.exec = cmd_report_exec
 };

@@ -23,6 +23,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_cancel_entry,
 	&cmd_log_entry,
 	&cmd_report_entry,
+	&cmd_audit_entry,
 	&cmd_calendar_entry,
 	&cmd_serve_entry,
 	&cmd_publish_entry,

@@ -127,6 +127,7 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_cancel_entry;
 extern const struct cmd_entry cmd_log_entry;
 extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_audit_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_calendar_entry;
 extern const struct cmd_entry cmd_serve_entry;
