@@ -466,6 +466,7 @@ struct cand {
 	const struct plan *p;
 	struct plan_state *ps;
 	char	**bg_by;	/* break-glass approvers enough: may enter freezes */
+	int	 earlier;	/* break-glass came after the slot: try earlier */
 	int	 level;
 	size_t	 indeg;
 	size_t	*next;		/* dependents among the candidates */
@@ -724,6 +725,7 @@ keep_or_release(struct solver *sv, struct cand *c, struct schedule_stats *stats)
 		occupy(sv, c->p->id, c->p->systems, c->ps->slot.start,
 		    c->ps->slot.end);
 		stats->kept++;
+		c->earlier = c->bg_by != NULL && c->ps->break_glass.by == NULL;
 	} else {
 		log_release(sv, c->ps, why);
 		state_release_slot(c->ps, sv->in->now);
@@ -791,6 +793,35 @@ find_place(struct solver *sv, struct cand *c, const char **groups,
 		return 1;
 	}
 	return in;
+}
+
+/*
+ * Break-glass given to an emergency change that holds a later slot: an
+ * earlier place through the freezes, if there is one, replaces it.
+ */
+static void
+move_earlier(struct solver *sv, struct cand *c, struct schedule_stats *stats)
+{
+	const char **groups = groups_of(sv->pol, c->p);
+	struct blocker b = { NULL };
+	struct found f = { 0, 0, 0 };
+	char	*why = NULL;
+	int64_t	 earliest;
+	int	 any;
+
+	if ((earliest = earliest_start(sv, c->p, c->ps, &why)) >= 0 &&
+	    find_place(sv, c, groups, earliest, c->ps->slot.start, &f, &b,
+	    &any) && f.start < c->ps->slot.start) {
+		log_release(sv, c->ps, "break-glass lets it in earlier");
+		state_release_slot(c->ps, sv->in->now);
+		stats->kept--;
+		assign_slot(sv, c->ps, &f, 1, stats);
+		occupy(sv, c->p->id, c->p->systems, f.start, f.end);
+		note_break_glass(sv, c, groups, f.window == sv->pol->nwindows);
+	}
+	free(why);
+	free(b.what);
+	free(groups);
 }
 
 static void
@@ -969,6 +1000,10 @@ schedule_solve(const struct schedule_input *in, struct state *st,
 	order = cand_order(in->policy, kept, nk);
 	for (i = 0; i < nk; i++)
 		keep_or_release(&sv, &kept[order[i]], stats);
+	for (i = 0; i < nk; i++) {
+		if (kept[order[i]].earlier)
+			move_earlier(&sv, &kept[order[i]], stats);
+	}
 	free(order);
 	for (i = 0; i < st->n; i++) {
 		ps = st->items[i];
