@@ -246,12 +246,22 @@ static const enum status steps[][2] = {
 	{ ST_BACKING_UP, ST_SCHEDULED }	/* aborted before any change */
 };
 
+/* A run's states and outcomes: reached only from a scheduled plan's run. */
+static int
+of_run(enum status st)
+{
+	return st == ST_BACKING_UP || st == ST_EXECUTING || st == ST_VERIFYING ||
+	    st == ST_COMPLETED || st == ST_ROLLED_BACK || st == ST_FAILED;
+}
+
 int
 state_transition_allowed(enum status from, enum status to)
 {
 	int	 reach[ST_COUNT] = { 0 }, grew = 1;
 	size_t	 i;
 
+	if (to != from && of_run(to) && from != ST_SCHEDULED && !of_run(from))
+		return 0;
 	reach[from] = 1;
 	while (grew) {
 		grew = 0;

@@ -160,8 +160,10 @@ void	 state_release_slot(struct plan_state *, int64_t now);
 
 /*
  * May one command take a plan from status from to status to (through any
- * number of the workflow's steps)? A revision change starts afresh: pass
- * ST_SUBMITTED as from. A status may always stay as it is.
+ * number of the workflow's steps)? A run's states and outcomes are
+ * reached only from a scheduled plan or a run (a run commits at every
+ * phase). A revision change starts afresh: pass ST_SUBMITTED as from. A
+ * status may always stay as it is.
  */
 int	 state_transition_allowed(enum status from, enum status to);
 

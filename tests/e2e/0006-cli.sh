@@ -4,7 +4,9 @@
 run_offpeak --help
 expect_rc "--help" 0
 expect_out "--help lists the commands" "commands:"
-for c in init demo check assess approve schedule status run cancel log report calendar serve publish; do
+commands=$("$OFFPEAK" help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p')
+[ "$(printf '%s\n' "$commands" | wc -l)" -ge 15 ] && pass "help lists every command" || fail "help lists: $commands"
+for c in $commands; do
 	run_offpeak "$c" --help
 	expect_rc "$c --help exits 0" 0
 	expect_out "$c --help shows its usage" "usage: offpeak"
@@ -80,13 +82,17 @@ expect_rc "offpeak help" 0
 expect_out "... lists the commands" "commands:"
 run_offpeak help frobnicate
 expect_rc "help of an unknown command" 2
-for c in init demo check assess approve schedule status run cancel log report calendar serve publish; do
+commands=$("$OFFPEAK" help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p')
+[ "$(printf '%s\n' "$commands" | wc -l)" -ge 15 ] && pass "help lists every command" || fail "help lists: $commands"
+for c in $commands; do
 	run_offpeak help "$c"
 	expect_out "help $c lists exit 0 and 2" "  2  usage: the command line is wrong"
 done
 
 # README's and offpeak(1)'s synopses are the table's
-for c in init demo check assess approve schedule status run cancel log report calendar serve publish; do
+commands=$("$OFFPEAK" help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p')
+[ "$(printf '%s\n' "$commands" | wc -l)" -ge 15 ] && pass "help lists every command" || fail "help lists: $commands"
+for c in $commands; do
 	syn=$("$OFFPEAK" help "$c" | sed -n '1s/^usage: offpeak \[-C REPO\] \[--now TIME\] \[--json\] \[--offline\] //p')
 	grep -qxF "### \`offpeak $syn\`" "$SRCDIR/README.md" && pass "README has the synopsis of $c" ||
 	    fail "README's heading for $c is not '### \`offpeak $syn\`'"
