@@ -135,6 +135,13 @@ signed_commit "$R" dana "plans, policy and allowed signers"
 
 run_offpeak -C "$R" check
 expect_rc "check accepts the signed repository" 0
+cp "$R/keys/allowed_signers" "$TMP/signers.good"
+printf '*@example.com %s\nzed@example.com valid-before="soon" %s\n' "$(pub dana)" "$(pub dana)" >> "$R/keys/allowed_signers"
+run_offpeak -C "$R" check --worktree
+expect_rc "check refuses a bad allowed-signers file" 1
+expect_err "... naming the file and line of a pattern principal" "keys/allowed_signers:7: principal '*@example.com' is a pattern"
+expect_err "... and of a bad time" "keys/allowed_signers:8: valid-before=\"soon\" is not a time"
+cp "$TMP/signers.good" "$R/keys/allowed_signers"
 
 # --- the server: plain git init --bare, the sample hook, the plans branch
 mkdir -p "$SRV"
