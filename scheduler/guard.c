@@ -27,6 +27,19 @@
 #define GUARD_SKEW	300	/* seconds a commit may be dated ahead */
 #define ZERO_OID	"0000000000000000000000000000000000000000"
 
+/*
+ * Expanded occurrences of a window or freeze over [from, to), kept while
+ * the plans stay the same: a commit of ten thousand slots expands each
+ * recurrence once, not once per slot.
+ */
+struct span_cache {
+	int	 have;
+	int64_t	 from, to;
+	struct interval *iv;
+	size_t	 n;
+};
+#define GUARD_SPAN_MARGIN	(400 * 86400)
+
 /* The plans a state commit says it was made from, read once. */
 struct guard_plans {
 	char	 commit[41];
@@ -34,6 +47,9 @@ struct guard_plans {
 	struct policy *pol;	/* NULL: offpeak.json unusable there */
 	struct trust trust;
 	char	*problem;	/* why they cannot be used, or NULL */
+	struct span_cache *windows;	/* one per window of the policy */
+	struct span_cache *freezes;	/* one per freeze (URL: per commit) */
+	char	 feeds_of[41];	/* the state commit URL freezes were read at */
 };
 
 /* One state commit being checked. */
@@ -80,10 +96,24 @@ guard_init(struct guard *g, struct repo *repo, struct sshsig_cache *cache)
 }
 
 static void
+spans_free(struct span_cache *c, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; c != NULL && i < n; i++)
+		free(c[i].iv);
+	free(c);
+}
+
+static void
 plans_free(struct guard_plans *gp)
 {
 	if (gp == NULL)
 		return;
+	if (gp->pol != NULL) {
+		spans_free(gp->windows, gp->pol->nwindows);
+		spans_free(gp->freezes, gp->pol->nfreezes);
+	}
 	repo_tree_free(gp->tree);
 	trust_release(&gp->trust);
 	policy_free(gp->pol);
@@ -196,9 +226,12 @@ plans_load(struct guard *g, const char *commit, char **cause)
 		*cause = why;
 		return NULL;
 	}
-	if (gp->pol != NULL)
+	if (gp->pol != NULL) {
 		trust_init(&gp->trust, gp->pol, rs == 0 ? signers : NULL, slen,
 		    rs == 0 ? NULL : "the allowed-signers file is missing", g->cache);
+		gp->windows = xcalloc(gp->pol->nwindows + 1, sizeof *gp->windows);
+		gp->freezes = xcalloc(gp->pol->nfreezes + 1, sizeof *gp->freezes);
+	}
 	free(signers);
 	free(why);
 	return gp;
@@ -402,27 +435,64 @@ strv_has(char *const *v, const char *s)
 	return 0;
 }
 
+/*
+ * The occurrences of a recurrence over at least [s, e), from the cache or
+ * expanded anew with a wide margin; NULL (n 0) when it cannot be.
+ */
+static const struct interval *
+spans(struct span_cache *c, int64_t s, int64_t e, size_t *n,
+    int (*expand)(const void *, int64_t, int64_t, struct interval **,
+    size_t *, char **), const void *def)
+{
+	char	*why = NULL;
+
+	if (!c->have || s < c->from || e > c->to) {
+		free(c->iv);
+		c->iv = NULL;
+		c->n = 0;
+		c->from = (c->have && c->from < s ? c->from : s) - GUARD_SPAN_MARGIN;
+		c->to = (c->have && c->to > e ? c->to : e) + GUARD_SPAN_MARGIN;
+		c->have = 1;
+		if (expand(def, c->from, c->to, &c->iv, &c->n, &why) != 0) {
+			free(why);
+			c->iv = NULL;
+			c->n = 0;
+		}
+	}
+	*n = c->n;
+	return c->iv;
+}
+
+static int
+expand_window(const void *def, int64_t from, int64_t to, struct interval **iv,
+    size_t *n, char **why)
+{
+	return window_expand(def, from, to, iv, n, why);
+}
+
+static int
+expand_freeze(const void *def, int64_t from, int64_t to, struct interval **iv,
+    size_t *n, char **why)
+{
+	return freeze_expand(def, from, to, iv, n, why);
+}
+
 /* Does [s, e) lie inside one occurrence of a window open to the groups? */
 static int
-in_window(const struct policy *pol, char *const *groups, int64_t s, int64_t e)
+in_window(struct guard_plans *gp, char *const *groups, int64_t s, int64_t e)
 {
-	struct interval *iv;
+	const struct policy *pol = gp->pol;
+	const struct interval *iv;
 	size_t	 w, n, i;
-	char	*why = NULL;
 	int	 in = 0;
 
 	for (w = 0; w < pol->nwindows && !in; w++) {
 		if (!window_covers(&pol->windows[w], groups))
 			continue;
-		if (window_expand(&pol->windows[w], s - pol->windows[w].duration,
-		    e, &iv, &n, &why) != 0) {
-			free(why);
-			why = NULL;
-			continue;
-		}
+		iv = spans(&gp->windows[w], s - pol->windows[w].duration, e, &n,
+		    expand_window, &pol->windows[w]);
 		for (i = 0; i < n && !in; i++)
 			in = iv[i].start <= s && e <= iv[i].end;
-		free(iv);
 	}
 	return in;
 }
@@ -441,31 +511,60 @@ freeze_applies(const struct freeze_def *f, char *const *groups)
 	return 0;
 }
 
-/* Does freeze f (a URL one from its copy in the commit) touch [s, e)? */
+/* A URL freeze's events from its copy in the state commit. */
+struct feed_def {
+	struct gcommit *gc;
+	const struct freeze_def *f;
+};
+
 static int
-frozen(struct gcommit *gc, const struct freeze_def *f, int64_t s, int64_t e)
+expand_feed(const void *def, int64_t from, int64_t to, struct interval **iv,
+    size_t *n, char **why)
 {
-	const struct policy *pol = gc->plans->pol;
-	struct interval *iv = NULL;
-	char	*path, *text, *why = NULL;
-	size_t	 n = 0, len, i;
-	int	 hit = 0;
+	const struct feed_def *fd = def;
+	char	*path = xasprintf("feeds/%s.ics", fd->f->name), *text = NULL;
+	size_t	 len;
+	int	 rc = -1;
+
+	if (read_file(fd->gc->tree, path, &text, &len, why) == 0)
+		rc = icsfeed_events(text, len, fd->gc->plans->pol->timezone, from,
+		    to, iv, n, NULL, why);
+	else if (*why == NULL)
+		*why = xstrdup("no cached copy");
+	free(text);
+	free(path);
+	return rc;
+}
+
+/* Does freeze i (a URL one from its copy in the commit) touch [s, e)? */
+static int
+frozen(struct gcommit *gc, size_t i, int64_t s, int64_t e)
+{
+	struct guard_plans *gp = gc->plans;
+	const struct freeze_def *f = &gp->pol->freezes[i];
+	const struct interval *iv;
+	struct feed_def fd = { gc, f };
+	size_t	 n, k;
 
 	if (f->kind == FREEZE_URL) {
-		path = xasprintf("feeds/%s.ics", f->name);
-		if (read_file(gc->tree, path, &text, &len, &why) == 0 &&
-		    icsfeed_events(text, len, pol->timezone, s, e, &iv, &n,
-		    NULL, &why) != 0)
-			n = 0;
-		free(text);
-		free(path);
-	} else if (freeze_expand(f, s, e, &iv, &n, &why) != 0)
-		n = 0;
-	free(why);
-	for (i = 0; i < n && !hit; i++)
-		hit = iv[i].start < e && s < iv[i].end;
-	free(iv);
-	return hit;
+		if (strcmp(gp->feeds_of, gc->id) != 0) {
+			/* a new commit may carry a new copy of the feed */
+			for (k = 0; k < gp->pol->nfreezes; k++) {
+				if (gp->pol->freezes[k].kind != FREEZE_URL)
+					continue;
+				free(gp->freezes[k].iv);
+				memset(&gp->freezes[k], 0, sizeof gp->freezes[k]);
+			}
+			snprintf(gp->feeds_of, sizeof gp->feeds_of, "%s", gc->id);
+		}
+		iv = spans(&gp->freezes[i], s, e, &n, expand_feed, &fd);
+	} else
+		iv = spans(&gp->freezes[i], s, e, &n, expand_freeze, f);
+	for (k = 0; k < n; k++) {
+		if (iv[k].start < e && s < iv[k].end)
+			return 1;
+	}
+	return 0;
 }
 
 static int
@@ -512,7 +611,7 @@ check_slot(struct gcommit *gc, const char *file, struct plan_state *s1,
 	    (p->has_not_after && sl->end > p->not_after))
 		problem(gc->g, gc->id, file, "the slot is outside the plan's "
 		    "not_before/not_after");
-	if (!in_window(pol, groups, sl->start, sl->end)) {
+	if (!in_window(gc->plans, groups, sl->start, sl->end)) {
 		bg = break_glass_holds(gc, s1);
 		if (!(bg && s1->break_glass.outside_window &&
 		    pol->break_glass.outside_windows))
@@ -521,7 +620,7 @@ check_slot(struct gcommit *gc, const char *file, struct plan_state *s1,
 	}
 	for (i = 0; i < pol->nfreezes; i++) {
 		if (!freeze_applies(&pol->freezes[i], groups) ||
-		    !frozen(gc, &pol->freezes[i], sl->start, sl->end))
+		    !frozen(gc, i, sl->start, sl->end))
 			continue;
 		if (bg < 0)
 			bg = break_glass_holds(gc, s1);

@@ -1095,10 +1095,10 @@ repo_walk(struct repo *r, const char *rev, const char *path,
 /* --- the work tree against HEAD */
 
 char **
-repo_worktree_changes(struct repo *r)
+repo_worktree_changes(struct repo *r, const char *extra)
 {
 	static char p1[] = "offpeak.json", p2[] = "plans", p3[] = "hooks";
-	char	*paths[] = { p1, p2, p3 };
+	char	*paths[] = { p1, p2, p3, (char *)extra };
 	git_status_options o;
 	git_status_list *list = NULL;
 	const git_status_entry *e;
@@ -1113,7 +1113,7 @@ repo_worktree_changes(struct repo *r)
 	    GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
 	    GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
 	o.pathspec.strings = paths;
-	o.pathspec.count = nitems(paths);
+	o.pathspec.count = extra != NULL ? 4 : 3;
 	/* against HEAD: the index counts as the work tree here */
 	o.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
 	if (git_status_list_new(&list, r->git, &o) != 0)
@@ -1151,11 +1151,11 @@ repo_worktree_changes(struct repo *r)
  * blobs and trees written to the object database.
  */
 struct repo_tree *
-repo_tree_worktree(struct repo *r, char **cause)
+repo_tree_worktree(struct repo *r, const char *extra, char **cause)
 {
 	static char p1[] = "offpeak.json", p2[] = "plans", p3[] = "hooks";
-	char	*paths[] = { p1, p2, p3 };
-	git_strarray spec = { paths, 3 };
+	char	*paths[] = { p1, p2, p3, (char *)extra };
+	git_strarray spec = { paths, extra != NULL ? 4 : 3 };
 	struct repo_tree *rt;
 	git_object *head = NULL;
 	git_tree *base = NULL, *tree = NULL;

@@ -117,17 +117,19 @@ char	*repo_config_global(const char *key);
 /* A git config value (e.g. "user.email"), or NULL when unset. */
 char	*repo_config_get(struct repo *, const char *key);
 /*
- * The files offpeak reads (offpeak.json, plans/, hooks/) that differ in
- * the work tree from HEAD, each as "plans/x.json (modified)"; a
- * NULL-terminated vector, or NULL when none differ or there is no work
- * tree.
+ * The files offpeak reads (offpeak.json, plans/, hooks/ and extra, the
+ * allowed-signers file, when not NULL) that differ in the work tree from
+ * HEAD, each as "plans/x.json (modified)"; a NULL-terminated vector, or
+ * NULL when none differ or there is no work tree.
  */
-char	**repo_worktree_changes(struct repo *);
+char	**repo_worktree_changes(struct repo *, const char *extra);
 /*
- * HEAD's tree with offpeak.json, plans/ and hooks/ as they are in the work
- * tree (for check --worktree; it has no commit). NULL with *cause.
+ * HEAD's tree with offpeak.json, plans/, hooks/ and extra (when not NULL)
+ * as they are in the work tree (for check --worktree; it has no commit).
+ * NULL with *cause.
  */
-struct repo_tree *repo_tree_worktree(struct repo *, char **cause);
+struct repo_tree *repo_tree_worktree(struct repo *, const char *extra,
+	     char **cause);
 
 /*
  * The commit a ref points to, as hex into oid (41 bytes). Returns 0, 1 when

@@ -55,6 +55,41 @@ print_warnings(char *const *w)
 		cmd_error("%s: warning: %s", POLICY_FILE, w[i]);
 }
 
+/* The allowed-signers path a tree's policy names, or NULL. */
+static char *
+signers_path(struct repo_tree *tree)
+{
+	char	*text = NULL, *cause = NULL, *path = NULL;
+	size_t	 len;
+	json_t	*o;
+
+	if (repo_tree_read(tree, POLICY_FILE, CHECK_MAX_FILE, &text, &len, NULL,
+	    &cause) == 0 && (o = json_loadb(text, len, 0, NULL)) != NULL) {
+		if (json_is_string(json_object_get(o, "allowed_signers")))
+			path = xstrdup(json_string_value(json_object_get(o,
+			    "allowed_signers")));
+		json_decref(o);
+	}
+	free(text);
+	free(cause);
+	return path;
+}
+
+/* The work tree's files offpeak reads, its allowed signers included. */
+static struct repo_tree *
+worktree(struct repo *repo, char **cause)
+{
+	struct repo_tree *tree = repo_tree_worktree(repo, NULL, cause);
+	char	*extra;
+
+	if (tree == NULL || (extra = signers_path(tree)) == NULL)
+		return tree;
+	repo_tree_free(tree);
+	tree = repo_tree_worktree(repo, extra, cause);
+	free(extra);
+	return tree;
+}
+
 /* Check the tree at rev; returns an exit code. */
 static int
 check_rev(const struct ctx *ctx, struct repo *repo, const char *rev,
@@ -66,7 +101,7 @@ check_rev(const struct ctx *ctx, struct repo *repo, const char *rev,
 	int	 rc;
 
 	tree = rev != NULL ? repo_tree_at(repo, rev, &cause) :
-	    repo_tree_worktree(repo, &cause);
+	    worktree(repo, &cause);
 	if (tree == NULL) {
 		cmd_error("%s", cause);
 		free(cause);
@@ -316,7 +351,8 @@ static const struct cmd_option options[] = {
 	{ OPT_PRE_RECEIVE, "pre-receive", NULL, NULL, 0,
 	    "run as a git pre-receive hook (see above)" },
 	{ OPT_WORKTREE, "worktree", NULL, NULL, 0,
-	    "check offpeak.json, plans/ and hooks/ as the work tree has them" },
+	    "check offpeak.json, plans/, hooks/ and the allowed signers as the "
+	    "work tree has them" },
 	{ 0 }
 };
 
@@ -324,9 +360,13 @@ static const struct cmd_option options[] = {
 static void
 note_worktree(struct repo *repo)
 {
-	char	**v = repo_worktree_changes(repo);
+	struct repo_tree *head = repo_tree_at(repo, "HEAD", NULL);
+	char	*extra = head != NULL ? signers_path(head) : NULL;
+	char	**v = repo_worktree_changes(repo, extra);
 	size_t	 i, n = strv_len(v);
 
+	repo_tree_free(head);
+	free(extra);
 	if (n == 0) {
 		strv_free(v);
 		return;
