@@ -48,6 +48,7 @@ struct spawn {
 	int		 devnull;
 	int		 outw;
 	int		 errw;
+	int		 keep;		/* becomes fd 4; -1: none */
 	int		 maxfd;
 };
 
@@ -177,10 +178,13 @@ child_reset_signals(void)
 static void __attribute__((noreturn))
 child_exec(const struct spawn *sp)
 {
-	int	 efd = sp->errw;
+	int	 efd = sp->errw, keep = -1;
 
 	if (setpgid(0, 0) != 0)
 		child_fail(efd, CHILD_SETPGID);
+	/* out of the way of 0 to 4 before they are set */
+	if (sp->keep > 0 && (keep = fcntl(sp->keep, F_DUPFD, 5)) == -1)
+		child_fail(efd, CHILD_FDS);
 	/* The parent moved every descriptor above 2, so none is clobbered. */
 	if (dup2(sp->devnull, 0) == -1 || dup2(sp->outw, 1) == -1 ||
 	    dup2(sp->outw, 2) == -1 || dup2(sp->errw, 3) == -1)
@@ -188,7 +192,9 @@ child_exec(const struct spawn *sp)
 	efd = 3;
 	if (fcntl(efd, F_SETFD, FD_CLOEXEC) == -1)
 		child_fail(efd, CHILD_FDS);
-	child_close_from(4, sp->maxfd);
+	if (keep != -1 && dup2(keep, 4) == -1)
+		child_fail(efd, CHILD_FDS);
+	child_close_from(keep != -1 ? 5 : 4, sp->maxfd);
 	child_reset_signals();
 	if (chdir(sp->root) != 0)
 		child_fail(efd, CHILD_CHDIR);
@@ -747,6 +753,7 @@ run_spawn(struct run *r, char **cause)
 	sp.outw = fds[1];
 	sp.errw = fds[3];
 	sp.devnull = fds[4];
+	sp.keep = r->o->keep_fd > 0 ? r->o->keep_fd : -1;
 	sp.maxfd = spawn_maxfd();
 	if ((r->pid = fork()) == -1) {
 		set_cause(cause, xasprintf("hook '%s' cannot be run: %s",

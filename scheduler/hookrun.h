@@ -32,6 +32,11 @@ struct hookrun_opts {
 	void		*arg;
 	/* Set (e.g. from a SIGINT handler) to end the hook as on timeout. */
 	const volatile sig_atomic_t *stop;
+	/*
+	 * A descriptor the hook inherits as fd 4 (e.g. a lock its process
+	 * group must hold for as long as any of it lives); -1 or 0: none.
+	 */
+	int		 keep_fd;
 };
 
 /* What happened; the caller releases it with hookrun_result_release. */

@@ -180,3 +180,13 @@ jsonx_error(const json_error_t *err)
 	free(q);
 	return s;
 }
+
+json_t *
+jsonx_strv(char *const *v)
+{
+	json_t	*a = json_array();
+
+	for (; v != NULL && *v != NULL; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}

@@ -11,6 +11,8 @@
 json_t	*jsonx_take(char *);
 /* An instant as an RFC 3339 UTC string ("2027-01-11T17:00:00Z"). */
 json_t	*jsonx_time(int64_t);
+/* A JSON array of the strings of a NULL-terminated vector (NULL: empty). */
+json_t	*jsonx_strv(char *const *);
 /*
  * Read the instant member key of o into *out: 0 when it was read or is
  * absent (*out untouched), -1 when it is not an RFC 3339 date-time.

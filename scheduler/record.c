@@ -266,6 +266,71 @@ record_phase_interrupted(struct record *r, size_t i, const char *problem)
 		json_object_set_new(p, "problem", json_string(problem));
 }
 
+void
+record_phase_set_int(struct record *r, size_t i, const char *key, long long v)
+{
+	json_t	*p = json_array_get(json_object_get(r->o, "phases"), i);
+
+	if (p != NULL)
+		json_object_set_new(p, key, json_integer(v));
+}
+
+/* Is phase p step n: by its number, or by the old name "step n"? */
+static int
+is_step(json_t *p, size_t n)
+{
+	json_t	*k = json_object_get(p, "step");
+	const char *name = json_string_value(json_object_get(p, "name"));
+	char	 old[32];
+
+	if (!json_is_string(json_object_get(p, "phase")) ||
+	    strcmp(json_string_value(json_object_get(p, "phase")), "step") != 0)
+		return 0;
+	if (json_is_integer(k))
+		return json_integer_value(k) == (json_int_t)n;
+	snprintf(old, sizeof old, "step %zu", n);
+	return name != NULL && strcmp(name, old) == 0;
+}
+
+int
+record_step_ok(const struct record *r, size_t n)
+{
+	json_t	*a = json_object_get(r->o, "phases"), *p;
+	const char *st;
+	size_t	 i = json_array_size(a);
+
+	while (i-- > 0) {
+		p = json_array_get(a, i);
+		if (!is_step(p, n))
+			continue;
+		st = json_string_value(json_object_get(p, "status"));
+		return st != NULL && strcmp(st, "ok") == 0;
+	}
+	return 0;
+}
+
+int
+record_was_interrupted(const struct record *r, const char *phase,
+    const char *name, size_t step)
+{
+	json_t	*a = json_object_get(r->o, "phases"), *p;
+	const char *st, *ph, *nm;
+	size_t	 i;
+
+	for (i = 0; i < json_array_size(a); i++) {
+		p = json_array_get(a, i);
+		st = json_string_value(json_object_get(p, "status"));
+		ph = json_string_value(json_object_get(p, "phase"));
+		nm = json_string_value(json_object_get(p, "name"));
+		if (st == NULL || strcmp(st, "interrupted") != 0 || ph == NULL)
+			continue;
+		if (step > 0 ? is_step(p, step) : (strcmp(ph, phase) == 0 &&
+		    nm != NULL && strcmp(nm, name) == 0))
+			return 1;
+	}
+	return 0;
+}
+
 int
 record_phase_ok(const struct record *r, const char *phase, const char *name)
 {

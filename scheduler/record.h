@@ -72,6 +72,18 @@ void	 record_phase(const struct record *, size_t, struct record_phase *);
  * "interrupted": nobody saw it end.
  */
 void	 record_phase_interrupted(struct record *, size_t, const char *problem);
+/* Set an integer of phase i ("step": its number in the plan, "rerun"). */
+void	 record_phase_set_int(struct record *, size_t, const char *key,
+	     long long);
+/*
+ * Did step n of the plan (1-based) finish "ok", the latest attempt? A
+ * step is its phase "step" with "step": n (records before step names:
+ * the name "step n").
+ */
+int	 record_step_ok(const struct record *, size_t n);
+/* Was an earlier attempt of step n (or of a phase of that name) cut short? */
+int	 record_was_interrupted(const struct record *, const char *phase,
+	     const char *name, size_t step);
 /* Did a phase of that kind and name finish "ok" (the latest attempt)? */
 int	 record_phase_ok(const struct record *, const char *phase,
 	     const char *name);

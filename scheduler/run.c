@@ -20,6 +20,7 @@
 #include "redact.h"
 #include "repo.h"
 #include "run.h"
+#include "runlock.h"
 #include "session.h"
 #include "sshsig.h"
 #include "state.h"
@@ -51,6 +52,9 @@ struct run {
 	int64_t	 mono0;		/* monotonic ms at the start */
 	int64_t	 clock0;	/* the run's clock at the start: --now or time */
 	int	 locked;	/* the lock is ours: later commits are rebased */
+	int	 lockfd;	/* the run lock every hook inherits; -1 none */
+	char	*lockpath;
+	char	**orphans;	/* processes --kill-orphans ended */
 	int	 prepared;	/* dir is this process's: remove it at the end */
 	int	 nlog;		/* phase logs named so far */
 	struct store_files files;	/* queued for the next commit */
@@ -197,8 +201,12 @@ run_fatal(struct run *r, char **cause)
  * a dead offpeak later (nothing in its command line says offpeak), or one
  * that is already a zombie, does not count.
  */
+/*
+ * Is the run's offpeak process alive: its pid, with the start time it
+ * recorded (older states without one: a process named offpeak)?
+ */
 static int
-pid_alive(long pid)
+pid_alive(long pid, long long start)
 {
 	char	 path[64], buf[4096];
 	FILE	*f;
@@ -206,6 +214,8 @@ pid_alive(long pid)
 
 	if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != EPERM))
 		return 0;
+	if (start > 0)
+		return runlock_pid_start((pid_t)pid) == start;
 	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return errno == ENOENT && access("/proc/self", F_OK) == 0 ? 0 : 1;
@@ -237,7 +247,8 @@ run_alive_here(const struct plan_state *ps)
 	int	 here = ps->run.host != NULL && strcmp(ps->run.host, host) == 0;
 
 	free(host);
-	return status_running(ps->status) && here && pid_alive(ps->run.pid);
+	return status_running(ps->status) && here && pid_alive(ps->run.pid,
+	    ps->run.pid_start);
 }
 
 int
@@ -247,7 +258,8 @@ run_interrupted(const struct plan_state *ps)
 	int	 here = ps->run.host != NULL && strcmp(ps->run.host, host) == 0;
 
 	free(host);
-	return status_running(ps->status) && here && !pid_alive(ps->run.pid);
+	return status_running(ps->status) && here && !pid_alive(ps->run.pid,
+	    ps->run.pid_start);
 }
 
 /* A run in progress: held elsewhere (exit 4) or interrupted (exit 1). */
@@ -279,6 +291,37 @@ gate_running(struct run *r, char **cause)
 		    ps->run.pid, since, ps->id);
 	free(since);
 	return rc;
+}
+
+/* The run's lock file, beside the repository's git data. */
+static char *
+lock_path(struct session *s, const char *plan, const char *run)
+{
+	char	*name = xasprintf("offpeak/runs/%s.%s.lock", plan, run);
+	char	*path = repo_git_path(s->repo, name);
+
+	free(name);
+	return path;
+}
+
+char **
+run_orphans(struct session *s, const struct plan_state *ps)
+{
+	struct runlock_holder *v;
+	char	*path, **out = NULL;
+	size_t	 n, i;
+
+	if (!run_interrupted(ps) || ps->run.id == NULL)
+		return NULL;
+	path = lock_path(s, ps->id, ps->run.id);
+	if (runlock_holders(path, &v, &n) == 0 && n > 0) {
+		out = xcalloc(n + 1, sizeof *out);
+		for (i = 0; i < n; i++)
+			out[i] = xstrdup(v[i].what);
+		runlock_holders_free(v, n);
+	}
+	free(path);
+	return out;
 }
 
 /* Not approved: say why, and whether an edit voided earlier approvals. */
@@ -662,7 +705,11 @@ take_lock(struct run *r, char **cause)
 	free(ps->run.host);
 	ps->run.host = this_host();
 	ps->run.pid = (long)getpid();
+	ps->run.pid_start = runlock_pid_start(getpid());
 	ps->run.started = now;
+	r->lockpath = lock_path(r->s, ps->id, r->id);
+	if (runlock_take(r->lockpath, &r->lockfd, cause) != 0)
+		return OUT_ENV;
 	set_outcome(ps, "running");
 	record_start(r, now);
 	if ((rc = sign_run(r, "start", now, cause)) != OUT_OK)
@@ -777,6 +824,69 @@ plan_of_run(struct run *r, char **cause)
 	return r->p != NULL ? 0 : -1;
 }
 
+/*
+ * Resuming: the run becomes this process's only when it is of this host
+ * and no process of the old run lives on. Hooks it started hold its lock
+ * until they end: wait for them (wait_ms), or end them with
+ * --kill-orphans, or refuse naming them; never run a step beside an
+ * earlier copy of it.
+ */
+static int
+own_again(struct run *r, char **cause)
+{
+	struct plan_state *ps = r->ps;
+	struct runlock_holder *v;
+	char	*host = this_host(), *list;
+	size_t	 n, i;
+	int	 rc;
+
+	if (ps->run.host == NULL || strcmp(ps->run.host, host) != 0) {
+		*cause = xasprintf("gate 'lock': run %s of '%s' was started on "
+		    "host %s (this is %s): only that host can tell whether it "
+		    "still runs; resume it there, or stop it with 'offpeak "
+		    "cancel %s -m ...'", ps->run.id, ps->id, ps->run.host != NULL ?
+		    ps->run.host : "?", host, ps->id);
+		free(host);
+		return OUT_INVALID;
+	}
+	free(host);
+	r->lockpath = lock_path(r->s, ps->id, ps->run.id);
+	if (r->opts->kill_orphans && runlock_held(r->lockpath)) {
+		progress(r, "ending the processes of the interrupted run (TERM, "
+		    "then KILL after %lld s)", (long long)(r->opts->grace_ms / 1000));
+		if (runlock_kill(r->lockpath, r->opts->grace_ms, &r->orphans) != 0) {
+			*cause = xasprintf("gate 'lock': the processes of run %s "
+			    "could not be ended", ps->run.id);
+			return OUT_ENV;
+		}
+	} else if (runlock_held(r->lockpath) && r->opts->wait_ms > 0)
+		progress(r, "processes of the interrupted run %s still run: "
+		    "waiting up to %lld s for them to end", ps->run.id,
+		    (long long)(r->opts->wait_ms / 1000));
+	if ((rc = runlock_wait(r->lockpath, r->opts->wait_ms, &r->lockfd,
+	    cause)) < 0)
+		return OUT_ENV;
+	if (rc == 0)
+		return OUT_OK;
+	list = NULL;
+	if (runlock_holders(r->lockpath, &v, &n) == 0) {
+		struct buf b = BUF_INIT;
+
+		for (i = 0; i < n; i++)
+			buf_addf(&b, "%s%s", i > 0 ? ", " : "", v[i].what);
+		list = buf_detach(&b, NULL);
+		runlock_holders_free(v, n);
+	}
+	*cause = xasprintf("gate 'lock': processes of the interrupted run %s "
+	    "still run after %lld s: %s; nothing was started (an earlier copy "
+	    "of a step may still be working): wait for them, end them, or "
+	    "resume with --kill-orphans", ps->run.id,
+	    (long long)(r->opts->wait_ms / 1000), list != NULL && *list != '\0' ?
+	    list : "(their ids cannot be read)");
+	free(list);
+	return OUT_RACE;
+}
+
 /* Resuming: the record so far, and the lock taken again by this process. */
 static int
 take_over(struct run *r, char **cause)
@@ -787,6 +897,8 @@ take_over(struct run *r, char **cause)
 	int	 rc;
 
 	r->id = xstrdup(ps->run.id);
+	if ((rc = own_again(r, cause)) != OUT_OK)
+		return rc;
 	work_paths(r);
 	path = record_path(r);
 	rc = store_read(r->s->repo, &r->s->st, path, &text, &len, cause);
@@ -815,7 +927,17 @@ take_over(struct run *r, char **cause)
 	free(ps->run.host);
 	ps->run.host = this_host();
 	ps->run.pid = (long)getpid();
+	ps->run.pid_start = runlock_pid_start(getpid());
 	ps->dirty = 1;
+	if (r->orphans != NULL) {
+		char *who = strv_join((const char *const *)r->orphans, ", ");
+
+		record_set_str(r->rec, "orphans_killed", who);
+		state_log(&r->s->st, ps, "kill %s run %s: processes of the "
+		    "interrupted run ended with --kill-orphans: %s", ps->id,
+		    r->id, who);
+		free(who);
+	}
 	record_set_str(r->rec, "host", ps->run.host);
 	record_set_int(r->rec, "pid", ps->run.pid);
 	record_set_time(r->rec, "resumed_at", run_clock(r));
@@ -863,7 +985,7 @@ on_line(const char *line, size_t len, void *arg)
 static char **
 hook_env(struct run *r, const char *phase)
 {
-	char	**env = xcalloc(8, sizeof *env), *s, *e;
+	char	**env = xcalloc(9, sizeof *env), *s, *e;
 
 	s = dt_format_utc(r->ps->slot.start);
 	e = dt_format_utc(r->ps->slot.end);
@@ -875,6 +997,8 @@ hook_env(struct run *r, const char *phase)
 	env[4] = xasprintf("OFFPEAK_WINDOW_START=%s", s);
 	env[5] = xasprintf("OFFPEAK_WINDOW_END=%s", e);
 	env[6] = xasprintf("OFFPEAK_BACKUP_MANIFEST=%s", r->manifest);
+	if (r->opts->resume)
+		env[7] = xstrdup("OFFPEAK_RESUMED=1");
 	free(s);
 	free(e);
 	return env;
@@ -924,6 +1048,7 @@ hook_opts(struct run *r, struct hookrun_opts *o, const struct hook *h,
 	if (o->timeout_ms > 0 && (o->grace_ms <= 0 || o->grace_ms > o->timeout_ms))
 		o->grace_ms = o->timeout_ms;
 	o->stop = stoppable ? r->opts->stop : NULL;
+	o->keep_fd = r->lockfd;
 }
 
 /*
@@ -931,10 +1056,21 @@ hook_opts(struct run *r, struct hookrun_opts *o, const struct hook *h,
  * when it succeeded (for the backup: with a good manifest), 0 when it
  * failed (*problem says how), -1 when the record could not be committed.
  */
+/* A hook as one phase of the record: what it is and how it runs. */
+struct hook_phase {
+	const char *phase;	/* backup, step, verify, rollback */
+	const char *label;	/* for the operator: "step 2" */
+	const char *name;	/* in the record: the step's own name */
+	size_t	 step;		/* the step's number, or 0 */
+	int	 stoppable;	/* a stop request ends it */
+};
+
 static int
-run_hook(struct run *r, const char *phase, const char *label,
-    const struct hook *h, int64_t timeout, int stoppable, char **problem)
+run_hook(struct run *r, const struct hook_phase *hp, const struct hook *h,
+    int64_t timeout, char **problem)
 {
+	const char *phase = hp->phase, *label = hp->label;
+	int	 stoppable = hp->stoppable;
 	struct hookrun_opts o;
 	struct hookrun_result res;
 	struct phase_out out = { r, label };
@@ -946,9 +1082,18 @@ run_hook(struct run *r, const char *phase, const char *label,
 	local = xasprintf("%s/%02d-%s.log", r->dir, r->nlog, phase);
 	path = xasprintf("records/%s/%s/%02d-%s.log", r->ps->id, r->id, r->nlog,
 	    phase);
-	i = record_phase_begin(r->rec, phase, label, run_clock(r), path);
-	state_log(&r->s->st, r->ps, "begin %s run %s: %s", r->ps->id, r->id,
-	    label);
+	i = record_phase_begin(r->rec, phase, hp->name, run_clock(r), path);
+	if (hp->step > 0)
+		record_phase_set_int(r->rec, i, "step", (long long)hp->step);
+	if (r->opts->resume && record_was_interrupted(r->rec, phase, hp->name,
+	    hp->step))
+		record_phase_set_int(r->rec, i, "rerun", 1);
+	if (hp->step > 0)
+		state_log(&r->s->st, r->ps, "begin %s run %s: %s '%s'", r->ps->id,
+		    r->id, label, hp->name);
+	else
+		state_log(&r->s->st, r->ps, "begin %s run %s: %s", r->ps->id,
+		    r->id, label);
 	if ((r->err_rc = checkpoint(r, &r->err)) != OUT_OK) {
 		free(local);
 		free(path);
@@ -985,10 +1130,11 @@ run_hook(struct run *r, const char *phase, const char *label,
 static int
 phase_backup(struct run *r, char **problem)
 {
+	struct hook_phase hp = { "backup", "backup", "backup", 0, 1 };
+
 	test_pause("backup");
 	unlink(r->manifest);
-	return run_hook(r, "backup", "backup", &r->p->backup,
-	    r->p->backup.timeout, 1, problem);
+	return run_hook(r, &hp, &r->p->backup, r->p->backup.timeout, problem);
 }
 
 /* Put what failed in front of how: "step 'x' failed: exit status 3". */
@@ -1003,14 +1149,15 @@ failed_as(char **problem, const char *kind, const char *name)
 
 /* Record a step that is not started, and why. */
 static void
-step_skipped(struct run *r, const char *label, const char *problem)
+step_skipped(struct run *r, const struct hook_phase *hp, const char *problem)
 {
 	size_t	 k;
 
-	k = record_phase_begin(r->rec, "step", label, run_clock(r), NULL);
+	k = record_phase_begin(r->rec, "step", hp->name, run_clock(r), NULL);
+	record_phase_set_int(r->rec, k, "step", (long long)hp->step);
 	record_phase_end(r->rec, k, run_clock(r), -1, 0, 0, "skipped", problem,
 	    NULL);
-	progress(r, "%s: %s", label, problem);
+	progress(r, "%s: %s", hp->label, problem);
 }
 
 /*
@@ -1047,6 +1194,7 @@ step_timeout(struct run *r, const struct step *st, char **problem)
 static int
 phase_steps(struct run *r, char **problem)
 {
+	struct hook_phase hp = { "step", NULL, NULL, 0, 1 };
 	const struct step *st;
 	char	*label;
 	int64_t	 timeout;
@@ -1056,20 +1204,21 @@ phase_steps(struct run *r, char **problem)
 	test_pause("step");
 	for (i = 0; ok == 1 && i < r->p->nsteps; i++) {
 		st = &r->p->steps[i];
-		label = xasprintf("step %zu", i + 1);
-		if (record_phase_ok(r->rec, "step", label)) {
-			free(label);
+		if (record_step_ok(r->rec, i + 1))
 			continue;	/* done before an interruption */
-		}
+		label = xasprintf("step %zu", i + 1);
+		hp.label = label;
+		hp.name = st->name;
+		hp.step = i + 1;
 		if (r->opts->stop != NULL && *r->opts->stop) {
 			*problem = xasprintf("stopped by the operator before "
 			    "step '%s'", st->name);
-			step_skipped(r, label, *problem);
+			step_skipped(r, &hp, *problem);
 			ok = 0;
 		} else if ((timeout = step_timeout(r, st, problem)) == 0) {
-			step_skipped(r, label, *problem);
+			step_skipped(r, &hp, *problem);
 			ok = 0;
-		} else if ((ok = run_hook(r, "step", label, &st->hook, timeout, 1,
+		} else if ((ok = run_hook(r, &hp, &st->hook, timeout,
 		    problem)) == 1)
 			state_log(&r->s->st, r->ps, "step %s run %s: %s '%s' ok",
 			    r->ps->id, r->id, label, st->name);
@@ -1102,6 +1251,7 @@ on_attempt(const struct verify_attempt *a, void *arg)
 static int
 phase_verify(struct run *r, char **problem)
 {
+	struct hook_phase hp = { "verify", NULL, NULL, 0, 1 };
 	struct verify_hooks vh = { run_clock, on_attempt, r, r->opts->stop };
 	char	*label, *shown;
 	size_t	 i, k;
@@ -1110,8 +1260,9 @@ phase_verify(struct run *r, char **problem)
 	test_pause("verify");
 	for (i = 0; ok == 1 && i < r->p->nverify_run; i++) {
 		label = xasprintf("verify %zu", i + 1);
-		ok = run_hook(r, "verify", label, &r->p->verify_run[i],
-		    r->p->verify_run[i].timeout, 1, problem);
+		hp.label = hp.name = label;
+		ok = run_hook(r, &hp, &r->p->verify_run[i],
+		    r->p->verify_run[i].timeout, problem);
 		if (ok == 0)
 			failed_as(problem, "verification hook",
 			    r->p->verify_run[i].argv[0]);
@@ -1171,6 +1322,7 @@ finish(struct run *r, enum status st, const char *outcome, char *reason,
 static int
 roll_back(struct run *r, char *problem, char **cause)
 {
+	struct hook_phase hp = { "rollback", "rollback", "rollback", 0, 0 };
 	char	*why = NULL;
 	int	 rc;
 
@@ -1189,8 +1341,7 @@ roll_back(struct run *r, char *problem, char **cause)
 		return finish(r, ST_FAILED, "failed", why, cause);
 	}
 	/* a stop that ended a step must not cut the rollback short */
-	rc = run_hook(r, "rollback", "rollback", &r->p->rollback,
-	    r->p->rollback.timeout, 0, &why);
+	rc = run_hook(r, &hp, &r->p->rollback, r->p->rollback.timeout, &why);
 	if (rc < 0)
 		rc = run_fatal(r, cause);
 	else if (rc == 1)
@@ -1284,6 +1435,12 @@ execute(struct run *r, char **cause)
 static void
 run_release(struct run *r)
 {
+	/* the file goes once the run has ended; an interrupted one keeps it */
+	if (r->lockpath != NULL)
+		runlock_release(r->lockpath, r->lockfd, r->ps != NULL &&
+		    !status_running(r->ps->status));
+	free(r->lockpath);
+	strv_free(r->orphans);
 	if (r->prepared)
 		rmtree(r->dir);
 	record_free(r->rec);
@@ -1328,6 +1485,7 @@ run_change(struct session *s, const char *id, const struct run_opts *o,
 	int	 rc;
 
 	memset(&r, 0, sizeof r);
+	r.lockfd = -1;
 	r.s = s;
 	r.opts = o;
 	r.ev = ev;

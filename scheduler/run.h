@@ -23,6 +23,9 @@ struct run_opts {
 	const char *operator;	/* who runs it (default: git user.email) */
 	const char *key;	/* signing required: the operator's SSH key */
 	int	 resume;	/* continue an interrupted run */
+	int64_t	 wait_ms;	/* resume: how long processes of the old run
+				   may take to end before it refuses */
+	int	 kill_orphans;	/* resume: end them instead (TERM, KILL) */
 	int64_t	 grace_ms;	/* from SIGTERM to SIGKILL of a hook */
 	const volatile sig_atomic_t *stop;	/* set by SIGINT/SIGTERM */
 };
@@ -40,12 +43,21 @@ int	 run_change(struct session *, const char *id, const struct run_opts *,
 	     const struct run_events *, char **cause);
 
 /*
- * Is the plan's run in progress one of this host whose process is gone
- * (killed, crashed)? Then only 'run --resume' or 'cancel' go on with it.
+ * Is the plan's run in progress one of this host whose offpeak process is
+ * gone (killed, crashed)? Then only 'run --resume' or 'cancel' go on with
+ * it. (Hooks it started may still live: see run_orphans.) A process is
+ * the recorded pid with the recorded start time, never another that got
+ * the same number later.
  */
 int	 run_interrupted(const struct plan_state *);
-/* Is the plan's run in progress held by a live process of this host? */
+/* Is the plan's run in progress held by a live offpeak of this host? */
 int	 run_alive_here(const struct plan_state *);
+/*
+ * The processes of the plan's interrupted run still alive on this host
+ * (hooks and their children, which hold the run's lock), as a
+ * NULL-terminated vector of "pid (command)", or NULL when none.
+ */
+char	**run_orphans(struct session *, const struct plan_state *);
 
 /*
  * When the plan's last run never ended (it was interrupted), its record

@@ -401,6 +401,8 @@ run_write(struct jw *w, const struct plan_state *ps)
 	jw_opt(w, "operator", ps->run.operator);
 	jw_opt(w, "host", ps->run.host);
 	jw_int(w, "pid", ps->run.pid);
+	if (ps->run.pid_start > 0)
+		jw_int(w, "pid_start", ps->run.pid_start);
 	jw_time(w, "started_at", ps->run.started);
 	jw_opt(w, "outcome", ps->run.outcome);
 	jw_close(w, '{');
@@ -625,6 +627,7 @@ parse_state(struct plan_state *ps, const char *text, size_t len,
 		ps->run.host = get_str(v, "host");
 		bad |= get_count(v, "pid", INT_MAX, &pid);
 		ps->run.pid = (long)pid;
+		bad |= get_count(v, "pid_start", LLONG_MAX / 2, &ps->run.pid_start);
 		bad |= jsonx_get_time(v, "started_at", &ps->run.started);
 		ps->run.outcome = get_str(v, "outcome");
 	}

@@ -92,6 +92,7 @@ struct plan_state {
 		char	*operator;
 		char	*host;
 		long	 pid;
+		long long pid_start;	/* its start time (clock ticks) */
 		int64_t	 started;
 		char	*outcome;	/* running, completed, rolled-back, ... */
 	} run;

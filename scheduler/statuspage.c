@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "datetime.h"
+#include "jsonx.h"
 #include "notice.h"
 #include "policy.h"
 #include "schedule.h"
@@ -849,16 +850,6 @@ json_time(int64_t t, const struct tz *tz)
 }
 
 static json_t *
-json_strv(char *const *v)
-{
-	json_t	*a = json_array();
-
-	for (; v != NULL && *v != NULL; v++)
-		json_array_append_new(a, json_string(*v));
-	return a;
-}
-
-static json_t *
 item_json(const struct page *pg, const struct item *it)
 {
 	const struct plan_state *ps = it->ps;
@@ -873,7 +864,7 @@ item_json(const struct page *pg, const struct item *it)
 	    "state", status_names[ps->status],
 	    "calendar_status", it->view.status, "maintnote_status",
 	    it->view.maintnote, "risk", ps->risk.level, "impact", ps->snap.impact,
-	    "systems", json_strv(ps->snap.systems));
+	    "systems", jsonx_strv(ps->snap.systems));
 	json_object_set_new(o, "start", json_time(ps->slot.start, it->tz));
 	json_object_set_new(o, "end", json_time(ps->slot.end, it->tz));
 	s = span_text(ps->slot.start, ps->slot.end, it->tz);
@@ -919,7 +910,7 @@ spans_json(const struct span_list *v, size_t n)
 			    "start", json_time(v[i].iv[k].start, v[i].tz),
 			    "end", json_time(v[i].iv[k].end, v[i].tz)));
 		o = json_pack("{s:s, s:o, s:s, s:o}", "name", v[i].name,
-		    "groups", v[i].groups != NULL ? json_strv(v[i].groups) :
+		    "groups", v[i].groups != NULL ? jsonx_strv(v[i].groups) :
 		    json_null(), "timezone", v[i].zone, "occurrences", occ);
 		if (v[i].external)
 			json_object_set_new(o, "external", json_true());

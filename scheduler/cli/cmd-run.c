@@ -76,6 +76,9 @@ signing_operator(struct session *s, const char *given, const char *key,
 #define OPT_OPERATOR	CMD_LONG
 #define OPT_RESUME	(CMD_LONG + 1)
 #define OPT_KEY		(CMD_LONG + 2)
+#define OPT_KILL	(CMD_LONG + 3)
+#define OPT_WAIT	(CMD_LONG + 4)
+#define RUN_WAIT_S	30	/* for processes of an interrupted run */
 
 static const struct cmd_option options[] = {
 	{ OPT_OPERATOR, "operator", "NAME", NULL, 0,
@@ -84,13 +87,17 @@ static const struct cmd_option options[] = {
 	    "continue an interrupted run from its first unfinished phase" },
 	{ OPT_KEY, "key", "FILE", NULL, 0,
 	    "sign the run with this SSH key (default: git config user.signingkey)" },
+	{ OPT_KILL, "kill-orphans", NULL, NULL, 0,
+	    "resume: end processes of the interrupted run first (TERM, then KILL)" },
+	{ OPT_WAIT, "wait", "SECONDS", NULL, 0,
+	    "resume: how long they may take to end before it refuses (default 30)" },
 	{ 0 }
 };
 
 static int
 cmd_run_exec(struct ctx *ctx, const struct cmd_args *args)
 {
-	const char *id = args->argv[0], *op = cmd_value(args, OPT_OPERATOR);
+	const char *id = args->argv[0], *op = cmd_value(args, OPT_OPERATOR), *v;
 	struct run_events ev = { print_output, print_progress, NULL };
 	struct run_opts ro;
 	struct session s;
@@ -100,6 +107,20 @@ cmd_run_exec(struct ctx *ctx, const struct cmd_args *args)
 
 	memset(&ro, 0, sizeof ro);
 	ro.resume = cmd_given(args, OPT_RESUME);
+	ro.kill_orphans = cmd_given(args, OPT_KILL);
+	ro.wait_ms = RUN_WAIT_S * 1000;
+	if ((v = cmd_value(args, OPT_WAIT)) != NULL) {
+		char	*end;
+		long	 w = strtol(v, &end, 10);
+
+		if (*v == '\0' || *end != '\0' || w < 0 || w > 86400)
+			return cmd_usage_error(&cmd_run_entry, "--wait: '%s' is "
+			    "not a number of seconds from 0 to 86400", v);
+		ro.wait_ms = (int64_t)w * 1000;
+	}
+	if ((ro.kill_orphans || cmd_given(args, OPT_WAIT)) && !ro.resume)
+		return cmd_usage_error(&cmd_run_entry, "--kill-orphans and --wait "
+		    "go with --resume");
 	if (op != NULL && (*op == '\0' || str_find_control(op, NULL, NULL) != NULL))
 		return cmd_usage_error(&cmd_run_entry,
 		    "--operator must be one line of text");
@@ -165,6 +186,14 @@ const struct cmd_entry cmd_run_entry = {
 	    "key (--key FILE, else git config user.signingkey), and the lock commit\n"
 	    "carries the operator's signed statement of the plan, its revision, the\n"
 	    "run and the slot (namespace offpeak-run); a resume signs one too.\n\n"
+	    "A run owns its lock for as long as it and every process it started\n"
+	    "live: each hook inherits it. --resume takes over only a run of this\n"
+	    "host whose offpeak process is gone (the recorded pid with its start\n"
+	    "time); while hooks of the old run still live it waits for them\n"
+	    "(--wait, default 30 s), then refuses naming them (exit 4), or with\n"
+	    "--kill-orphans ends them (TERM, then KILL after 10 s) and records\n"
+	    "that it did. Hooks of a resumed run get OFFPEAK_RESUMED=1: a step\n"
+	    "cut short by the kill may run again (at least once).\n\n"
 	    "--resume continues an interrupted run from its first unfinished\n"
 	    "phase (the backup again if it had not finished, the rollback if it\n"
 	    "had begun), with the plan and hooks of the commit it began at; until\n"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "jsonx.h"
 #include "datetime.h"
 #include "plan.h"
 #include "policy.h"
@@ -69,7 +70,7 @@ static json_t *
 state_json(const struct session *s, const struct plan_state *ps)
 {
 	json_t	*o;
-	char	*text, *next, *t;
+	char	*text, *next, *t, **orphans;
 	struct approval_count c;
 
 	trust_count(s->chk.policy, ps, &c);
@@ -83,6 +84,10 @@ state_json(const struct session *s, const struct plan_state *ps)
 	next = next_action(s, ps, &c);
 	approval_count_release(&c);
 	json_object_set_new(o, "next", json_string(next));
+	if ((orphans = run_orphans((struct session *)s, ps)) != NULL) {
+		json_object_set_new(o, "orphans", jsonx_strv(orphans));
+		strv_free(orphans);
+	}
 	free(next);
 	if (ps->slot_live) {
 		t = dt_format_utc(ps->published_at + ps->risk.notice);
@@ -113,6 +118,7 @@ static void
 print_row(const struct session *s, const struct plan_state *ps)
 {
 	char	*slot = NULL, *notice = NULL, *next, *when, *bg, level[32];
+	char	**orphans;
 	size_t	 k;
 	struct approval_count c;
 	int64_t	 held = ps->published_at + ps->risk.notice;
@@ -144,6 +150,13 @@ print_row(const struct session *s, const struct plan_state *ps)
 	if ((bg = state_break_glass_text(ps)) != NULL) {
 		printf("%-24s   %s\n", "", bg);
 		free(bg);
+	}
+	if ((orphans = run_orphans((struct session *)s, ps)) != NULL) {
+		bg = strv_join((const char *const *)orphans, ", ");
+		printf("%-24s   processes of the interrupted run still alive: "
+		    "%s\n", "", bg);
+		free(bg);
+		strv_free(orphans);
 	}
 	free(slot);
 	free(notice);

@@ -79,7 +79,7 @@ case $cwd in
 esac
 [ ! -e "$cwd" ] && pass "the export is removed after the run" || fail "the export $cwd is left behind"
 is "the phases in the record" "$(phases p-env)" \
-    "backup:backup:ok step:step_1:ok step:step_2:ok verify:verify_1:ok"
+    "backup:backup:ok step:dump:ok step:version:ok verify:verify_1:ok"
 is "the record names operator and revision" \
     "$(rec p-env 'r["operator"] + " " + r["revision"]')" \
     "night shift $(git -C "$R" rev-parse HEAD:plans/p-env.json)"
@@ -119,7 +119,7 @@ expect_rc "a failed step: exit 3" 3
 expect_err "the message says the rollback succeeded" "step 'break it' failed: exit status 3; the rollback succeeded"
 is "backup, step, rollback ran" "$(count s-rb)" "backup step rollback"
 is "no verification after a failed step" "$(phases s-rb)" \
-    "backup:backup:ok step:step_1:failed rollback:rollback:ok"
+    "backup:backup:ok step:break_it:failed rollback:rollback:ok"
 is "outcome rolled-back" "$(rec s-rb 'r["outcome"]')/$(field s-rb 'd["status"]')" rolled-back/rolled-back
 op run s-rb
 expect_rc "a rolled-back change does not run again as it is" 1
@@ -166,7 +166,7 @@ expect_rc "a step cut off by the slot's end: exit 3" 3
 expect_err "the message says why" "step 'long' not started: its timeout (10 min) would run past the end of the slot at 2026-12-03T02:00:00+08:00; the rollback succeeded"
 is "the first step ran, the second did not" "$(count s-cut)" "backup step rollback"
 is "the record shows the skipped step" "$(phases s-cut)" \
-    "backup:backup:ok step:step_1:ok step:step_2:skipped rollback:rollback:ok"
+    "backup:backup:ok step:quick:ok step:long:skipped rollback:rollback:ok"
 
 # --- steps without a timeout of their own share the rest of the slot
 op run s-multi

@@ -39,7 +39,7 @@ is "with its latency and the limit" \
     "$(rec v-ok 'r["verification"][0]["ms"] < 2000, r["verification"][0]["max_ms"], r["verification"][0]["url"]')" \
     "True 2000 $URL/ok"
 is "the check is a phase of the record" "$(phases v-ok)" \
-    "backup:backup:ok step:step_1:ok http:${URL}/ok:ok"
+    "backup:backup:ok step:change:ok http:${URL}/ok:ok"
 
 # verify_fails ID WHY [HOOKS]: exit 3, rolled back, the reason in the
 # record; HOOKS (default "backup step rollback") ran.
@@ -85,6 +85,6 @@ verify_fails v-late "verification failed: $URL/recover/9000: status 503, want 20
 
 verify_fails v-both "$URL/status/404: status 404, want 200" "backup step verify rollback"
 is "the verification hook ran before the checks" "$(phases v-both)" \
-    "backup:backup:ok step:step_1:ok verify:verify_1:ok http:${URL}/ok:ok http:${URL}/status/404:failed rollback:rollback:ok"
+    "backup:backup:ok step:change:ok verify:verify_1:ok http:${URL}/ok:ok http:${URL}/status/404:failed rollback:rollback:ok"
 
 done_testing

@@ -65,7 +65,7 @@ op run k-backup --resume
 expect_rc "k-backup: --resume completes it" 0
 expect_out "k-backup: it says it resumes" "resuming run $(run_id k-backup)"
 is "k-backup: each hook ran once" "$(count k-backup)" "backup step verify"
-is "k-backup: the record" "$(phases k-backup)" "backup:backup:ok step:step_1:ok verify:verify_1:ok"
+is "k-backup: the record" "$(phases k-backup)" "backup:backup:ok step:change:ok verify:verify_1:ok"
 is "k-backup: the record notes the resume" "$(rec k-backup '"resumed_at" in r and r["outcome"]')" completed
 is "after it the feed says COMPLETED" "$(feed_status k-backup)" COMPLETED
 
@@ -82,7 +82,7 @@ op run k-midbackup --resume
 expect_rc "k-midbackup: --resume completes it" 0
 is "k-midbackup: the backup ran again" "$(count k-midbackup)" "backup backup step verify"
 is "k-midbackup: the first backup is marked interrupted" "$(phases k-midbackup)" \
-    "backup:backup:interrupted backup:backup:ok step:step_1:ok verify:verify_1:ok"
+    "backup:backup:interrupted backup:backup:ok step:change:ok verify:verify_1:ok"
 id=$(run_id k-midbackup)
 is "k-midbackup: the interrupted backup's output is kept" \
     "$(git -C "$R" show "offpeak-state:records/k-midbackup/$id/01-backup.log")" "backup started"
@@ -105,7 +105,7 @@ interrupted k-verify verifying
 op run k-verify --resume
 expect_rc "k-verify: --resume completes it" 0
 is "k-verify: only the verification was left" "$(count k-verify)" "backup step verify"
-is "k-verify: the record" "$(phases k-verify)" "backup:backup:ok step:step_1:ok verify:verify_1:ok"
+is "k-verify: the record" "$(phases k-verify)" "backup:backup:ok step:change:ok verify:verify_1:ok"
 
 # --- killed as the rollback starts: resume rolls back, the step stays done
 paused k-rollback rollback
