@@ -1,5 +1,6 @@
 /* offpeak: upgrade and change-window scheduler */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,12 @@ main(int argc, char **argv)
 	const struct cmd_entry *e;
 	int	 first = 0, ambiguous, done, rc;
 
+	/*
+	 * A reader that goes away (offpeak status | head -1) costs the rest
+	 * of the output, never the work: a run goes on to its end and every
+	 * state commit is written before anything is printed about it.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	memset(&ctx, 0, sizeof ctx);
 	ctx.argv0 = argv[0];
 	ctx.now = (int64_t)time(NULL);

@@ -332,14 +332,19 @@ notice_view(const struct plan_state *ps, const struct policy *pol,
 
 	if (!ps->has_slot)
 		return 0;
+	memset(v, 0, sizeof *v);
+	v->sequence = ps->sequence;
+	v->stamp = ps->updated_at != 0 ? ps->updated_at : ps->published_at;
 	switch (ps->status) {
 	case ST_COMPLETED:
 	case ST_ROLLED_BACK:
 	case ST_FAILED:
 		if (now >= ps->updated_at + keep)
 			return 0;
+		/* the window was used: the SUMMARY and a category tell how */
 		v->status = "CONFIRMED";
 		v->maintnote = "COMPLETED";
+		v->outcome = status_names[ps->status];
 		return 1;
 	case ST_BACKING_UP:
 	case ST_EXECUTING:
@@ -352,6 +357,15 @@ notice_view(const struct plan_state *ps, const struct policy *pol,
 	case ST_SCHEDULED:
 		if (!ps->slot_live)
 			break;
+		if (state_slot_missed(ps, now)) {
+			if (now >= ps->slot.end + keep)
+				return 0;
+			v->status = v->maintnote = "CANCELLED";
+			v->outcome = "missed";
+			v->sequence = ps->sequence + 1;
+			v->stamp = ps->slot.end;
+			return 1;
+		}
 		v->status = now >= ps->published_at + ps->risk.notice ?
 		    "CONFIRMED" : "TENTATIVE";
 		v->maintnote = v->status;
@@ -364,6 +378,8 @@ notice_view(const struct plan_state *ps, const struct policy *pol,
 		return 0;
 	v->status = "CANCELLED";
 	v->maintnote = "CANCELLED";
+	if (ps->reason != NULL && strncmp(ps->reason, "missed", 6) == 0)
+		v->outcome = "missed";
 	return 1;
 }
 
@@ -409,6 +425,14 @@ describe_status(struct buf *b, const struct event *e, const struct zone *z)
 		    "completed and verified" : ps->status == ST_ROLLED_BACK ?
 		    "the change failed and was rolled back" :
 		    "the change failed");
+	if (e->view.outcome != NULL)
+		buf_addf(b, "\nOutcome: %s", strcmp(e->view.outcome, "missed") ==
+		    0 ? "missed: the slot ended without a run; a new slot gets a "
+		    "new notice" : strcmp(e->view.outcome, "rolled-back") == 0 ?
+		    "rolled back: the change did not hold and was undone" :
+		    strcmp(e->view.outcome, "failed") == 0 ? "FAILED: the change "
+		    "did not hold and could not be undone cleanly" :
+		    "completed and verified");
 	if (ps->reason != NULL)
 		buf_addf(b, "\nReason: %s", ps->reason);
 	buf_adds(b, "\nNotice: published ");
@@ -501,9 +525,13 @@ static void
 add_summary(icalcomponent *c, const struct event *e)
 {
 	char	*s;
+	const char *o = e->view.outcome, *lead;
 
-	s = xasprintf("%s%s%s", strcmp(e->view.status, "CANCELLED") == 0 ?
-	    "Cancelled: " : "", is_emergency(e->ps) ? "[EMERGENCY] " : "",
+	lead = o != NULL && strcmp(o, "rolled-back") == 0 ? "Rolled back: " :
+	    o != NULL && strcmp(o, "failed") == 0 ? "Failed: " :
+	    o != NULL && strcmp(o, "missed") == 0 ? "Missed: " :
+	    strcmp(e->view.status, "CANCELLED") == 0 ? "Cancelled: " : "";
+	s = xasprintf("%s%s%s", lead, is_emergency(e->ps) ? "[EMERGENCY] " : "",
 	    e->ps->snap.title != NULL ? e->ps->snap.title : e->ps->id);
 	add_text(c, icalproperty_new_summary, s, 0);
 	free(s);
@@ -511,7 +539,8 @@ add_summary(icalcomponent *c, const struct event *e)
 
 /* One CATEGORIES each, as libical's parser splits a list into. */
 static void
-add_categories(icalcomponent *c, const struct plan_state *ps)
+add_categories(icalcomponent *c, const struct plan_state *ps,
+    const struct notice_view *v)
 {
 	char	*s;
 
@@ -522,6 +551,11 @@ add_categories(icalcomponent *c, const struct plan_state *ps)
 	free(s);
 	add_text(c, icalproperty_new_categories, is_emergency(ps) ?
 	    "emergency" : ps->snap.type != NULL ? ps->snap.type : "normal", 0);
+	if (v->outcome != NULL) {
+		s = xasprintf("outcome-%s", v->outcome);
+		add_text(c, icalproperty_new_categories, s, 0);
+		free(s);
+	}
 }
 
 static void
@@ -572,7 +606,7 @@ event_text(const struct render *r, const struct event *e)
 	const struct policy *pol = r->pol;
 	const struct zone *z = zone_at(r, e->zone);
 	icalcomponent *c = icalcomponent_new(ICAL_VEVENT_COMPONENT);
-	int64_t	 stamp = ps->updated_at != 0 ? ps->updated_at : ps->published_at;
+	int64_t	 stamp = e->view.stamp;
 	char	*s;
 
 	s = xasprintf("%s@%s", ps->id, pol->calendar.domain);
@@ -580,7 +614,7 @@ event_text(const struct render *r, const struct event *e)
 	free(s);
 	icalcomponent_add_property(c, icalproperty_new_dtstamp(icalx_utc(stamp)));
 	icalcomponent_add_property(c, icalproperty_new_lastmodified(icalx_utc(stamp)));
-	icalcomponent_add_property(c, icalproperty_new_sequence(ps->sequence));
+	icalcomponent_add_property(c, icalproperty_new_sequence(e->view.sequence));
 	add_time(c, icalproperty_new_dtstart, ps->slot.start, z);
 	add_time(c, icalproperty_new_dtend, ps->slot.end, z);
 	add_summary(c, e);
@@ -591,7 +625,7 @@ event_text(const struct render *r, const struct event *e)
 	    ical_status(e->view.status)));
 	icalcomponent_add_property(c, icalproperty_new_transp(
 	    ICAL_TRANSP_TRANSPARENT));
-	add_categories(c, ps);
+	add_categories(c, ps, &e->view);
 	if (pol->calendar.organizer != NULL)
 		add_text(c, icalproperty_new_organizer, pol->calendar.organizer, 0);
 	if (pol->calendar.url != NULL) {

@@ -15,7 +15,11 @@ struct plan_state;
 /* What a subscriber's calendar shows for one change. */
 struct notice_view {
 	const char *status;	/* STATUS: TENTATIVE, CONFIRMED, CANCELLED */
-	const char *maintnote;	/* X-MAINTNOTE-STATUS */
+	const char *maintnote;	/* X-MAINTNOTE-STATUS (the BCOP's words) */
+	const char *outcome;	/* "completed", "rolled-back", "failed",
+				   "missed", or NULL while none */
+	int	 sequence;	/* SEQUENCE */
+	int64_t	 stamp;		/* DTSTAMP and LAST-MODIFIED */
 };
 
 /* One rendered feed. */
@@ -34,7 +38,11 @@ struct notice_set {
 
 /*
  * How the feeds show a plan at now: 1 with *view filled, or 0 when it is
- * not in the feeds (it never had a slot, or its retention ran out).
+ * not in the feeds (it never had a slot, or its retention ran out). A
+ * slot that ended without a run is missed from that moment, whether or
+ * not a schedule has released it yet: CANCELLED, one SEQUENCE up, dated
+ * at the slot's end (what the release will commit), so that every output
+ * says the same at any now.
  */
 int	 notice_view(const struct plan_state *, const struct policy *,
 	     int64_t now, struct notice_view *);

@@ -49,6 +49,33 @@ record_new(const char *plan, const char *run)
 	return r;
 }
 
+char *
+record_missed(const char *plan, const char *title, int64_t start,
+    int64_t end, const char *window, int64_t now, char **run)
+{
+	struct record *r;
+	struct civil c;
+	char	*text;
+
+	utc_to_civil(start, &c);
+	*run = xasprintf("missed-%04d%02d%02dT%02d%02d%02dZ", c.year, c.month,
+	    c.day, c.hour, c.minute, c.second);
+	r = record_new(plan, *run);
+	record_set_str(r, "title", title);
+	record_set_str(r, "outcome", "missed");
+	record_set_str(r, "reason", "the slot ended without a run");
+	record_set_time(r, "slot_start", start);
+	record_set_time(r, "slot_end", end);
+	record_set_time(r, "started_at", end);
+	record_set_time(r, "ended_at", end);
+	record_set_time(r, "noted_at", now);
+	if (window != NULL)
+		record_set_str(r, "window", window);
+	text = record_to_json(r);
+	record_free(r);
+	return text;
+}
+
 struct record *
 record_parse(const char *text, size_t len, char **cause)
 {

@@ -23,6 +23,13 @@ struct record_phase {
 };
 
 struct record *record_new(const char *plan, const char *run);
+/*
+ * The record of a slot that ended without a run (outcome "missed"): the
+ * JSON text (allocated), for records/<plan>/missed-<start>.json; *run gets
+ * that name's run id (allocated).
+ */
+char	*record_missed(const char *plan, const char *title, int64_t start,
+	     int64_t end, const char *window, int64_t now, char **run);
 /* Parse a record; NULL with *cause when it is not one. */
 struct record *record_parse(const char *text, size_t len, char **cause);
 void	 record_free(struct record *);

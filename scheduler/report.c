@@ -127,7 +127,21 @@ report_add(struct report *rep, const char *text, size_t len,
 		record_free(r);
 		return -1;
 	}
-	if (record_time(r, "started_at") >= from &&
+	if (record_str(r, "outcome") != NULL &&
+	    strcmp(record_str(r, "outcome"), "missed") == 0) {
+		/* no run: a slot lost, counted apart from the runs */
+		if (record_time(r, "slot_end") >= from &&
+		    record_time(r, "slot_end") < to) {
+			rep->missed = xreallocarray(rep->missed, rep->nmissed + 1,
+			    sizeof *rep->missed);
+			rep->missed[rep->nmissed].plan =
+			    xstrdup(record_str(r, "plan"));
+			rep->missed[rep->nmissed].slot_start =
+			    record_time(r, "slot_start");
+			rep->missed[rep->nmissed++].slot_end =
+			    record_time(r, "slot_end");
+		}
+	} else if (record_time(r, "started_at") >= from &&
 	    record_time(r, "started_at") < to) {
 		if (rep->n == rep->alloc) {
 			rep->alloc = rep->alloc ? rep->alloc * 2 : 16;
@@ -297,6 +311,9 @@ report_release(struct report *rep)
 		free(r->break_glass);
 	}
 	free(rep->rows);
+	for (i = 0; i < rep->nmissed; i++)
+		free(rep->missed[i].plan);
+	free(rep->missed);
 	free(rep->lat.ms);
 	free(rep->lat.max);
 	memset(rep, 0, sizeof *rep);

@@ -33,8 +33,16 @@ struct latencies {
 	size_t	 n, alloc;
 };
 
+/* A slot that ended without a run. */
+struct report_miss {
+	char	*plan;
+	int64_t	 slot_start, slot_end;
+};
+
 struct report {
 	const struct redactor *redact;	/* hides in problems (redact.h) */
+	struct report_miss *missed;	/* by the order read */
+	size_t	 nmissed;
 	struct report_row *rows;	/* by start time */
 	size_t	 n, alloc;
 	struct latencies lat;

@@ -714,13 +714,58 @@ log_release(struct solver *sv, struct plan_state *ps, const char *why)
 	free(at);
 }
 
+/*
+ * A slot that ended without a run is missed: released as of its end (so
+ * the feeds, which said so from that instant, say the same after), with
+ * the reason, and counted; the plan is placed anew below.
+ */
+static void
+note_miss(struct solver *sv, struct plan_state *ps, struct schedule_stats *st)
+{
+	char	*at = fmt_local(ps->slot.start, ps->slot.timezone), *why;
+	size_t	 n = st->missed;
+
+	state_log(sv->st, ps, "miss %s %s (the slot ended without a run)",
+	    ps->id, at);
+	why = xasprintf("missed: the slot of %s ended without a run", at);
+	state_release_slot(ps, ps->slot.end);
+	free(ps->reason);
+	ps->reason = why;
+	state_set_status(sv->st, ps, ST_APPROVED, ps->slot.end);
+	st->missed_ids = xreallocarray(st->missed_ids, n + 2,
+	    sizeof *st->missed_ids);
+	st->missed_ids[n] = xstrdup(ps->id);
+	st->missed_ids[n + 1] = NULL;
+	st->missed_start = xreallocarray(st->missed_start, n + 1, sizeof (int64_t));
+	st->missed_end = xreallocarray(st->missed_end, n + 1, sizeof (int64_t));
+	st->missed_start[n] = ps->slot.start;
+	st->missed_end[n] = ps->slot.end;
+	st->missed++;
+	free(at);
+}
+
+void
+schedule_stats_release(struct schedule_stats *st)
+{
+	strv_free(st->missed_ids);
+	free(st->missed_start);
+	free(st->missed_end);
+	memset(st, 0, sizeof *st);
+}
+
 /* Keep a live slot if it still holds; otherwise free it for a new place. */
 static void
 keep_or_release(struct solver *sv, struct cand *c, struct schedule_stats *stats)
 {
 	const char **groups = groups_of(sv->pol, c->p);
-	char	*why = slot_problem(sv, c->p, c->ps, groups, c->bg_by != NULL);
+	char	*why;
 
+	if (state_slot_missed(c->ps, sv->in->now)) {
+		note_miss(sv, c->ps, stats);
+		free(groups);
+		return;
+	}
+	why = slot_problem(sv, c->p, c->ps, groups, c->bg_by != NULL);
 	if (why == NULL) {
 		occupy(sv, c->p->id, c->p->systems, c->ps->slot.start,
 		    c->ps->slot.end);

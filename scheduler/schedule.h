@@ -28,7 +28,12 @@ struct schedule_input {
 /* What schedule_solve did, for the command's output. */
 struct schedule_stats {
 	size_t	 placed, moved, kept, expired, blocked;
+	size_t	 missed;		/* slots that ended without a run */
+	char	**missed_ids;		/* their plans (NULL-terminated) */
+	int64_t	*missed_start, *missed_end;	/* and the slots they missed */
 };
+/* Free what schedule_solve kept in the stats. */
+void	 schedule_stats_release(struct schedule_stats *);
 
 /*
  * Check the live slots and place every approved plan without one, updating

@@ -276,6 +276,13 @@ state_transition_allowed(enum status from, enum status to)
 }
 
 int
+state_slot_missed(const struct plan_state *ps, int64_t now)
+{
+	return ps->status == ST_SCHEDULED && ps->has_slot && ps->slot_live &&
+	    now >= ps->slot.end;
+}
+
+int
 status_has_slot(enum status st)
 {
 	return st == ST_SCHEDULED || st == ST_BACKING_UP ||

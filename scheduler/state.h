@@ -168,6 +168,13 @@ void	 state_release_slot(struct plan_state *, int64_t now);
  */
 int	 state_transition_allowed(enum status from, enum status to);
 
+/*
+ * Did the plan's slot end at now without a run (scheduled, the slot still
+ * held, now at or past its end)? Every output says "missed" from that
+ * instant; the next schedule releases it and places it anew.
+ */
+int	 state_slot_missed(const struct plan_state *, int64_t now);
+
 /* Is the status one in which a change holds a live slot? */
 int	 status_has_slot(enum status);
 /* Is the status final (nothing more will happen without a plan change)? */

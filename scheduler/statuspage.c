@@ -158,7 +158,7 @@ outcome_of(const struct plan_state *ps, int *cancelled)
 	case ST_FAILED:
 		return "failed";
 	case ST_SCHEDULED:
-		return "not run (its slot passed)";
+		return "missed (its slot ended without a run)";
 	case ST_SUPERSEDED:
 		*cancelled = 1;
 		return "cancelled (the plan changed)";
@@ -192,7 +192,12 @@ classify(struct page *pg, struct item *it)
 	else {
 		it->sec = SEC_RECENT;
 		it->outcome = outcome_of(ps, &it->cancelled);
-		if (strcmp(it->view.status, "CANCELLED") == 0 && !it->cancelled) {
+		if (it->view.outcome != NULL &&
+		    strcmp(it->view.outcome, "missed") == 0) {
+			it->cancelled = 0;
+			it->outcome = "missed (its slot ended without a run)";
+		} else if (strcmp(it->view.status, "CANCELLED") == 0 &&
+		    !it->cancelled) {
 			it->cancelled = 1;
 			it->outcome = "cancelled";
 		}

@@ -47,7 +47,7 @@ cmd_cancel_exec(struct ctx *ctx, const struct cmd_args *args)
 	const char *id = args->argv[0], *msg = cmd_value(args, 'm');
 	struct session s;
 	struct plan_state *ps;
-	char	*cause = NULL;
+	char	*cause = NULL, **orphans, *live;
 	int	 rc;
 
 	if (*msg == '\0' || str_find_control(msg, NULL, NULL) != NULL)
@@ -66,6 +66,15 @@ cmd_cancel_exec(struct ctx *ctx, const struct cmd_args *args)
 		cmd_error("run %s of '%s' is in progress (process %ld on this "
 		    "host): stop it first (Ctrl-C or kill -TERM %ld rolls it "
 		    "back)", ps->run.id, ps->id, ps->run.pid, ps->run.pid);
+		rc = EXIT_RACE;
+	} else if ((orphans = run_orphans(&s, ps)) != NULL) {
+		live = strv_join((const char *const *)orphans, ", ");
+		cmd_error("run %s of '%s' was interrupted but processes it "
+		    "started still run: %s; wait for them or end them (or 'offpeak "
+		    "run %s --resume --kill-orphans'), then cancel", ps->run.id,
+		    ps->id, live, ps->id);
+		free(live);
+		strv_free(orphans);
 		rc = EXIT_RACE;
 	} else
 		rc = cancel(&s, ps, msg);
@@ -86,7 +95,8 @@ const struct cmd_entry cmd_cancel_entry = {
 	    "and its notice becomes a cancellation (STATUS:CANCELLED, a higher\n"
 	    "SEQUENCE) for the policy's retention period. An interrupted run is\n"
 	    "closed as cancelled, in the state and in its maintenance record; a\n"
-	    "run still in progress on this host is refused (exit 4). Edit the\n"
+	    "run still in progress on this host, or one whose hooks still run\n"
+	    "after offpeak was killed, is refused (exit 4). Edit the\n"
 	    "plan to ask for it again.\n",
 	.exec = cmd_cancel_exec
 };

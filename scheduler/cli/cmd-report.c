@@ -7,6 +7,7 @@
 #include "cli/cmd.h"
 #include "datetime.h"
 #include "guard.h"
+#include "jsonx.h"
 #include "policy.h"
 #include "report.h"
 #include "repo.h"
@@ -140,6 +141,13 @@ print_text(const struct report *r, const char *zone,
 		if (r->rows[i].emergency)
 			printf("    %s (%s)\n", r->rows[i].plan, r->rows[i].outcome);
 	}
+	printf("  missed slots:           %zu\n", r->nmissed);
+	for (i = 0; i < r->nmissed; i++) {
+		t = cmd_local_time(r->missed[i].slot_start, zone);
+		printf("    %s: the slot of %s ended without a run\n",
+		    r->missed[i].plan, t);
+		free(t);
+	}
 	printf("  break-glass changes:    %zu\n", r->break_glass);
 	for (i = 0; i < r->n; i++) {
 		if (r->rows[i].break_glass != NULL)
@@ -175,7 +183,7 @@ row_json(const struct report_row *w)
 static void
 print_json(const struct report *r, const struct audit_result *a)
 {
-	json_t	*rows = json_array(), *o;
+	json_t	*rows = json_array(), *o, *miss;
 	size_t	 i;
 
 	for (i = 0; i < r->n; i++)
@@ -195,6 +203,15 @@ print_json(const struct report *r, const struct audit_result *a)
 	    (json_int_t)r->emergencies);
 	json_object_set_new(json_object_get(o, "figures"), "break_glass",
 	    json_integer((json_int_t)r->break_glass));
+	json_object_set_new(json_object_get(o, "figures"), "missed",
+	    json_integer((json_int_t)r->nmissed));
+	miss = json_array();
+	for (i = 0; i < r->nmissed; i++)
+		json_array_append_new(miss, json_pack("{s:s, s:o, s:o}", "plan",
+		    r->missed[i].plan, "slot_start",
+		    jsonx_time(r->missed[i].slot_start), "slot_end",
+		    jsonx_time(r->missed[i].slot_end)));
+	json_object_set_new(o, "missed", miss);
 	json_object_set_new(o, "audit", json_pack("{s:I, s:I, s:s, s:b}",
 	    "commits", (json_int_t)a->commits, "violations",
 	    (json_int_t)a->violations, "state_commit", a->state,

@@ -8,6 +8,7 @@
 #include "datetime.h"
 #include "freezefeed.h"
 #include "plan.h"
+#include "record.h"
 #include "schedule.h"
 #include "session.h"
 #include "util.h"
@@ -38,10 +39,11 @@ result_json(const struct session *s, const struct schedule_stats *st,
 			json_object_set_new(o, "reason", json_string(ps->reason));
 		json_array_append_new(plans, o);
 	}
-	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:o}", "dry_run", dry_run,
-	    "placed", (json_int_t)st->placed, "moved", (json_int_t)st->moved,
-	    "kept", (json_int_t)st->kept, "expired", (json_int_t)st->expired,
-	    "waiting", (json_int_t)st->blocked, "plans", plans);
+	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "dry_run",
+	    dry_run, "placed", (json_int_t)st->placed, "moved",
+	    (json_int_t)st->moved, "kept", (json_int_t)st->kept, "expired",
+	    (json_int_t)st->expired, "waiting", (json_int_t)st->blocked,
+	    "missed", (json_int_t)st->missed, "plans", plans);
 }
 
 static void
@@ -54,8 +56,12 @@ print_result(const struct session *s, const struct schedule_stats *st,
 	int	 first = 1;
 
 	printf("%sschedule: %zu placed, %zu moved, %zu kept, %zu expired, "
-	    "%zu waiting\n", dry_run ? "(dry run) " : "", st->placed, st->moved,
-	    st->kept, st->expired, st->blocked);
+	    "%zu waiting%s\n", dry_run ? "(dry run) " : "", st->placed, st->moved,
+	    st->kept, st->expired, st->blocked, "");
+	if (st->missed > 0)
+		printf("schedule: %zu slot%s ended without a run (missed): "
+		    "placed anew with a new notice where it could\n", st->missed,
+		    st->missed == 1 ? "" : "s");
 	if (*log != '\0')
 		printf("\n%s", log);
 	for (i = 0; i < s->st.n; i++) {
@@ -67,6 +73,26 @@ print_result(const struct session *s, const struct schedule_stats *st,
 		    ps->slot.window);
 		first = 0;
 		free(when);
+	}
+}
+
+/* A record of each slot that ended without a run, in the same commit. */
+static void
+missed_records(struct session *s, const struct schedule_stats *st,
+    struct store_files *files)
+{
+	const struct plan_state *ps;
+	char	*run, *text;
+	size_t	 i;
+
+	for (i = 0; i < st->missed; i++) {
+		ps = state_find(&s->st, st->missed_ids[i]);
+		text = record_missed(st->missed_ids[i], ps != NULL ?
+		    ps->snap.title : NULL, st->missed_start[i], st->missed_end[i],
+		    ps != NULL ? ps->slot.window : NULL, s->now, &run);
+		store_files_add(files, xasprintf("records/%s/%s.json",
+		    st->missed_ids[i], run), text, strlen(text));
+		free(run);
 	}
 }
 
@@ -83,7 +109,7 @@ cmd_schedule_exec(struct ctx *ctx, const struct cmd_args *args)
 {
 	struct session s;
 	struct schedule_input in;
-	struct schedule_stats stats;
+	struct schedule_stats stats = { 0 };
 	struct freeze_feeds ff;
 	char	*cause = NULL, *log;
 	int	 dry_run = cmd_given(args, OPT_DRY_RUN), rc;
@@ -112,6 +138,7 @@ cmd_schedule_exec(struct ctx *ctx, const struct cmd_args *args)
 	} else {
 		/* durable first: the state commit, then what it holds */
 		log = xstrdup(buf_str(&s.st.log));
+		missed_records(&s, &stats, &ff.files);
 		if (!dry_run)
 			rc = cmd_session_commit(&s, ff.files.v, ff.files.n);
 		if (rc == EXIT_DONE && ctx->json) {
@@ -124,6 +151,7 @@ cmd_schedule_exec(struct ctx *ctx, const struct cmd_args *args)
 		free(log);
 	}
 	freeze_feeds_release(&ff);
+	schedule_stats_release(&stats);
 	session_close(&s);
 	return rc;
 }

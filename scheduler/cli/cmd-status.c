@@ -45,6 +45,9 @@ next_action(const struct session *s, const struct plan_state *ps,
 	case ST_APPROVED:
 		return xstrdup("schedule");
 	case ST_SCHEDULED:
+		if (state_slot_missed(ps, s->now))
+			return xstrdup("missed: its slot ended without a run; the "
+			    "next 'offpeak schedule' gives it a new slot and notice");
 		if (s->now < held)
 			return xstrdup("wait for the notice period");
 		if (s->now < ps->slot.start)
@@ -78,6 +81,11 @@ state_json(const struct session *s, const struct plan_state *ps)
 	o = json_loads(text, 0, NULL);
 	free(text);
 	json_object_set_new(o, "approvals_given", json_integer(c.n));
+	if (state_slot_missed(ps, s->now)) {
+		/* the slot no longer holds, whatever the last commit said */
+		json_object_set_new(o, "slot_live", json_false());
+		json_object_set_new(o, "missed", json_true());
+	}
 	if (c.missing != NULL)
 		json_object_set_new(o, "approvals_missing",
 		    json_string(c.missing));
@@ -89,7 +97,7 @@ state_json(const struct session *s, const struct plan_state *ps)
 		strv_free(orphans);
 	}
 	free(next);
-	if (ps->slot_live) {
+	if (ps->slot_live && !state_slot_missed(ps, s->now)) {
 		t = dt_format_utc(ps->published_at + ps->risk.notice);
 		json_object_set_new(o, "notice_held_from", json_string(t));
 		json_object_set_new(o, "notice_held", json_boolean(s->now >=
@@ -141,7 +149,8 @@ print_row(const struct session *s, const struct plan_state *ps)
 	    ps->risk.level : "-", ps->risk.emergency || (ps->snap.type != NULL &&
 	    strcmp(ps->snap.type, "emergency") == 0) ? " !E" : "");
 	printf("%-24s %-11s %-9s %-40s %-31s %d/%-2d %s\n", ps->id,
-	    status_names[ps->status], level,
+	    state_slot_missed(ps, s->now) ? "missed" : status_names[ps->status],
+	    level,
 	    slot != NULL ? slot : "-", notice != NULL ? notice : "-",
 	    c.n < c.needed ? c.n : c.needed, c.needed, next);
 	approval_count_release(&c);

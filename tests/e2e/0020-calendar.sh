@@ -7,7 +7,7 @@ need_parsers
 
 D=$TMP/demo
 T0=2026-11-30T09:00:00+01:00	# the demo's clock: everything just published
-T1=2026-12-11T09:00:00+01:00	# every notice period has passed
+T1=2026-12-11T09:00:00+01:00	# every notice period has passed; some slots too
 
 # --- the demo writes the feeds and says where they are
 
@@ -67,21 +67,32 @@ exec 3<&-
 
 # --- later: the notice periods have passed
 
-feedcheck "at $T1 every scheduled change is CONFIRMED" "$D" "$TMP/f1" "$T1" \
-    --expect openssl-emergency=CONFIRMED --expect pg16-upgrade=CONFIRMED --expect nginx-upgrade=CONFIRMED
-seq0=$(ev "$TMP/f2/all.ics" nginx-upgrade@ops.nordwind.example sequence)
-seq1=$(ev "$TMP/f1/all.ics" nginx-upgrade@ops.nordwind.example sequence)
-stamp0=$(ev "$TMP/f2/all.ics" nginx-upgrade@ops.nordwind.example dtstamp)
-stamp1=$(ev "$TMP/f1/all.ics" nginx-upgrade@ops.nordwind.example dtstamp)
+feedcheck "at $T1 changes whose notice held are CONFIRMED, those whose slot ended without a run missed" \
+    "$D" "$TMP/f1" "$T1" --expect pg16-upgrade=CONFIRMED \
+    --expect openssl-emergency=CANCELLED --expect nginx-upgrade=CANCELLED
+seq0=$(ev "$TMP/f2/all.ics" pg16-upgrade@ops.nordwind.example sequence)
+seq1=$(ev "$TMP/f1/all.ics" pg16-upgrade@ops.nordwind.example sequence)
+stamp0=$(ev "$TMP/f2/all.ics" pg16-upgrade@ops.nordwind.example dtstamp)
+stamp1=$(ev "$TMP/f1/all.ics" pg16-upgrade@ops.nordwind.example dtstamp)
 if [ -n "$seq0" ] && [ "$seq0" = "$seq1" ] && [ "$stamp0" = "$stamp1" ]; then
 	pass "TENTATIVE to CONFIRMED by the clock alone keeps SEQUENCE and DTSTAMP"
 else
 	fail "sequence $seq0 -> $seq1, dtstamp $stamp0 -> $stamp1"
 fi
+seq0=$(ev "$TMP/f2/all.ics" nginx-upgrade@ops.nordwind.example sequence)
+seq1=$(ev "$TMP/f1/all.ics" nginx-upgrade@ops.nordwind.example sequence)
+stamp1=$(ev "$TMP/f1/all.ics" nginx-upgrade@ops.nordwind.example dtstamp)
+sum1=$(ev "$TMP/f1/all.ics" nginx-upgrade@ops.nordwind.example summary)
+if [ -n "$seq0" ] && [ "$seq1" = $((seq0 + 1)) ] && [ "$stamp1" = 2026-12-03T01:30:00Z ] &&
+    [ "$sum1" = "Missed: Rolling upgrade of nginx 1.24 to 1.26 on web-1..3" ]; then
+	pass "a slot that ended without a run is missed by the clock alone: SEQUENCE up, dated at its end"
+else
+	fail "missed: sequence $seq0 -> $seq1, dtstamp $stamp1, summary $sum1"
+fi
 
-# --- the contents
+# --- the contents (at T0, when every change is still to come)
 
-F=$TMP/f1/all.ics
+F=$TMP/f2/all.ics
 grep -q '^REFRESH-INTERVAL;VALUE=DURATION:PT1H' "$F" && grep -q '^X-PUBLISHED-TTL:PT1H' "$F" &&
     grep -q '^METHOD:PUBLISH' "$F" && grep -q '^CALSCALE:GREGORIAN' "$F" &&
     grep -q '^X-WR-CALNAME:Nordwind maintenance' "$F" && grep -q '^X-WR-TIMEZONE:Europe/Berlin' "$F" &&

@@ -109,21 +109,31 @@ def load_states(repo):
 
 
 def view(ps, now, retention):
-    """(STATUS, X-MAINTNOTE-STATUS) the feeds must show, or None."""
+    """(STATUS, X-MAINTNOTE-STATUS, outcome, SEQUENCE, DTSTAMP) the feeds
+    must show, or None. A slot that ended without a run is missed from
+    that instant: CANCELLED, one SEQUENCE up, dated at the slot's end."""
     if "slot" not in ps:
         return None
     st, live = ps["status"], ps.get("slot_live", False)
     updated = instant(ps["updated_at"])
+    seq = ps["sequence"]
     if st in ("completed", "rolled-back", "failed"):
-        return None if now >= updated + retention else ("CONFIRMED", "COMPLETED")
+        return None if now >= updated + retention else \
+            ("CONFIRMED", "COMPLETED", st, seq, updated)
     if st in ("backing-up", "executing", "verifying") and live:
-        return ("CONFIRMED", "IN-PROCESS")
+        return ("CONFIRMED", "IN-PROCESS", None, seq, updated)
     if st == "scheduled" and live:
+        end = instant(ps["slot"]["end"])
+        if now >= end:
+            return None if now >= end + retention else \
+                ("CANCELLED", "CANCELLED", "missed", seq + 1, end)
         held = instant(ps["published_at"]) + duration(ps["risk"]["notice"])
         s = "CONFIRMED" if now >= held else "TENTATIVE"
-        return (s, s)
+        return (s, s, None, seq, updated)
     since = updated if live else instant(ps["released_at"])
-    return None if now >= since + retention else ("CANCELLED", "CANCELLED")
+    missed = "missed" if (ps.get("reason") or "").startswith("missed") else None
+    return None if now >= since + retention else \
+        ("CANCELLED", "CANCELLED", missed, seq, updated)
 
 
 class Checker:
@@ -236,7 +246,9 @@ class Checker:
         return str(cal.walk("VEVENT")[0]["SUMMARY"])
 
     def summary_of(self, ps, v):
-        prefix = "Cancelled: " if v[0] == "CANCELLED" else ""
+        prefix = {"rolled-back": "Rolled back: ", "failed": "Failed: ",
+                  "missed": "Missed: "}.get(v[2]) or \
+            ("Cancelled: " if v[0] == "CANCELLED" else "")
         if ps["plan"].get("type") == "emergency" or ps["risk"].get("emergency"):
             prefix += "[EMERGENCY] "
         return clean(prefix + ps["plan"]["title"])
@@ -246,7 +258,7 @@ class Checker:
         where = "%s: %s: %s" % (who, rel, pid)
         want = {
             "uid": "%s@%s" % (pid, self.domain),
-            "sequence": ps["sequence"],
+            "sequence": v[3],
             "status": v[0],
             "maintnote_status": v[1],
             "start": ps["slot"]["start"],
@@ -279,8 +291,8 @@ class Checker:
 
     def check_details(self, where, ev, ps, v):
         cal = self.policy["calendar"]
-        if ev["dtstamp"] != iso(instant(ps["updated_at"])):
-            self.bad("%s: DTSTAMP %s, updated_at %s" % (where, ev["dtstamp"], ps["updated_at"]))
+        if ev["dtstamp"] != iso(v[4]):
+            self.bad("%s: DTSTAMP %s, want %s" % (where, ev["dtstamp"], iso(v[4])))
         impact = IMPACT[ps["plan"]["impact"]]
         if ev["impact"] != impact:
             self.bad("%s: X-MAINTNOTE-IMPACT %s" % (where, ev["impact"]))
@@ -299,6 +311,8 @@ class Checker:
         cats = ev["categories"]
         if "maintenance" not in cats or "risk-" + ps["risk"]["level"] not in cats:
             self.bad("%s: CATEGORIES %r" % (where, cats))
+        if v[2] is not None and "outcome-" + v[2] not in cats:
+            self.bad("%s: CATEGORIES %r without outcome-%s" % (where, cats, v[2]))
         if (ps["plan"]["type"] == "emergency") != ("emergency" in cats):
             self.bad("%s: CATEGORIES %r for a %s change" % (where, cats, ps["plan"]["type"]))
         alarms = len(cal.get("reminders", [])) if v[1] in ("TENTATIVE", "CONFIRMED") else 0

@@ -236,9 +236,10 @@ test_render(const struct policy *pol)
 	    "Old", sys);
 	ps->slot_live = 0;
 	ps->released_at = at("2026-10-28T00:00:00Z");
-	ok(notice_render(pol, &st, at("2026-11-01T00:00:00Z"), &a, &cause) == 0,
+	/* before every slot: none of them is missed yet */
+	ok(notice_render(pol, &st, at("2026-10-21T00:00:00Z"), &a, &cause) == 0,
 	    "render");
-	ok(notice_render(pol, &st, at("2026-11-01T00:00:00Z"), &b, &cause) == 0,
+	ok(notice_render(pol, &st, at("2026-10-21T00:00:00Z"), &b, &cause) == 0,
 	    "render again");
 	same = a.n == b.n;
 	for (i = 0; same && i < a.n; i++)
@@ -308,7 +309,13 @@ test_render(const struct policy *pol)
 	notice_set_release(&a);
 	notice_set_release(&b);
 	ok(notice_render(pol, &st, at("2026-11-20T10:00:00Z"), &a, &cause) == 0 &&
-	    feed(&a, "all.ics")->nevents == 4, "after the retention the cancelled one is gone");
+	    feed(&a, "all.ics")->nevents == 1, "after the retention the cancelled "
+	    "one and the three missed ones are gone");
+	notice_set_release(&a);
+	ok(notice_render(pol, &st, at("2026-11-03T00:00:00Z"), &a, &cause) == 0 &&
+	    starts(feed(&a, "all.ics")->data, "SUMMARY:Missed: ") == 3 &&
+	    starts(feed(&a, "all.ics")->data, "CATEGORIES:outcome-missed") == 3,
+	    "slots that ended without a run are missed, from their end");
 	notice_set_release(&a);
 	state_release(&st);
 }

@@ -130,7 +130,7 @@ solve(struct world *w, const char *now_s)
 	in.plans = w->plans;
 	in.nplans = w->n;
 	in.now = now;
-	memset(&w->stats, 0, sizeof w->stats);
+	schedule_stats_release(&w->stats);
 	w->rc = schedule_solve(&in, &w->st, &w->stats, &cause);
 	if (w->rc != 0)
 		printf("# schedule_solve: %s\n", cause);
@@ -146,6 +146,7 @@ release(struct world *w)
 		plan_free(w->plans[i]);
 	state_release(&w->st);
 	policy_free(w->pol);
+	schedule_stats_release(&w->stats);
 	memset(w, 0, sizeof *w);
 }
 
