@@ -516,44 +516,70 @@ resolve_hook(struct checker *c, const char *path)
 	return s;
 }
 
+/* What is wrong with a hook path at this tree, or NULL. */
+static const char *
+hook_problem(struct checker *c, const char *path, char *buf, size_t size)
+{
+	struct hook_seen *s;
+	const char *why;
+
+	if ((why = hook_path_problem(path, buf, size)) != NULL)
+		return why;
+	s = resolve_hook(c, path);
+	switch (s->res) {
+	case REPO_PATH_OK:
+		if (s->mode == 0100755)
+			return NULL;
+		snprintf(buf, size, "is not executable (mode %o; want 100755)",
+		    s->mode);
+		return buf;
+	case REPO_PATH_MISSING:
+		return "does not exist at this revision";
+	case REPO_PATH_ESCAPES:
+		return "points outside the repository through a symlink";
+	case REPO_PATH_LOOP:
+		return "is a symlink loop";
+	case REPO_PATH_NOTFILE:
+		return "is not a file";
+	}
+	return NULL;
+}
+
 static void
 check_hook(struct plan *p, struct hook *h, void *arg)
 {
 	struct checker *c = arg;
 	const char *path = h->argv[0], *why;
-	struct hook_seen *s;
 	char	*where, modebuf[96];
 
-	if ((why = hook_path_problem(path, modebuf, sizeof modebuf)) == NULL) {
-		s = resolve_hook(c, path);
-		switch (s->res) {
-		case REPO_PATH_OK:
-			if (s->mode != 0100755) {
-				snprintf(modebuf, sizeof modebuf, "is not "
-				    "executable (mode %o; want 100755)", s->mode);
-				why = modebuf;
-			}
-			break;
-		case REPO_PATH_MISSING:
-			why = "does not exist at this revision";
-			break;
-		case REPO_PATH_ESCAPES:
-			why = "points outside the repository through a symlink";
-			break;
-		case REPO_PATH_LOOP:
-			why = "is a symlink loop";
-			break;
-		case REPO_PATH_NOTFILE:
-			why = "is not a file";
-			break;
-		}
-	}
-	if (why == NULL)
+	if ((why = hook_problem(c, path, modebuf, sizeof modebuf)) == NULL)
 		return;
 	where = jseg_format(h->where, h->depth);
 	plan_error(c, p, h->where, h->depth, "%s: hook '%s' %s", where, path,
 	    why);
 	free(where);
+}
+
+/* The policy's prechecks run hooks of the tree too. */
+static void
+check_policy_hooks(struct checker *c)
+{
+	const struct policy *pol = c->res->policy;
+	const char *why;
+	char	 modebuf[96];
+	size_t	 i, j;
+
+	for (i = 0; pol != NULL && i < pol->nprechecks; i++) {
+		for (j = 0; j < pol->prechecks[i].checks.nrun; j++) {
+			const char *path = pol->prechecks[i].checks.run[j].argv[0];
+
+			if ((why = hook_problem(c, path, modebuf,
+			    sizeof modebuf)) != NULL)
+				diags_add(c->diags, POLICY_FILE, 0, 0,
+				    "precheck[%zu].run[%zu]: hook '%s' %s", i, j,
+				    path, why);
+		}
+	}
 }
 
 static void
@@ -599,6 +625,7 @@ check_tree(struct repo *repo, struct repo_tree *tree, struct check_result *r,
 	    read_plans(&c, cause) != 0)
 		goto out;
 	check_duplicate_ids(&c);
+	check_policy_hooks(&c);
 	for (i = 0; i < r->nplans; i++)
 		check_plan(&c, r->plans[i]);
 	check_cycles(&c);

@@ -8,6 +8,7 @@
 #include "util.h"
 
 const char *const plan_type_names[] = { "standard", "normal", "emergency", NULL };
+const char *const execution_names[] = { "manual", "automatic", NULL };
 const char *const impact_names[] = { "none", "reduced-redundancy", "degraded",
 	"outage", NULL };
 const char *const rollback_names[] = { "tested", "untested", "none", NULL };
@@ -160,7 +161,14 @@ read_http(struct jdoc *d, json_t *v, struct http_check *c)
 }
 
 static void
-read_verify_run(struct jdoc *d, json_t *arr, struct plan *p, int64_t timeout)
+hook_release(struct hook *h)
+{
+	strv_free(h->argv);
+}
+
+static void
+read_checks_run(struct jdoc *d, json_t *arr, struct checks *c,
+    int64_t timeout)
 {
 	json_t	*v;
 	size_t	 i;
@@ -173,45 +181,48 @@ read_verify_run(struct jdoc *d, json_t *arr, struct plan *p, int64_t timeout)
 		jdoc_pop(d);
 		return;
 	}
-	p->verify_run = xcalloc(json_array_size(arr) + 1, sizeof *p->verify_run);
+	c->run = xcalloc(json_array_size(arr) + 1, sizeof *c->run);
 	json_array_foreach(arr, i, v) {
-		h = &p->verify_run[p->nverify_run];
+		h = &c->run[c->nrun];
 		jdoc_push_index(d, i);
 		h->argv = read_argv(d, v);
 		jdoc_pop(d);
 		if (h->argv != NULL) {
 			h->timeout = timeout;
 			hook_where(d, h, 1, i);
-			p->nverify_run++;
+			c->nrun++;
 		}
 	}
 	jdoc_pop(d);
 }
 
-static void
-read_verify(struct jdoc *d, json_t *root, struct plan *p)
+/*
+ * Checks of the shape of "verify" in the object v at the document's
+ * current place: hooks in "run", HTTP checks in "http", a "timeout" for
+ * the hooks; at least one check. Members in extra are allowed beside.
+ */
+void
+checks_read(struct jdoc *d, json_t *v, const char *extra, struct checks *c)
 {
-	static const char *const known[] = { "run", "timeout", "http", NULL };
-	json_t	*v = jd_get(d, root, "verify", JSON_OBJECT, 1), *arr, *c;
+	const char *const known[] = { "run", "timeout", "http", extra, NULL };
+	json_t	*arr, *h;
 	int64_t	 timeout = DEFAULT_VERIFY_TIMEOUT;
 	size_t	 i;
 
-	if (v == NULL)
-		return;
-	jdoc_push_key(d, "verify");
+	memset(c, 0, sizeof *c);
 	jd_known(d, v, known);
 	jd_duration(d, v, "timeout", 0, 0, &timeout);
 	if ((arr = json_object_get(v, "run")) != NULL)
-		read_verify_run(d, arr, p, timeout);
+		read_checks_run(d, arr, c, timeout);
 	if ((arr = jd_get(d, v, "http", JSON_ARRAY, 0)) != NULL) {
 		jdoc_push_key(d, "http");
-		p->http = xcalloc(json_array_size(arr) + 1, sizeof *p->http);
-		json_array_foreach(arr, i, c) {
+		c->http = xcalloc(json_array_size(arr) + 1, sizeof *c->http);
+		json_array_foreach(arr, i, h) {
 			jdoc_push_index(d, i);
-			if (!json_is_object(c))
+			if (!json_is_object(h))
 				jdoc_error(d, 0, "must be an object");
 			else
-				read_http(d, c, &p->http[p->nhttp++]);
+				read_http(d, h, &c->http[c->nhttp++]);
 			jdoc_pop(d);
 		}
 		jdoc_pop(d);
@@ -222,7 +233,50 @@ read_verify(struct jdoc *d, json_t *root, struct plan *p)
 	    (json_object_get(v, "http") == NULL || json_is_array(json_object_get(v, "http"))))
 		jdoc_error(d, 0, "needs at least one check: a hook in 'run' "
 		    "or an HTTP check in 'http'");
+}
+
+int
+plan_read_checks(struct jdoc *d, json_t *obj, const char *key, int required,
+    struct checks *c)
+{
+	json_t	*v = jd_get(d, obj, key, JSON_OBJECT, required);
+
+	memset(c, 0, sizeof *c);
+	if (v == NULL)
+		return -1;
+	jdoc_push_key(d, key);
+	checks_read(d, v, NULL, c);
 	jdoc_pop(d);
+	return 0;
+}
+
+void
+checks_release(struct checks *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nrun; i++)
+		hook_release(&c->run[i]);
+	free(c->run);
+	for (i = 0; i < c->nhttp; i++) {
+		free(c->http[i].url);
+		free(c->http[i].contains);
+	}
+	free(c->http);
+	memset(c, 0, sizeof *c);
+}
+
+static void
+read_verify(struct jdoc *d, json_t *root, struct plan *p)
+{
+	struct checks c;
+
+	if (plan_read_checks(d, root, "verify", 1, &c) != 0)
+		return;
+	p->verify_run = c.run;
+	p->nverify_run = c.nrun;
+	p->http = c.http;
+	p->nhttp = c.nhttp;
 }
 
 static void
@@ -293,7 +347,8 @@ read_plan(struct jdoc *d, json_t *root, struct plan *p)
 	static const char *const known[] = { "$schema", "id", "title",
 	    "description", "owner", "type", "systems", "impact", "duration",
 	    "not_before", "not_after", "depends_on", "risk", "backup", "steps",
-	    "verify", "rollback", NULL };
+	    "verify", "rollback", "precheck", "execution",
+	    "verify_after_rollback", NULL };
 	const char *s;
 	int	 k;
 
@@ -322,6 +377,12 @@ read_plan(struct jdoc *d, json_t *root, struct plan *p)
 	read_hook(d, root, "backup", 1, DEFAULT_HOOK_TIMEOUT, &p->backup);
 	read_steps(d, root, p);
 	read_verify(d, root, p);
+	(void)plan_read_checks(d, root, "precheck", 0, &p->precheck);
+	p->execution = EXEC_MANUAL;
+	if ((k = jd_enum(d, root, "execution", execution_names, 0)) != -1)
+		p->execution = k;
+	p->verify_after_rollback = 1;
+	jd_bool(d, root, "verify_after_rollback", 0, &p->verify_after_rollback);
 	read_hook(d, root, "rollback", 0, DEFAULT_HOOK_TIMEOUT, &p->rollback);
 	check_rollback(d, root, p);
 }
@@ -352,11 +413,6 @@ plan_parse_take(const char *file, char *text, size_t len, struct diags *diags)
 	return p;
 }
 
-static void
-hook_release(struct hook *h)
-{
-	strv_free(h->argv);
-}
 
 void
 plan_free(struct plan *p)
@@ -386,6 +442,7 @@ plan_free(struct plan *p)
 		free(p->http[i].contains);
 	}
 	free(p->http);
+	checks_release(&p->precheck);
 	hook_release(&p->rollback);
 	free(p->text);
 	free(p);
@@ -405,6 +462,8 @@ plan_foreach_hook(struct plan *p, void (*fn)(struct plan *, struct hook *,
 	}
 	for (i = 0; i < p->nverify_run; i++)
 		fn(p, &p->verify_run[i], arg);
+	for (i = 0; i < p->precheck.nrun; i++)
+		fn(p, &p->precheck.run[i], arg);
 	if (p->rollback.argv != NULL)
 		fn(p, &p->rollback, arg);
 }

@@ -2,6 +2,7 @@
 #ifndef OFFPEAK_PLAN_H
 #define OFFPEAK_PLAN_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,17 @@ struct http_check {
 	int64_t	 within;	/* retry for this long; 0: one attempt */
 };
 
+/* Checks: hooks and HTTP checks, as "verify" and "precheck" hold them. */
+struct checks {
+	struct hook *run;
+	size_t	 nrun;
+	struct http_check *http;
+	size_t	 nhttp;
+};
+
+enum execution { EXEC_MANUAL, EXEC_AUTOMATIC };
+extern const char *const execution_names[];
+
 struct plan {
 	char	*file;		/* plans/<id>.json */
 	char	*id;
@@ -62,6 +74,9 @@ struct plan {
 	size_t	 nverify_run;
 	struct http_check *http;
 	size_t	 nhttp;
+	struct checks precheck;		/* before the backup; may be empty */
+	enum execution execution;	/* may run --due start it unattended? */
+	int	 verify_after_rollback;	/* verify again after a rollback */
 	struct hook rollback;
 	char	 blob[41];	/* git blob id of the file */
 	int64_t	 added_at;	/* commit time the file first appeared; 0 unknown */
@@ -77,6 +92,19 @@ struct plan {
 struct plan *plan_parse_take(const char *file, char *text, size_t len,
 	     struct diags *);
 void	 plan_free(struct plan *);
+/*
+ * Read checks shaped as "verify" (hooks in "run", HTTP checks in "http",
+ * a "timeout" for the hooks) at obj's member key: 0, or -1 when absent
+ * (a problem when required). Also for the policy's per-group prechecks.
+ */
+struct jdoc;
+int	 plan_read_checks(struct jdoc *, json_t *obj, const char *key,
+	     int required, struct checks *);
+/* The same, from the object v at the document's place; extra: a member
+   allowed beside the checks (or NULL). */
+void	 checks_read(struct jdoc *, json_t *v, const char *extra,
+	     struct checks *);
+void	 checks_release(struct checks *);
 /* Call fn for every hook of the plan: backup, steps, verify, rollback. */
 void	 plan_foreach_hook(struct plan *, void (*)(struct plan *,
 	     struct hook *, void *), void *);

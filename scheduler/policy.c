@@ -622,6 +622,45 @@ read_redact(struct jdoc *d, json_t *root, struct policy *p)
 	p->redactor = redactor_new(NULL, &cause);
 }
 
+/* "precheck": [{ "groups"?, "run"?, "http"?, "timeout"? }] */
+static void
+read_prechecks(struct jdoc *d, json_t *root, struct policy *p)
+{
+	json_t	*arr = jd_get(d, root, "precheck", JSON_ARRAY, 0), *v;
+	struct precheck_rule *r;
+	size_t	 i, j;
+
+	if (arr == NULL)
+		return;
+	jdoc_push_key(d, "precheck");
+	p->prechecks = xcalloc(json_array_size(arr) + 1, sizeof *p->prechecks);
+	json_array_foreach(arr, i, v) {
+		jdoc_push_index(d, i);
+		if (!json_is_object(v)) {
+			jdoc_error(d, 0, "must be an object with \"groups\" and "
+			    "the checks (\"run\", \"http\")");
+			jdoc_pop(d);
+			continue;
+		}
+		r = &p->prechecks[p->nprechecks++];
+		if (json_object_get(v, "groups") != NULL)
+			jd_strings(d, v, "groups", JD_NAME, 1, 1, 0, &r->groups);
+		for (j = 0; r->groups != NULL && r->groups[j] != NULL; j++) {
+			if (p->nsystems > 0 && !policy_has_group(p, r->groups[j])) {
+				jdoc_push_key(d, "groups");
+				jdoc_push_index(d, j);
+				jdoc_error(d, 0, "unknown group '%s'", r->groups[j]);
+				jdoc_pop(d);
+				jdoc_pop(d);
+			}
+		}
+		/* the same shape as a plan's, the groups beside the checks */
+		checks_read(d, v, "groups", &r->checks);
+		jdoc_pop(d);
+	}
+	jdoc_pop(d);
+}
+
 static void
 read_top(struct jdoc *d, json_t *root, struct policy *p)
 {
@@ -630,7 +669,7 @@ read_top(struct jdoc *d, json_t *root, struct policy *p)
 	    "approvers", "signed_approvals", "signing", "allowed_signers",
 	    "approver_lists", "approval_rules", "self_approval", "operators",
 	    "break_glass", "max_concurrent", "public_feeds", "subscribers",
-	    "redact", NULL };
+	    "redact", "precheck", NULL };
 	long long n;
 	const char *s;
 
@@ -675,6 +714,7 @@ policy_parse(const char *file, const char *text, size_t len,
 	read_freezes(&d, root, p);
 	read_risk(&d, root, p);
 	read_subscribers(&d, root, p);
+	read_prechecks(&d, root, p);
 	policy_read_trust(&d, root, p);
 	json_decref(root);
 	return p;
@@ -734,6 +774,11 @@ policy_free(struct policy *p)
 	free(p->levels);
 	strv_free(p->approvers);
 	policy_free_trust(p);
+	for (i = 0; i < p->nprechecks; i++) {
+		strv_free(p->prechecks[i].groups);
+		checks_release(&p->prechecks[i].checks);
+	}
+	free(p->prechecks);
 	strv_free(p->redact);
 	redactor_free(p->redactor);
 	for (i = 0; i < p->nsubscribers; i++) {

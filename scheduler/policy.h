@@ -7,6 +7,7 @@
 
 #include "datetime.h"
 #include "diag.h"
+#include "plan.h"
 
 struct redactor;
 
@@ -108,6 +109,12 @@ struct operator_rule {
 
 enum signing { SIGNING_OFF, SIGNING_REQUIRED };
 
+/* Prechecks the policy asks of every change on systems of groups. */
+struct precheck_rule {
+	char	**groups;		/* NULL: every group */
+	struct checks checks;
+};
+
 struct policy {
 	char	*provider;
 	struct {
@@ -146,6 +153,8 @@ struct policy {
 		int	 outside_windows;	/* may place outside windows */
 	} break_glass;
 	char	**warnings;		/* accepted, but worth a word */
+	struct precheck_rule *prechecks;	/* "precheck" */
+	size_t	 nprechecks;
 	int	 max_concurrent;
 	int	 public_feeds;
 	struct subscriber *subscribers;

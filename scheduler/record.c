@@ -294,6 +294,16 @@ record_phase_interrupted(struct record *r, size_t i, const char *problem)
 }
 
 void
+record_set_phase_str(struct record *r, size_t i, const char *key,
+    const char *v)
+{
+	json_t	*p = json_array_get(json_object_get(r->o, "phases"), i);
+
+	if (p != NULL)
+		json_object_set_new(p, key, json_string(v));
+}
+
+void
 record_phase_set_int(struct record *r, size_t i, const char *key, long long v)
 {
 	json_t	*p = json_array_get(json_object_get(r->o, "phases"), i);

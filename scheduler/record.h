@@ -79,6 +79,9 @@ void	 record_phase(const struct record *, size_t, struct record_phase *);
  * "interrupted": nobody saw it end.
  */
 void	 record_phase_interrupted(struct record *, size_t, const char *problem);
+/* Set a string of phase i ("for": the check's phase). */
+void	 record_set_phase_str(struct record *, size_t, const char *key,
+	     const char *);
 /* Set an integer of phase i ("step": its number in the plan, "rerun"). */
 void	 record_phase_set_int(struct record *, size_t, const char *key,
 	     long long);

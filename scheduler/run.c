@@ -1249,39 +1249,141 @@ on_attempt(const struct verify_attempt *a, void *arg)
  * Returns 1, 0 (*problem) or -1 (the record could not be committed).
  */
 static int
-phase_verify(struct run *r, char **problem)
+run_checks(struct run *r, const char *phase, const char *what,
+    const struct checks *c, int stoppable, char **problem)
 {
-	struct hook_phase hp = { "verify", NULL, NULL, 0, 1 };
-	struct verify_hooks vh = { run_clock, on_attempt, r, r->opts->stop };
+	struct hook_phase hp = { NULL, NULL, NULL, 0, 1 };
+	struct verify_hooks vh = { run_clock, on_attempt, r, NULL };
 	char	*label, *shown;
 	size_t	 i, k;
 	int	 ok = 1;
 
-	test_pause("verify");
-	for (i = 0; ok == 1 && i < r->p->nverify_run; i++) {
-		label = xasprintf("verify %zu", i + 1);
+	hp.phase = phase;
+	hp.stoppable = stoppable;
+	vh.stop = stoppable ? r->opts->stop : NULL;
+	for (i = 0; ok == 1 && i < c->nrun; i++) {
+		label = xasprintf("%s %zu", phase, i + 1);
 		hp.label = hp.name = label;
-		ok = run_hook(r, &hp, &r->p->verify_run[i],
-		    r->p->verify_run[i].timeout, problem);
+		ok = run_hook(r, &hp, &c->run[i], c->run[i].timeout, problem);
 		if (ok == 0)
-			failed_as(problem, "verification hook",
-			    r->p->verify_run[i].argv[0]);
+			failed_as(problem, what, c->run[i].argv[0]);
 		free(label);
 	}
-	for (i = 0; ok == 1 && i < r->p->nhttp; i++) {
+	for (i = 0; ok == 1 && i < c->nhttp; i++) {
 		/* the record and the trail name the URL without its secrets */
-		shown = redact_url(r->p->http[i].url);
+		shown = redact_url(c->http[i].url);
 		k = record_phase_begin(r->rec, "http", shown, run_clock(r), NULL);
-		state_log(&r->s->st, r->ps, "begin %s run %s: check %s",
-		    r->ps->id, r->id, shown);
+		record_set_phase_str(r->rec, k, "for", phase);
+		state_log(&r->s->st, r->ps, "begin %s run %s: %s %s",
+		    r->ps->id, r->id, strcmp(phase, "precheck") == 0 ?
+		    "precheck" : "check", shown);
 		free(shown);
 		if ((r->err_rc = checkpoint(r, &r->err)) != OUT_OK)
 			return -1;
-		ok = verify_http(&r->p->http[i], &vh, problem);
+		ok = verify_http(&c->http[i], &vh, problem);
 		record_phase_end(r->rec, k, run_clock(r), -1, 0, 0, ok ? "ok" :
 		    "failed", ok ? NULL : *problem, NULL);
 	}
 	return ok;
+}
+
+/* The plan's verification: its hooks, then its HTTP checks. */
+static struct checks
+plan_verify(const struct plan *p)
+{
+	struct checks c;
+
+	c.run = p->verify_run;
+	c.nrun = p->nverify_run;
+	c.http = p->http;
+	c.nhttp = p->nhttp;
+	return c;
+}
+
+/*
+ * Verification hooks, then HTTP checks; all again after an interruption.
+ * Returns 1, 0 (*problem) or -1 (the record could not be committed).
+ */
+static int
+phase_verify(struct run *r, char **problem)
+{
+	struct checks c = plan_verify(r->p);
+
+	test_pause("verify");
+	return run_checks(r, "verify", "verification hook", &c, 1, problem);
+}
+
+/* Does a policy precheck apply to the plan's groups? */
+static int
+precheck_applies(const struct precheck_rule *pr, char *const *groups)
+{
+	size_t	 i, j;
+
+	if (pr->groups == NULL)
+		return 1;
+	for (i = 0; groups[i] != NULL; i++) {
+		for (j = 0; pr->groups[j] != NULL; j++) {
+			if (strcmp(pr->groups[j], groups[i]) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Preflight: the policy's prechecks for the plan's groups, then the
+ * plan's own, before the backup. 1 when all pass (or there are none), 0
+ * (*problem) when one fails, -1 when the record could not be committed.
+ */
+static int
+phase_precheck(struct run *r, char **problem)
+{
+	const struct policy *pol = r->s->chk.policy;
+	char	**groups = run_groups(r);
+	size_t	 i;
+	int	 ok = 1;
+
+	test_pause("precheck");
+	for (i = 0; ok == 1 && i < pol->nprechecks; i++) {
+		if (precheck_applies(&pol->prechecks[i], groups))
+			ok = run_checks(r, "precheck", "precheck hook",
+			    &pol->prechecks[i].checks, 1, problem);
+	}
+	free(groups);
+	if (ok == 1)
+		ok = run_checks(r, "precheck", "precheck hook", &r->p->precheck,
+		    1, problem);
+	return ok;
+}
+
+/*
+ * A precheck failed: nothing was changed. The run ends as deferred, the
+ * plan keeps its slot (run --due tries again inside it).
+ */
+static int
+defer_run(struct run *r, char *problem, char **cause)
+{
+	struct plan_state *ps = r->ps;
+	int64_t	 now = run_clock(r);
+	int	 rc;
+
+	set_outcome(ps, "deferred");
+	record_set_time(r->rec, "ended_at", now);
+	record_set_str(r->rec, "outcome", "deferred");
+	record_set_str(r->rec, "reason", problem);
+	free(ps->reason);
+	ps->reason = xasprintf("deferred: %s", problem);
+	state_set_status(&r->s->st, ps, ST_SCHEDULED, now);
+	state_log(&r->s->st, ps, "deferred %s run %s: %s", ps->id, r->id,
+	    problem);
+	if ((rc = checkpoint(r, cause)) == OUT_OK) {
+		*cause = xasprintf("gate 'precheck': %s; nothing was changed: "
+		    "the run is deferred (run --due tries again inside the slot)",
+		    problem);
+		rc = OUT_INVALID;
+	}
+	free(problem);
+	return rc;
 }
 
 /* The run is over: record, state and the operator's message agree. */
@@ -1315,6 +1417,41 @@ finish(struct run *r, enum status st, const char *outcome, char *reason,
 }
 
 /*
+ * The rollback succeeded: check the system again with the plan's
+ * verification (unless the plan says "verify_after_rollback": false). A
+ * system that does not verify after its rollback is a failure of its own.
+ */
+static int
+after_rollback(struct run *r, const char *problem, char **cause)
+{
+	struct checks c = plan_verify(r->p);
+	char	*why = NULL;
+	int	 ok;
+
+	if (!r->p->verify_after_rollback)
+		return finish(r, ST_ROLLED_BACK, "rolled-back", xasprintf("%s; "
+		    "the rollback succeeded", problem), cause);
+	state_log(&r->s->st, r->ps, "verify %s run %s: after the rollback",
+	    r->ps->id, r->id);
+	progress(r, "verify: checking the system again after the rollback");
+	if ((ok = run_checks(r, "verify", "verification hook", &c, 0,
+	    &why)) < 0)
+		return run_fatal(r, cause);
+	record_set_str(r->rec, "after_rollback", ok ? "verified" :
+	    "verification failed");
+	if (ok) {
+		free(why);
+		return finish(r, ST_ROLLED_BACK, "rolled-back", xasprintf("%s; "
+		    "rolled back, verified", problem), cause);
+	}
+	ok = finish(r, ST_FAILED, "failed", xasprintf("%s; rolled back, "
+	    "verification FAILED (%s): the system needs attention", problem,
+	    why), cause);
+	free(why);
+	return ok;
+}
+
+/*
  * Something failed after the backup: undo with the rollback hook. The
  * reason is committed first, so a run interrupted here resumes with the
  * rollback. Takes problem.
@@ -1341,12 +1478,18 @@ roll_back(struct run *r, char *problem, char **cause)
 		return finish(r, ST_FAILED, "failed", why, cause);
 	}
 	/* a stop that ended a step must not cut the rollback short */
-	rc = run_hook(r, &hp, &r->p->rollback, r->p->rollback.timeout, &why);
+	if (record_bool(r->rec, "rollback_done"))
+		rc = 1;		/* done before an interruption: verify again */
+	else if ((rc = run_hook(r, &hp, &r->p->rollback,
+	    r->p->rollback.timeout, &why)) == 1) {
+		record_set_bool(r->rec, "rollback_done", 1);
+		if ((r->err_rc = checkpoint(r, &r->err)) != OUT_OK)
+			rc = -1;
+	}
 	if (rc < 0)
 		rc = run_fatal(r, cause);
 	else if (rc == 1)
-		rc = finish(r, ST_ROLLED_BACK, "rolled-back", xasprintf("%s; "
-		    "the rollback succeeded", problem), cause);
+		rc = after_rollback(r, problem, cause);
 	else
 		rc = finish(r, ST_FAILED, "failed", xasprintf("%s; the rollback "
 		    "FAILED too (%s): the system needs attention", problem, why),
@@ -1401,6 +1544,12 @@ execute(struct run *r, char **cause)
 		return OUT_ENV;
 	if ((again = record_str(r->rec, "rollback_reason")) != NULL)
 		return roll_back(r, xstrdup(again), cause);
+	if (!r->opts->resume && !record_phase_ok(r->rec, "backup", "backup")) {
+		if ((rc = phase_precheck(r, &problem)) < 0)
+			return run_fatal(r, cause);
+		if (rc == 0)
+			return defer_run(r, problem, cause);
+	}
 	if (!record_phase_ok(r->rec, "backup", "backup")) {
 		if ((rc = phase_backup(r, &problem)) < 0)
 			return run_fatal(r, cause);

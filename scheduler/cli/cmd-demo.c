@@ -322,7 +322,7 @@ demo_plan(const char *sys, int port)
 	p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s], s:s, s:s, "
 	    "s:{s:s, s:b, s:b}, s:{s:[s, s, s, s], s:s}, "
 	    "s:[{s:s, s:[s, s, s, s, s, s], s:s}], "
-	    "s:{s:[[s, s, s, s, s, s]]}, s:{s:[s, s], s:s}}",
+	    "s:{s:[[s, s, s, s, s, s]]}, s:{s:[s, s], s:s}, s:b}",
 	    "id", DEMO_PLAN, "title", "Release version 2 of the demo shop",
 	    "description", "Made by offpeak demo: a file tree stands in for "
 	    "web-3. The HTTP check fails on purpose (nothing listens on its "
@@ -337,7 +337,9 @@ demo_plan(const char *sys, int port)
 	    "--", "cp", "-R", rel, www, "timeout", "PT5M",
 	    "verify", "run", "hooks/verify-http", url, "--contains",
 	    "version 2", "--timeout", "2",
-	    "rollback", "run", "hooks/rollback-files", www, "timeout", "PT5M");
+	    "rollback", "run", "hooks/rollback-files", www, "timeout", "PT5M",
+	    /* the check that failed would fail again: nothing listens */
+	    "verify_after_rollback", 0);
 	text = json_dumps(p, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(p);
 	free(www);

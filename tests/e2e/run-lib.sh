@@ -98,7 +98,10 @@ SH
 
 # mkplan ID SYSTEM [KEY=JSON...]: a plan (low risk, PT1H) whose hooks all
 # succeed and append their phase to $OUT/ID; each KEY=JSON replaces a
-# top-level member. "OUT/" in any string stands for $OUT/.
+# top-level member. "OUT/" in any string stands for $OUT/. The plans say
+# "verify_after_rollback": false, so that what a test counts is the phases
+# it is about; 0048-run-unattended.sh tests the verification after a
+# rollback.
 mkplan() {
 	python3 - "$OUT" "$R/plans/$1.json" "$@" <<'PY'
 import json, sys
@@ -109,7 +112,8 @@ p = {"id": pid, "title": "Change " + pid, "owner": "ops@example.com",
      "backup": {"run": ["hooks/act", count, "manifest"], "timeout": "PT10S"},
      "steps": [{"name": "change", "run": ["hooks/act", count], "timeout": "PT10S"}],
      "verify": {"run": [["hooks/act", count]], "timeout": "PT10S"},
-     "rollback": {"run": ["hooks/act", count], "timeout": "PT10S"}}
+     "rollback": {"run": ["hooks/act", count], "timeout": "PT10S"},
+     "verify_after_rollback": False}
 for kv in sys.argv[5:]:
     k, v = kv.split("=", 1)
     p[k] = json.loads(v)
