@@ -1014,6 +1014,31 @@ check_blob_parses(struct gcommit *gc, const struct repo_change *ch,
 	free(why);
 }
 
+/* An abort request: who asked, when, why, for which run. */
+static void
+check_abort_parses(struct gcommit *gc, const struct repo_change *ch)
+{
+	static const char *const keys[] = { "run", "by", "message", "at",
+	    NULL };
+	char	*text = NULL, *why = NULL;
+	size_t	 len, i;
+	json_t	*o = NULL;
+
+	if (repo_blob_read(gc->g->repo, ch->new_blob, GUARD_MAX_FILE, &text,
+	    &len, &why) == 0)
+		o = json_loadb(text, len, 0, NULL);
+	for (i = 0; keys[i] != NULL && json_is_object(o); i++) {
+		if (!json_is_string(json_object_get(o, keys[i])))
+			break;
+	}
+	if (!json_is_object(o) || keys[i] != NULL || json_object_size(o) != i)
+		problem(gc->g, gc->id, ch->path, "not an abort request (an "
+		    "object of \"run\", \"by\", \"message\" and \"at\")");
+	json_decref(o);
+	free(text);
+	free(why);
+}
+
 static int
 on_change(const struct repo_change *ch, void *arg)
 {
@@ -1056,6 +1081,15 @@ on_change(const struct repo_change *ch, void *arg)
 	    str_endswith(ch->path, ".log")) {
 		if (deleted)
 			problem(gc->g, gc->id, ch->path, "a run's log was deleted");
+	} else if ((n = id_in(ch->path, "aborts", &rest)) != 0 &&
+	    *rest == '/' && strchr(rest + 1, '/') == NULL &&
+	    str_endswith(rest, ".json")) {
+		if (!added)
+			problem(gc->g, gc->id, ch->path, "abort requests are "
+			    "append-only: one was %s", deleted ? "deleted" :
+			    "changed");
+		else
+			check_abort_parses(gc, ch);
 	} else if (strncmp(ch->path, "feeds/", 6) != 0 &&
 	    strncmp(ch->path, "publish/", 8) != 0)
 		problem(gc->g, gc->id, ch->path, "not a file offpeak writes on "

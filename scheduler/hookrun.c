@@ -645,7 +645,8 @@ run_wait(struct run *r, int64_t now)
 		wait = min_wait(wait, r->kill_at, now);
 	if (r->out != -1)
 		wait = min_wait(wait, r->abandon_at, now);
-	if (r->o->stop != NULL && !r->termed && wait > HOOKRUN_TICK_MS)
+	if ((r->o->stop != NULL || r->o->tick != NULL) && !r->termed &&
+	    wait > HOOKRUN_TICK_MS)
 		wait = HOOKRUN_TICK_MS;
 	return wait > INT32_MAX ? INT32_MAX : (int)wait;
 }
@@ -661,6 +662,8 @@ run_loop(struct run *r)
 		now = mono_ms();
 		if (!r->reaped)
 			run_reap(r, now);
+		if (r->o->tick != NULL && !r->termed)
+			r->o->tick(r->o->tick_arg);
 		run_deadlines(r, now);
 		if (run_done(r))
 			break;

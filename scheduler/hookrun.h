@@ -37,6 +37,12 @@ struct hookrun_opts {
 	 * group must hold for as long as any of it lives); -1 or 0: none.
 	 */
 	int		 keep_fd;
+	/*
+	 * Called about every tick (100 ms) while the hook runs, before *stop
+	 * is looked at: it may set it (an abort asked from elsewhere).
+	 */
+	void		(*tick)(void *);
+	void		*tick_arg;
 };
 
 /* What happened; the caller releases it with hookrun_result_release. */

@@ -16,6 +16,7 @@
 #include "publish-int.h"
 #include "publish.h"
 #include "repo.h"
+#include "run.h"
 #include "session.h"
 #include "digest.h"
 #include "state.h"
@@ -56,7 +57,9 @@ static const char *const hook_verbs[][2] = {
 	{ "supersede", "superseded" }, { "expire", "expired" },
 	{ "start", "started" }, { "completed", "completed" },
 	{ "rolled-back", "rolled-back" }, { "failed", "failed" },
-	{ "break-glass", "break-glass" }
+	{ "break-glass", "break-glass" }, { "assess", "approval-needed" },
+	{ "reject", "rejected" }, { "miss", "missed" },
+	{ "deferred", "deferred" }, { "abort-request", "abort-requested" }
 };
 
 static int
@@ -99,6 +102,13 @@ hook_event(const char *line, char **plan, const char **rest)
 			return NULL;
 		}
 		*rest = line + n + strspn(line + n, " :");
+		/* an assessment asks for approval only when one is needed */
+		if (strcmp(hook_verbs[i][0], "assess") == 0 &&
+		    strstr(*rest, ", 0 approvals") != NULL) {
+			free(*plan);
+			*plan = NULL;
+			return NULL;
+		}
 		return hook_verbs[i][1];
 	}
 	return NULL;
@@ -146,6 +156,73 @@ hook_current(const struct pub *p, const struct plan_state *ps)
 	return o;
 }
 
+/* Who an approval is asked of: the approvers and the approver lists. */
+static json_t *
+approvers_of(const struct policy *pol)
+{
+	json_t	*a = json_array();
+	size_t	 i, j;
+
+	for (i = 0; pol->approvers != NULL && pol->approvers[i] != NULL; i++)
+		json_array_append_new(a, json_string(pol->approvers[i]));
+	for (i = 0; i < pol->nlists; i++) {
+		for (j = 0; pol->lists[i].members[j] != NULL; j++)
+			json_array_append_new(a,
+			    json_string(pol->lists[i].members[j]));
+	}
+	return a;
+}
+
+/*
+ * The body in the receiver's format: offpeak's own JSON, a Slack
+ * incoming-webhook message ({"text", "blocks"}), or a Microsoft Teams
+ * connector card ({"@type": "MessageCard", ...}).
+ */
+static char *
+hook_format(const struct pub *p, json_t *o, const char *event)
+{
+	const char *fmt = p->o->webhook_format;
+	json_t	*cur = json_object_get(o, "current"), *m, *facts;
+	const char *plan = json_string_value(json_object_get(o, "plan"));
+	const char *title = json_string_value(json_object_get(cur, "title"));
+	const char *start = json_string_value(json_object_get(cur, "start"));
+	const char *tr = json_string_value(json_object_get(o, "transition"));
+	char	*text, *body;
+
+	if (fmt == NULL || strcmp(fmt, "json") == 0)
+		return json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	text = xasprintf("%s: %s%s%s%s%s%s", event, plan != NULL ? plan : "?",
+	    title != NULL ? " - " : "", title != NULL ? title : "",
+	    start != NULL ? " (start " : "", start != NULL ? start : "",
+	    start != NULL ? ")" : "");
+	if (strcmp(fmt, "slack") == 0)
+		m = json_pack("{s:s, s:[{s:s, s:{s:s, s:s}}, {s:s, s:[{s:s, s:s}]}]}",
+		    "text", text, "blocks", "type", "section", "text", "type",
+		    "mrkdwn", "text", text, "type", "context", "elements", "type",
+		    "mrkdwn", "text", tr != NULL ? tr : event);
+	else {
+		facts = json_pack("[{s:s, s:s}, {s:s, s:s}]", "name", "Event",
+		    "value", event, "name", "Change", "value",
+		    plan != NULL ? plan : "?");
+		if (start != NULL)
+			json_array_append_new(facts, json_pack("{s:s, s:s}", "name",
+			    "Start", "value", start));
+		m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:o, s:s}]}",
+		    "@type", "MessageCard", "@context",
+		    "https://schema.org/extensions", "summary", text,
+		    "themeColor", strcmp(event, "failed") == 0 ||
+		    strcmp(event, "missed") == 0 || strcmp(event,
+		    "interrupted") == 0 ? "C50F1F" : "0076D7", "title", text,
+		    "sections", "activityTitle", title != NULL ? title :
+		    (plan != NULL ? plan : "?"), "facts", facts, "text",
+		    tr != NULL ? tr : event);
+	}
+	body = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(m);
+	free(text);
+	return body;
+}
+
 static char *
 hook_body(const struct pub *p, const struct hook_commit *c, int lineno,
     const char *line, const char *event, const char *plan, const char *rest)
@@ -174,7 +251,9 @@ hook_body(const struct pub *p, const struct hook_commit *c, int lineno,
 		json_object_set_new(o, "run", w);
 	if (ps != NULL)
 		json_object_set_new(o, "current", hook_current(p, ps));
-	body = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	if (strcmp(event, "approval-needed") == 0)
+		json_object_set_new(o, "to", approvers_of(p->pol));
+	body = hook_format(p, o, event);
 	json_decref(o);
 	return body;
 }
@@ -382,6 +461,145 @@ hook_walk_release(struct hook_walk *hw)
 	free(hw->v);
 }
 
+/* Has the remembered list key of the position got s? */
+static int
+pos_has(struct webhook *w, const char *key, const char *s)
+{
+	json_t	*a = json_object_get(w->pos, key), *v;
+	size_t	 i;
+
+	json_array_foreach(a, i, v) {
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+pos_add(struct webhook *w, const char *key, const char *s)
+{
+	json_t	*a = json_object_get(w->pos, key);
+
+	if (!json_is_array(a)) {
+		a = json_array();
+		json_object_set_new(w->pos, key, a);
+	}
+	json_array_append_new(a, json_string(s));
+}
+
+/*
+ * An event that no transition line carries (an interrupted run, a
+ * reminder): sent once, remembered under list by its key. 0 when sent or
+ * sent before, -1 when the receiver did not acknowledge it.
+ */
+static int
+hook_extra(struct webhook *w, const struct plan_state *ps, const char *event,
+    const char *list, const char *key, const char *what)
+{
+	json_t	*o;
+	char	*body, *why = NULL;
+	int	 rc;
+
+	if (pos_has(w, list, key))
+		return 0;
+	o = json_object();
+	json_object_set_new(o, "id", json_string(key));
+	json_object_set_new(o, "event", json_string(event));
+	json_object_set_new(o, "plan", json_string(ps->id));
+	json_object_set_new(o, "uid", json_sprintf("%s@%s", ps->id,
+	    w->p->pol->calendar.domain));
+	json_object_set_new(o, "transition", json_string(what));
+	json_object_set_new(o, "at", jsonx_time(w->p->now));
+	json_object_set_new(o, "simulated", json_boolean(w->p->s->simulated));
+	if (w->p->pol->provider != NULL)
+		json_object_set_new(o, "provider",
+		    json_string(w->p->pol->provider));
+	if (ps->run.id != NULL && strcmp(event, "interrupted") == 0)
+		json_object_set_new(o, "run", json_string(ps->run.id));
+	json_object_set_new(o, "current", hook_current(w->p, ps));
+	body = hook_format(w->p, o, event);
+	json_decref(o);
+	if ((rc = hook_send(w, key, event, body, &why)) == 0) {
+		w->c->sent++;
+		pos_add(w, list, key);
+		pub_done(w->p, "webhook: %s %s (%s)", event, ps->id, key);
+	} else
+		pub_problem(w->p, w->c, "webhook: event %s (%s %s) was not "
+		    "acknowledged by '%s': %s; it waits for the next publish",
+		    key, event, ps->id, w->t.shown, why);
+	free(why);
+	free(body);
+	return rc;
+}
+
+/* Reminders whose change has started no longer need remembering. */
+static void
+pos_prune_reminders(struct webhook *w)
+{
+	json_t	*a = json_object_get(w->pos, "reminded"), *keep, *v;
+	const char *k, *at;
+	size_t	 i;
+	int64_t	 start;
+
+	if (!json_is_array(a))
+		return;
+	keep = json_array();
+	json_array_foreach(a, i, v) {
+		/* "reminder:<id>:<start>:<lead>" */
+		k = json_string_value(v);
+		at = k != NULL ? strchr(k + 9, ':') : NULL;
+		start = at != NULL ? strtoll(at + 1, NULL, 10) : 0;
+		if (start > w->p->now - 86400)
+			json_array_append(keep, v);
+	}
+	json_object_set_new(w->pos, "reminded", keep);
+}
+
+/* Interrupted runs and reminders, each once. 0, or -1. */
+static int
+hook_extras(struct webhook *w)
+{
+	const struct state *st = &w->p->s->st;
+	const struct policy *pol = w->p->pol;
+	const struct plan_state *ps;
+	char	*key, *what, *lead;
+	size_t	 i, k;
+	int64_t	 at;
+	int	 rc = 0;
+
+	pos_prune_reminders(w);
+	for (i = 0; rc == 0 && i < st->n; i++) {
+		ps = st->items[i];
+		if (run_interrupted(ps) && ps->run.id != NULL) {
+			key = xasprintf("interrupted:%s:%s", ps->id, ps->run.id);
+			what = xasprintf("run %s of %s was interrupted in phase %s",
+			    ps->run.id, ps->id, status_names[ps->status]);
+			rc = hook_extra(w, ps, "interrupted", "interrupted", key,
+			    what);
+			free(key);
+			free(what);
+		}
+		if (ps->status != ST_SCHEDULED || !ps->slot_live ||
+		    w->p->now >= ps->slot.start)
+			continue;
+		for (k = 0; rc == 0 && k < pol->calendar.nreminders; k++) {
+			at = ps->slot.start + pol->calendar.reminders[k];
+			if (w->p->now < at || pol->calendar.reminders[k] >= 0)
+				continue;
+			key = xasprintf("reminder:%s:%lld:%lld", ps->id,
+			    (long long)ps->slot.start,
+			    (long long)-pol->calendar.reminders[k]);
+			lead = dur_human(-pol->calendar.reminders[k]);
+			what = xasprintf("%s starts within %s", ps->id, lead);
+			rc = hook_extra(w, ps, "reminder", "reminded", key, what);
+			free(key);
+			free(what);
+			free(lead);
+		}
+	}
+	return rc;
+}
+
 void
 pub_webhook(struct pub *p, struct pub_record *r)
 {
@@ -418,6 +636,8 @@ pub_webhook(struct pub *p, struct pub_record *r)
 			if (hook_commit(&w, &hw.v[i], i == 0 ? from : 0) != 0)
 				break;
 		}
+		if (i == hw.n)
+			(void)hook_extras(&w);
 	}
 	hook_walk_release(&hw);
 	line = xasprintf("publish webhook %s: %zu event%s", w.t.shown,

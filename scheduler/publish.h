@@ -22,6 +22,7 @@ struct publish_opts {
 	const char *caldav_password;
 	const char *webhook;		/* URL, or NULL */
 	const char *webhook_secret;	/* the HMAC key; needed with webhook */
+	const char *webhook_format;	/* "json" (NULL), "slack", "teams" */
 	const char *smtp;		/* smtp:// or smtps:// URL, or NULL */
 	const char *smtp_user;		/* when the URL has none; may be NULL */
 	const char *smtp_password;

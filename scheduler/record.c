@@ -210,6 +210,36 @@ record_signature(const struct record *r, size_t i, struct record_signature *sg)
 }
 
 void
+record_add_resume(struct record *r, const char *operator, const char *host,
+    int64_t at)
+{
+	json_array_append_new(array_of(r->o, "resumes"), json_pack("{s:s, s:s, "
+	    "s:o}", "operator", operator != NULL ? operator : "",
+	    "host", host != NULL ? host : "", "at", jsonx_time(at)));
+}
+
+char *
+record_resumed_by(const struct record *r)
+{
+	json_t	*a = json_object_get(r->o, "resumes"), *e;
+	struct buf b = BUF_INIT;
+	const char *who;
+	size_t	 i;
+
+	json_array_foreach(a, i, e) {
+		if ((who = json_string_value(json_object_get(e, "operator"))) ==
+		    NULL || strstr(b.data != NULL ? b.data : "", who) != NULL)
+			continue;
+		buf_addf(&b, "%s%s", b.len > 0 ? ", " : "", who);
+	}
+	if (b.len == 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+void
 record_add_gate(struct record *r, const char *gate, int ok, const char *detail)
 {
 	json_t	*g = json_pack("{s:s, s:b}", "gate", gate, "ok", ok);

@@ -63,6 +63,12 @@ size_t	 record_nsignatures(const struct record *);
 int	 record_signature(const struct record *, size_t,
 	     struct record_signature *);
 
+/* A resume: who took the run over, on which host, when. */
+void	 record_add_resume(struct record *, const char *operator,
+	     const char *host, int64_t at);
+/* Who resumed the run, ", "-joined (allocated), or NULL. */
+char	*record_resumed_by(const struct record *);
+
 void	 record_add_gate(struct record *, const char *gate, int ok,
 	     const char *detail);
 /* Start a phase; returns its index for record_phase_end. */

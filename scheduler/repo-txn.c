@@ -249,6 +249,9 @@ repo_txn_commit(struct repo_txn *t, const char *ref, const char *message,
 	if (txn_objects_begin(t->repo, cause) != 0 ||
 	    txn_tree(t, parent, &tree_id, cause) != 0)
 		goto out;
+	/* the trail's dates never go back, even when two clocks differ */
+	if (parent != NULL && when < (int64_t)git_commit_time(parent))
+		when = git_commit_time(parent);
 	sig = repo_signature(t->repo->git, when);
 	if (git_tree_lookup(&tree, t->repo->git, &tree_id) != 0 ||
 	    git_commit_create(&id, t->repo->git, NULL, sig, sig, "UTF-8",

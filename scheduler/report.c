@@ -90,13 +90,21 @@ static void
 fill_row(const struct record *r, const struct plan_state *ps,
     const struct redactor *redact, struct report_row *row)
 {
+	char	*resumed;
+
 	row->plan = xstrdup(record_str(r, "plan"));
 	row->run = xstrdup(record_str(r, "run"));
 	row->title = xstrdup(record_str(r, "title") != NULL ?
 	    record_str(r, "title") : (ps != NULL && ps->snap.title != NULL ?
 	    ps->snap.title : ""));
-	row->operator = xstrdup(record_str(r, "operator") != NULL ?
-	    record_str(r, "operator") : "");
+	if ((resumed = record_resumed_by(r)) != NULL) {
+		row->operator = xasprintf("%s, resumed by %s",
+		    record_str(r, "operator") != NULL ? record_str(r, "operator") :
+		    "?", resumed);
+		free(resumed);
+	} else
+		row->operator = xstrdup(record_str(r, "operator") != NULL ?
+		    record_str(r, "operator") : "");
 	row->outcome = xstrdup(record_str(r, "outcome") != NULL ?
 	    record_str(r, "outcome") : "unknown");
 	row->started = record_time(r, "started_at");

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +34,8 @@
 
 #define RUN_LOG_MAX	(1024 * 1024)	/* bytes of a phase log kept on the branch */
 #define RUN_REBASE_TRIES 16		/* commits made again after lost races */
+#define RUN_ABORT_POLL_MS 2000		/* how often an abort is looked for */
+#define RUN_ABORT_FETCH_MS 5000		/* ... on origin, when shared */
 
 /* Everything one run works with. */
 struct run {
@@ -55,6 +58,10 @@ struct run {
 	int	 lockfd;	/* the run lock every hook inherits; -1 none */
 	char	*lockpath;
 	char	**orphans;	/* processes --kill-orphans ended */
+	volatile sig_atomic_t stop_now;	/* a signal, or an abort: stop */
+	char	*abort_by;	/* who asked for the abort, and why */
+	char	*abort_msg;
+	int64_t	 abort_looked, abort_fetched;	/* monotonic ms */
 	int	 prepared;	/* dir is this process's: remove it at the end */
 	int	 nlog;		/* phase logs named so far */
 	struct store_files files;	/* queued for the next commit */
@@ -941,6 +948,7 @@ take_over(struct run *r, char **cause)
 	record_set_str(r->rec, "host", ps->run.host);
 	record_set_int(r->rec, "pid", ps->run.pid);
 	record_set_time(r->rec, "resumed_at", run_clock(r));
+	record_add_resume(r->rec, r->opts->operator, ps->run.host, run_clock(r));
 	state_log(&r->s->st, ps, "resume %s run %s by %s on %s (phase %s)",
 	    ps->id, r->id, r->opts->operator, ps->run.host,
 	    status_names[ps->status]);
@@ -965,6 +973,85 @@ prepare_dir(struct run *r, char **cause)
 		return -1;
 	}
 	return repo_export_tree(r->s->repo, r->commit, r->tree, cause);
+}
+
+/*
+ * Has someone asked this run to stop (offpeak abort)? The request is
+ * aborts/<id>/<run>.json on the state branch; with origin, fetched from
+ * there every few seconds.
+ */
+static int
+abort_seen(struct run *r)
+{
+	struct repo_tree *t;
+	char	 oid[41], *path, *text = NULL, *why = NULL, *ref = NULL;
+	size_t	 len;
+	json_t	*o;
+
+	if (r->abort_by != NULL)
+		return 1;
+	if (r->s->origin != NULL && !r->s->offline &&
+	    mono_ms() - r->abort_fetched >= RUN_ABORT_FETCH_MS) {
+		r->abort_fetched = mono_ms();
+		(void)repo_fetch(r->s->repo, NULL, STATE_BRANCH, &why);
+		free(why);
+		why = NULL;
+	}
+	ref = r->s->origin != NULL ? repo_tracking_ref(STATE_BRANCH) :
+	    xstrdup(STATE_BRANCH);
+	if (repo_ref_commit(r->s->repo, ref, oid, &why) != 0 ||
+	    (t = repo_tree_at(r->s->repo, oid, &why)) == NULL) {
+		free(ref);
+		free(why);
+		return 0;
+	}
+	free(ref);
+	path = xasprintf("aborts/%s/%s.json", r->ps->id, r->id);
+	if (repo_tree_read(t, path, 64 * 1024, &text, &len, NULL, &why) == 0 &&
+	    (o = json_loadb(text, len, 0, NULL)) != NULL) {
+		const char *by = json_string_value(json_object_get(o, "by"));
+		const char *msg = json_string_value(json_object_get(o,
+		    "message"));
+
+		r->abort_by = xstrdup(by != NULL ? by : "someone");
+		r->abort_msg = xstrdup(msg != NULL ? msg : "");
+		json_decref(o);
+	}
+	free(text);
+	free(why);
+	free(path);
+	repo_tree_free(t);
+	return r->abort_by != NULL;
+}
+
+/* Between phases and every tick of a hook: a signal or an abort stops. */
+static void
+run_tick(void *arg)
+{
+	struct run *r = arg;
+
+	if (r->opts->stop != NULL && *r->opts->stop)
+		r->stop_now = 1;
+	if (!r->stop_now && mono_ms() - r->abort_looked >= RUN_ABORT_POLL_MS) {
+		r->abort_looked = mono_ms();
+		if (abort_seen(r)) {
+			r->stop_now = 1;
+			progress(r, "abort asked by %s: %s; stopping", r->abort_by,
+			    r->abort_msg);
+			record_set_str(r->rec, "aborted_by", r->abort_by);
+			record_set_str(r->rec, "abort_message", r->abort_msg);
+		}
+	}
+}
+
+/* Why the run stops at an operator's or an abort's request. */
+static char *
+stop_reason(struct run *r, const char *where)
+{
+	if (r->abort_by != NULL)
+		return xasprintf("aborted by %s (%s) %s", r->abort_by,
+		    r->abort_msg, where);
+	return xasprintf("stopped by the operator %s", where);
 }
 
 /* Output of a hook, to the operator with its phase as prefix. */
@@ -1047,7 +1134,9 @@ hook_opts(struct run *r, struct hookrun_opts *o, const struct hook *h,
 	o->grace_ms = r->opts->grace_ms;
 	if (o->timeout_ms > 0 && (o->grace_ms <= 0 || o->grace_ms > o->timeout_ms))
 		o->grace_ms = o->timeout_ms;
-	o->stop = stoppable ? r->opts->stop : NULL;
+	o->stop = stoppable ? &r->stop_now : NULL;
+	o->tick = stoppable ? run_tick : NULL;
+	o->tick_arg = r;
 	o->keep_fd = r->lockfd;
 }
 
@@ -1196,7 +1285,7 @@ phase_steps(struct run *r, char **problem)
 {
 	struct hook_phase hp = { "step", NULL, NULL, 0, 1 };
 	const struct step *st;
-	char	*label;
+	char	*label, *where;
 	int64_t	 timeout;
 	size_t	 i;
 	int	 ok = 1;
@@ -1210,9 +1299,11 @@ phase_steps(struct run *r, char **problem)
 		hp.label = label;
 		hp.name = st->name;
 		hp.step = i + 1;
-		if (r->opts->stop != NULL && *r->opts->stop) {
-			*problem = xasprintf("stopped by the operator before "
-			    "step '%s'", st->name);
+		run_tick(r);
+		if (r->stop_now) {
+			where = xasprintf("before step '%s'", st->name);
+			*problem = stop_reason(r, where);
+			free(where);
 			step_skipped(r, &hp, *problem);
 			ok = 0;
 		} else if ((timeout = step_timeout(r, st, problem)) == 0) {
@@ -1222,7 +1313,12 @@ phase_steps(struct run *r, char **problem)
 		    problem)) == 1)
 			state_log(&r->s->st, r->ps, "step %s run %s: %s '%s' ok",
 			    r->ps->id, r->id, label, st->name);
-		else if (ok == 0)
+		else if (ok == 0 && r->abort_by != NULL) {
+			free(*problem);
+			where = xasprintf("during step '%s'", st->name);
+			*problem = stop_reason(r, where);
+			free(where);
+		} else if (ok == 0)
 			failed_as(problem, "step", st->name);
 		free(label);
 	}
@@ -1260,7 +1356,7 @@ run_checks(struct run *r, const char *phase, const char *what,
 
 	hp.phase = phase;
 	hp.stoppable = stoppable;
-	vh.stop = stoppable ? r->opts->stop : NULL;
+	vh.stop = stoppable ? &r->stop_now : NULL;
 	for (i = 0; ok == 1 && i < c->nrun; i++) {
 		label = xasprintf("%s %zu", phase, i + 1);
 		hp.label = hp.name = label;
@@ -1590,6 +1686,8 @@ run_release(struct run *r)
 		    !status_running(r->ps->status));
 	free(r->lockpath);
 	strv_free(r->orphans);
+	free(r->abort_by);
+	free(r->abort_msg);
 	if (r->prepared)
 		rmtree(r->dir);
 	record_free(r->rec);
@@ -1713,4 +1811,94 @@ run_cancel_record(struct session *s, const struct plan_state *ps,
 	out->data = text;
 	out->len = strlen(text);
 	return 0;
+}
+
+int
+run_abort_request(struct session *s, struct plan_state *ps, const char *who,
+    const char *msg, struct store_file *f, char **cause)
+{
+	const struct policy *pol = s->chk.policy;
+	struct run r;
+	char	**groups, *at;
+	int	 ok;
+	json_t	*o;
+
+	memset(f, 0, sizeof *f);
+	if (!status_running(ps->status) || ps->run.id == NULL) {
+		*cause = xasprintf("'%s' has no run in progress (it is %s)", ps->id,
+		    status_names[ps->status]);
+		return -1;
+	}
+	if (run_interrupted(ps)) {
+		*cause = xasprintf("run %s of '%s' was interrupted: nothing runs to "
+		    "stop; 'offpeak run %s --resume' or 'offpeak cancel %s -m ...'",
+		    ps->run.id, ps->id, ps->id, ps->id);
+		return -1;
+	}
+	memset(&r, 0, sizeof r);
+	r.s = s;
+	r.ps = ps;
+	r.p = session_plan(s, ps->id);
+	groups = run_groups(&r);
+	ok = policy_is_operator(pol, who, groups);
+	free(groups);
+	if (!ok) {
+		*cause = xasprintf("'%s' is not an operator of '%s' (offpeak.json "
+		    "\"operators\"): only they may abort it", who, ps->id);
+		return -1;
+	}
+	at = dt_format_utc(s->now);
+	o = json_pack("{s:s, s:s, s:s, s:s}", "run", ps->run.id, "by", who,
+	    "message", msg, "at", at);
+	free(at);
+	f->path = xasprintf("aborts/%s/%s.json", ps->id, ps->run.id);
+	f->data = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+	f->len = strlen(f->data);
+	json_decref(o);
+	state_log(&s->st, ps, "abort-request %s run %s by %s: %s", ps->id,
+	    ps->run.id, who, msg);
+	return 0;
+}
+
+static int
+due_cmp(const void *a, const void *b)
+{
+	const struct plan_state *x = *(const struct plan_state *const *)a;
+	const struct plan_state *y = *(const struct plan_state *const *)b;
+
+	if (x->slot.start != y->slot.start)
+		return x->slot.start < y->slot.start ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+char **
+run_due(struct session *s, size_t *running)
+{
+	const struct plan_state **v;
+	const struct plan_state *ps;
+	const struct plan *p;
+	char	**ids;
+	size_t	 i, n = 0;
+
+	*running = 0;
+	v = xcalloc(s->st.n + 1, sizeof *v);
+	for (i = 0; i < s->st.n; i++) {
+		ps = s->st.items[i];
+		if (status_running(ps->status))
+			(*running)++;
+		if (ps->status != ST_SCHEDULED || !ps->slot_live ||
+		    s->now < ps->slot.start || s->now >= ps->slot.end ||
+		    s->now < ps->published_at + ps->risk.notice ||
+		    (p = session_plan(s, ps->id)) == NULL ||
+		    p->execution != EXEC_AUTOMATIC || strcmp(p->blob,
+		    ps->revision) != 0)
+			continue;
+		v[n++] = ps;
+	}
+	array_sort(v, n, sizeof *v, due_cmp);
+	ids = xcalloc(n + 1, sizeof *ids);
+	for (i = 0; i < n; i++)
+		ids[i] = xstrdup(v[i]->id);
+	free(v);
+	return ids;
 }

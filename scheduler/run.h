@@ -60,6 +60,25 @@ int	 run_alive_here(const struct plan_state *);
 char	**run_orphans(struct session *, const struct plan_state *);
 
 /*
+ * Ask the plan's run in progress to stop (offpeak abort): who must be an
+ * operator of it when the policy names operators, and the run must be in
+ * progress (not interrupted: that is cancel's or --resume's). *f gets the
+ * request to commit, aborts/<id>/<run>.json (path and data allocated),
+ * and the state's log a line. 0, or -1 with *cause.
+ */
+struct store_file;
+int	 run_abort_request(struct session *, struct plan_state *, const char *who,
+	     const char *msg, struct store_file *f, char **cause);
+
+/*
+ * The changes that may run unattended now (run --due): automatic
+ * execution, scheduled, inside their slot with their notice held, in
+ * slot order; a NULL-terminated vector of ids (allocated). *running gets
+ * how many runs are in progress anywhere (the state's count).
+ */
+char	**run_due(struct session *, size_t *running);
+
+/*
  * When the plan's last run never ended (it was interrupted), its record
  * closed as cancelled with why at now, as a file to commit (path and data
  * allocated; path NULL when there is nothing to close). Returns 0, or -1

@@ -148,6 +148,7 @@ publish(struct ctx *ctx, const struct publish_opts *o)
 #define OPT_CALDAV	CMD_LONG
 #define OPT_WEBHOOK	(CMD_LONG + 1)
 #define OPT_SMTP	(CMD_LONG + 2)
+#define OPT_FORMAT	(CMD_LONG + 3)
 
 static const struct cmd_option options[] = {
 	{ OPT_CALDAV, "caldav", "URL", NULL, 0, "a CalDAV collection" },
@@ -155,6 +156,9 @@ static const struct cmd_option options[] = {
 	    "a JSON POST per transition, signed" },
 	{ OPT_SMTP, "smtp", "URL", NULL, 0,
 	    "iMIP mail to the policy's subscribers (smtp:// or smtps://)" },
+	{ OPT_FORMAT, "webhook-format", "FORMAT", "json slack teams", 0,
+	    "the webhook's body: offpeak's signed JSON (default), or a Slack or "
+	    "Microsoft Teams incoming-webhook message" },
 	{ 0 }
 };
 
@@ -168,6 +172,10 @@ cmd_publish_exec(struct ctx *ctx, const struct cmd_args *args)
 	o.caldav = cmd_value(args, OPT_CALDAV);
 	o.webhook = cmd_value(args, OPT_WEBHOOK);
 	o.smtp = cmd_value(args, OPT_SMTP);
+	o.webhook_format = cmd_value(args, OPT_FORMAT);
+	if (o.webhook_format != NULL && o.webhook == NULL)
+		return cmd_usage_error(&cmd_publish_entry, "--webhook-format goes "
+		    "with --webhook URL");
 	if (o.caldav == NULL && o.webhook == NULL && o.smtp == NULL)
 		return cmd_usage_error(&cmd_publish_entry, "name at least one "
 		    "target: --caldav URL, --webhook URL or --smtp URL");
@@ -204,13 +212,20 @@ const struct cmd_entry cmd_publish_entry = {
 	    "                 and left alone. Credentials: in the URL, or\n"
 	    "                 OFFPEAK_CALDAV_USER and OFFPEAK_CALDAV_PASSWORD\n"
 	    "  --webhook URL  a JSON POST per transition of the state branch\n"
-	    "                 (scheduled, moved, released, cancelled, superseded,\n"
-	    "                 expired, started, completed, rolled-back, failed),\n"
+	    "                 (approval-needed, rejected, scheduled, moved,\n"
+	    "                 released, missed, cancelled, superseded, expired,\n"
+	    "                 break-glass, started, deferred, abort-requested,\n"
+	    "                 completed, rolled-back, failed), then an\n"
+	    "                 interrupted event for each run whose process is\n"
+	    "                 gone, and a reminder at each of the calendar's\n"
+	    "                 reminders before a change starts, each once,\n"
 	    "                 in order, signed in X-Offpeak-Signature:\n"
 	    "                 sha256=<HMAC-SHA256 of the body> with the secret in\n"
 	    "                 OFFPEAK_WEBHOOK_SECRET, with an Idempotency-Key;\n"
 	    "                 retried 5 times with a doubling delay (from\n"
-	    "                 OFFPEAK_PUBLISH_RETRY_MS, default 1000) until a 2xx\n"
+	    "                 OFFPEAK_PUBLISH_RETRY_MS, default 1000) until a 2xx;\n"
+	    "                 --webhook-format slack or teams sends each as a\n"
+	    "                 Slack or Microsoft Teams incoming-webhook message\n"
 	    "  --smtp URL     smtp:// or smtps://: each policy subscriber with an\n"
 	    "                 email gets an iMIP message per change on their\n"
 	    "                 systems or groups, METHOD:REQUEST when it is new or\n"

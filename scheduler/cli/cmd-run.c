@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "cli/cmd.h"
+#include "policy.h"
 #include "repo.h"
 #include "run.h"
 #include "session.h"
@@ -78,9 +79,12 @@ signing_operator(struct session *s, const char *given, const char *key,
 #define OPT_KEY		(CMD_LONG + 2)
 #define OPT_KILL	(CMD_LONG + 3)
 #define OPT_WAIT	(CMD_LONG + 4)
+#define OPT_DUE		(CMD_LONG + 5)
 #define RUN_WAIT_S	30	/* for processes of an interrupted run */
 
 static const struct cmd_option options[] = {
+	{ OPT_DUE, "due", NULL, NULL, 0,
+	    "run every automatic change that is due now, then exit" },
 	{ OPT_OPERATOR, "operator", "NAME", NULL, 0,
 	    "who runs it (default: git user.email, else $USER)" },
 	{ OPT_RESUME, "resume", NULL, NULL, 0,
@@ -94,6 +98,94 @@ static const struct cmd_option options[] = {
 	{ 0 }
 };
 
+/* What run --due did, for its summary. */
+struct due_tally {
+	size_t	 completed, rolled_back, failed, deferred, refused, raced;
+	int	 worst;		/* the exit code to give */
+};
+
+static void
+tally(struct due_tally *t, const char *id, int rc, const char *cause,
+    struct session *s)
+{
+	const struct plan_state *ps = state_find(&s->st, id);
+	const char *outcome = ps != NULL && ps->run.outcome != NULL ?
+	    ps->run.outcome : "";
+
+	if (rc == EXIT_DONE)
+		t->completed++;
+	else if (rc == EXIT_FAILED && strcmp(outcome, "rolled-back") == 0)
+		t->rolled_back++;
+	else if (rc == EXIT_FAILED)
+		t->failed++;
+	else if (strcmp(outcome, "deferred") == 0)
+		t->deferred++;
+	else if (rc == EXIT_RACE)
+		t->raced++;
+	else
+		t->refused++;
+	if (rc != EXIT_DONE && cause != NULL)
+		cmd_error("%s: %s", id, cause);
+	if (rc == EXIT_FAILED || (rc > t->worst && t->worst != EXIT_FAILED &&
+	    rc != EXIT_INVALID))
+		t->worst = rc;
+}
+
+/*
+ * run --due: every automatic change whose slot is open and whose gates
+ * pass, in slot order, one after another, while fewer than max_concurrent
+ * runs are in progress anywhere (the state branch counts them; the lock
+ * commit decides between machines).
+ */
+static int
+run_due_all(struct ctx *ctx, struct run_opts *ro,
+    const struct run_events *ev)
+{
+	struct due_tally t;
+	struct session s;
+	char	**due, **tried = NULL, *cause;
+	size_t	 running, i, ntried = 0, n;
+	int	 rc, started;
+
+	memset(&t, 0, sizeof t);
+	for (;;) {
+		if ((rc = cmd_session_open(&s, ctx, "run")) != EXIT_DONE)
+			return rc;
+		session_reconcile(&s);
+		due = run_due(&s, &running);
+		for (i = 0; due[i] != NULL; i++) {
+			for (n = 0; n < ntried && strcmp(tried[n], due[i]) != 0; n++)
+				;
+			if (n == ntried)
+				break;
+		}
+		started = due[i] != NULL && running < (size_t)s.chk.policy->max_concurrent;
+		if (due[i] != NULL && !started)
+			printf("run: max_concurrent %d reached; %s waits for the "
+			    "next --due\n", s.chk.policy->max_concurrent, due[i]);
+		if (started) {
+			tried = xreallocarray(tried, ntried + 1, sizeof *tried);
+			tried[ntried++] = xstrdup(due[i]);
+			cause = NULL;
+			rc = cmd_exit(run_change(&s, due[i], ro, ev, &cause));
+			tally(&t, due[i], rc, cause, &s);
+			free(cause);
+		}
+		strv_free(due);
+		session_close(&s);
+		if (!started || stop_requested)
+			break;
+	}
+	for (i = 0; i < ntried; i++)
+		free(tried[i]);
+	free(tried);
+	printf("run --due: %zu started: %zu completed, %zu rolled back, %zu "
+	    "failed, %zu deferred by their precheck, %zu refused, %zu lost to "
+	    "another machine\n", ntried, t.completed, t.rolled_back, t.failed,
+	    t.deferred, t.refused, t.raced);
+	return t.worst;
+}
+
 static int
 cmd_run_exec(struct ctx *ctx, const struct cmd_args *args)
 {
@@ -103,12 +195,18 @@ cmd_run_exec(struct ctx *ctx, const struct cmd_args *args)
 	struct session s;
 	struct sigaction sa;
 	char	*cause = NULL, *who = NULL, *key = NULL;
-	int	 rc;
+	int	 rc, due = cmd_given(args, OPT_DUE);
 
 	memset(&ro, 0, sizeof ro);
 	ro.resume = cmd_given(args, OPT_RESUME);
 	ro.kill_orphans = cmd_given(args, OPT_KILL);
 	ro.wait_ms = RUN_WAIT_S * 1000;
+	if (due && (args->argc != 0 || ro.resume))
+		return cmd_usage_error(&cmd_run_entry, "--due runs every change "
+		    "that is due: give no ID, and no --resume");
+	if (!due && args->argc != 1)
+		return cmd_usage_error(&cmd_run_entry, "give the ID of the change "
+		    "to run, or --due");
 	if ((v = cmd_value(args, OPT_WAIT)) != NULL) {
 		char	*end;
 		long	 w = strtol(v, &end, 10);
@@ -144,22 +242,27 @@ cmd_run_exec(struct ctx *ctx, const struct cmd_args *args)
 	ro.key = key;
 	ro.grace_ms = 10000;
 	ro.stop = &stop_requested;
-	rc = cmd_exit(run_change(&s, id, &ro, &ev, &cause));
-	if (rc == EXIT_DONE)
-		printf("run: %s completed\n", id);
-	else if (cause != NULL)
-		cmd_error("%s", cause);
+	if (due) {
+		session_close(&s);
+		rc = run_due_all(ctx, &ro, &ev);
+	} else {
+		rc = cmd_exit(run_change(&s, id, &ro, &ev, &cause));
+		if (rc == EXIT_DONE)
+			printf("run: %s completed\n", id);
+		else if (cause != NULL)
+			cmd_error("%s", cause);
+		session_close(&s);
+	}
 	free(cause);
 	free(who);
 	free(key);
-	session_close(&s);
 	return rc;
 }
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.args = "ID",
-	.min_args = 1,
+	.args = "[ID]",
+	.min_args = 0,
 	.max_args = 1,
 	.options = options,
 	.exits = CMD_EXIT(EXIT_INVALID) | CMD_EXIT(EXIT_FAILED) |

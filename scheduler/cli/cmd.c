@@ -20,6 +20,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_schedule_entry,
 	&cmd_status_entry,
 	&cmd_run_entry,
+	&cmd_abort_entry,
 	&cmd_cancel_entry,
 	&cmd_log_entry,
 	&cmd_report_entry,

@@ -129,6 +129,7 @@ extern const struct cmd_entry cmd_log_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_audit_entry;
 extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_abort_entry;
 extern const struct cmd_entry cmd_calendar_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_publish_entry;

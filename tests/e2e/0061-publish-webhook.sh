@@ -52,16 +52,17 @@ receiver --fail-first 2
 n0=$(state_commits)
 publish
 expect_rc "publish --webhook: exit 0 after the receiver recovers" 0
-expect_out "two events, two retries" "2 events delivered, 2 retries"
-is "three attempts at the first event, one at the second" "$(q '[r["result"] for r in L]')" \
-    "['fail', 'fail', 'ok', 'ok']"
+expect_out "four events, two retries" "4 events delivered, 2 retries"
+is "three attempts at the first event, one at each other" "$(q '[r["result"] for r in L]')" \
+    "['fail', 'fail', 'ok', 'ok', 'ok', 'ok']"
 is "the retries carry the same Idempotency-Key" "$(q 'len(set(r["key"] for r in L[:3]))')" 1
-is "... and the events distinct ones" "$(q 'len(set(r["key"] for r in ok))')" 2
+is "... and the events distinct ones" "$(q 'len(set(r["key"] for r in ok))')" 4
 is "the delay doubles (50 ms, then 100 ms)" \
     "$(q 'L[1]["time"] - L[0]["time"] >= 0.05 and L[2]["time"] - L[1]["time"] >= 0.1')" True
 is "every request is signed right" "$(q 'sum(r["result"] == "badsig" for r in L)')" 0
 is "the events, in the order of the state branch" "$(q '[(r["event"], r["body"]["plan"]) for r in ok]')" \
-    "[('scheduled', 'db-upgrade'), ('scheduled', 'web-patch')]"
+    "[('approval-needed', 'db-upgrade'), ('approval-needed', 'web-patch'), ('scheduled', 'db-upgrade'), ('scheduled', 'web-patch')]"
+is "an approval is asked of the approvers" "$(q 'ok[0]["body"]["to"]')" "['alice@example.com']"
 is "JSON" "$(q 'ok[0]["content_type"]')" application/json
 key=$(q 'ok[1]["key"]')
 commit=${key%:*}
@@ -69,7 +70,7 @@ line=${key##*:}
 is "the key is the state commit and the line of the transition" \
     "$(git -C "$R" show -s --format=%B "$commit" | sed -n "${line}p")" "$(q 'ok[1]["body"]["transition"]')"
 is "the body has the plan, UID, start and the change as it is now" \
-    "$(q '(ok[0]["body"]["uid"], ok[0]["body"]["start"], ok[0]["body"]["current"]["status"], ok[0]["body"]["id"] == ok[0]["key"])')" \
+    "$(q '(ok[2]["body"]["uid"], ok[2]["body"]["start"], ok[2]["body"]["current"]["status"], ok[2]["body"]["id"] == ok[2]["key"])')" \
     "('$DB_UID', '2026-11-06T01:00+01:00', 'scheduled', True)"
 is "one state commit remembers the position" "$(state_commits)" $((n0 + 1))
 state_file publish/webhook.json >"$TMP/pos.json"
@@ -84,7 +85,7 @@ fi
 publish
 expect_rc "a second publish: exit 0" 0
 expect_out "... no event" "0 events delivered"
-is "... no request" "$(q 'len(L)')" 4
+is "... no request" "$(q 'len(L)')" 6
 is "... no state commit" "$(state_commits)" $((n0 + 1))
 
 # --- a run: started and completed
@@ -102,8 +103,8 @@ op run web-patch --operator carol
 expect_rc "web-patch runs in its slot" 0
 publish
 expect_rc "publish after the run: exit 0" 0
-is "started and completed are sent" "$(q '[r["event"] for r in ok[2:]]')" "['started', 'completed']"
-is "... with the run id" "$(q 'ok[2]["body"]["run"] == ok[3]["body"]["run"] != None')" True
+is "started and completed are sent" "$(q '[r["event"] for r in ok[4:]]')" "['started', 'completed']"
+is "... with the run id" "$(q 'ok[4]["body"]["run"] == ok[5]["body"]["run"] != None')" True
 
 # --- the receiver goes down part-way: the position stays before the first
 # event it did not acknowledge, and the next publish resumes there
@@ -195,6 +196,6 @@ is "origin has the approval, then the position on top" \
 publish
 expect_rc "the next publish: exit 0" 0
 is "... sends only what is new" "$(q '[r["event"] + " " + r["body"]["plan"] for r in ok['"$nok"':]]')" \
-    "['cancelled cache-flush', 'scheduled late']"
+    "['cancelled cache-flush', 'approval-needed late', 'scheduled late']"
 
 done_testing

@@ -371,6 +371,18 @@ git -C "$F" rm -q "$run"
 forge "delete the record"
 refused "a run record deleted" "a run record was deleted"
 
+# abort requests: only whole ones, never rewritten
+mkdir -p "$F/aborts/cfg"
+echo '{"run": "x", "by": "mallory"}' > "$F/aborts/cfg/x.json"
+forge "abort-request cfg"
+refused "a malformed abort request" "not an abort request"
+mkdir -p "$F/aborts/cfg"
+echo '{"run": "x", "by": "alice@example.com", "message": "stop", "at": "2026-12-01T00:00:00Z"}' > "$F/aborts/cfg/x.json"
+forge "abort-request cfg"
+echo '{"run": "x", "by": "bob@example.com", "message": "stop", "at": "2026-12-01T00:00:00Z"}' > "$F/aborts/cfg/x.json"
+forge "abort-request cfg, rewritten"
+refused "an abort request rewritten" "abort requests are append-only"
+
 # history rewritten, the branch deleted
 git -C "$F" reset -q --hard HEAD~1
 forge "another past"
