@@ -178,6 +178,17 @@ approvers_of(const struct policy *pol)
  * incoming-webhook message ({"text", "blocks"}), or a Microsoft Teams
  * connector card ({"@type": "MessageCard", ...}).
  */
+/*
+ * Slack and Teams incoming webhooks hold their secret in the URL and
+ * check no signature: the secret is optional for them.
+ */
+int
+publish_webhook_unsigned(const struct publish_opts *o)
+{
+	return o->webhook_format != NULL && (strcmp(o->webhook_format,
+	    "slack") == 0 || strcmp(o->webhook_format, "teams") == 0);
+}
+
 static char *
 hook_format(const struct pub *p, json_t *o, const char *event)
 {
@@ -328,12 +339,15 @@ hook_send(struct webhook *w, const char *key, const char *event,
 	size_t	 i;
 	int	 try, rc, again;
 
-	digest_hmac_hex(secret, strlen(secret), body, strlen(body), sig);
-	hdr[0] = xstrdup("Content-Type: application/json");
-	hdr[1] = xasprintf("X-Offpeak-Signature: sha256=%s", sig);
-	hdr[2] = xasprintf("Idempotency-Key: %s", key);
-	hdr[3] = xasprintf("X-Offpeak-Event: %s", event);
-	hdr[4] = NULL;
+	i = 0;
+	hdr[i++] = xstrdup("Content-Type: application/json");
+	if (secret != NULL && *secret != '\0') {
+		digest_hmac_hex(secret, strlen(secret), body, strlen(body), sig);
+		hdr[i++] = xasprintf("X-Offpeak-Signature: sha256=%s", sig);
+	}
+	hdr[i++] = xasprintf("Idempotency-Key: %s", key);
+	hdr[i++] = xasprintf("X-Offpeak-Event: %s", event);
+	hdr[i] = NULL;
 	memset(&rq, 0, sizeof rq);
 	rq.method = "POST";
 	rq.url = w->t.url;
@@ -357,7 +371,7 @@ hook_send(struct webhook *w, const char *key, const char *event,
 		free(*why);
 		*why = s;
 	}
-	for (i = 0; i < nitems(hdr); i++)
+	for (i = 0; hdr[i] != NULL; i++)
 		free(hdr[i]);
 	return rc;
 }
@@ -613,7 +627,8 @@ pub_webhook(struct pub *p, struct pub_record *r)
 	w.p = p;
 	w.c = &p->res->webhook;
 	w.c->used = 1;
-	if (p->o->webhook_secret == NULL || *p->o->webhook_secret == '\0') {
+	if (!publish_webhook_unsigned(p->o) && (p->o->webhook_secret == NULL ||
+	    *p->o->webhook_secret == '\0')) {
 		pub_problem(p, w.c, "webhook: no secret to sign the events with; "
 		    "nothing was sent");
 		return;

@@ -55,6 +55,7 @@ struct publish_result {
  * with *cause.
  */
 int	 publish_check(const struct publish_opts *, char **cause);
+int	 publish_webhook_unsigned(const struct publish_opts *);
 
 /*
  * Publish the session's state at its clock to every target of opts, each

@@ -180,7 +180,8 @@ cmd_publish_exec(struct ctx *ctx, const struct cmd_args *args)
 		return cmd_usage_error(&cmd_publish_entry, "name at least one "
 		    "target: --caldav URL, --webhook URL or --smtp URL");
 	read_env(&o);
-	if (o.webhook != NULL && (o.webhook_secret == NULL ||
+	if (o.webhook != NULL && !publish_webhook_unsigned(&o) &&
+	    (o.webhook_secret == NULL ||
 	    *o.webhook_secret == '\0')) {
 		cmd_error("publish: OFFPEAK_WEBHOOK_SECRET is not set: every "
 		    "webhook event is signed with it; nothing was sent");
@@ -226,6 +227,7 @@ const struct cmd_entry cmd_publish_entry = {
 	    "                 OFFPEAK_PUBLISH_RETRY_MS, default 1000) until a 2xx;\n"
 	    "                 --webhook-format slack or teams sends each as a\n"
 	    "                 Slack or Microsoft Teams incoming-webhook message\n"
+	    "                 (signed only when OFFPEAK_WEBHOOK_SECRET is set)\n"
 	    "  --smtp URL     smtp:// or smtps://: each policy subscriber with an\n"
 	    "                 email gets an iMIP message per change on their\n"
 	    "                 systems or groups, METHOD:REQUEST when it is new or\n"

@@ -1,14 +1,15 @@
 """A webhook receiver for the publish tests.
 
   webhook_receiver.py PORTFILE LOG SECRET [--port N] [--fail-first N]
-                      [--fail-after N] [--fail-status CODE]
+                      [--fail-after N] [--fail-status CODE] [--unsigned]
 
 Verifies X-Offpeak-Signature (sha256=<HMAC-SHA256 of the body> keyed by
 SECRET) and answers 401 when it is wrong; fails the first N requests, or
 every request after N acknowledged ones, with CODE (503); acknowledges
 the rest with 200. Appends one JSON line per request to LOG: time, result
 (ok, fail, badsig), the headers that matter and the parsed body. Writes
-its port to PORTFILE once listening; stops by itself after five minutes.
+its port to PORTFILE once listening; with --unsigned (a Slack or Teams
+stand-in) a request without a signature is taken and logged as such; stops by itself after five minutes.
 """
 import argparse
 import hashlib
@@ -27,6 +28,7 @@ ap.add_argument("--port", type=int, default=0)
 ap.add_argument("--fail-first", type=int, default=0)
 ap.add_argument("--fail-after", type=int, default=-1)
 ap.add_argument("--fail-status", type=int, default=503)
+ap.add_argument("--unsigned", action="store_true")
 args = ap.parse_args()
 seen = {"requests": 0, "acked": 0}
 lock = threading.Lock()
@@ -41,7 +43,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         sig = self.headers.get("X-Offpeak-Signature", "")
         with lock:
             seen["requests"] += 1
-            if not hmac.compare_digest(sig, want):
+            if args.unsigned and sig == "":
+                result, code = "ok", 200
+                seen["acked"] += 1
+            elif not hmac.compare_digest(sig, want):
                 result, code = "badsig", 401
             elif seen["requests"] <= args.fail_first or \
                     (args.fail_after >= 0 and seen["acked"] >= args.fail_after):
@@ -59,6 +64,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "key": self.headers.get("Idempotency-Key"),
                     "event": self.headers.get("X-Offpeak-Event"),
                     "content_type": self.headers.get("Content-Type"),
+                    "signed": sig != "",
                     "body": parsed}) + "\n")
         out = b'{"ok": true}\n' if code == 200 else b"try later\n"
         self.send_response(code)
