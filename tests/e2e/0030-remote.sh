@@ -175,6 +175,7 @@ won=$(srv_state)
 touch "$TMP/pause/push.go"
 set +e; wait $racer; rc=$?; set -e
 [ "$rc" -eq 4 ] && pass "alice loses with exit 4" || fail "alice exited $rc: $(cat "$TMP/r1.err")"
+[ ! -s "$TMP/r1.out" ] && pass "... printing nothing it did not write" || fail "the loser printed: $(cat "$TMP/r1.out")"
 grep -q "another operator or scheduler updated the state on origin ('$URL') first; nothing was written" "$TMP/r1.err" &&
     pass "the loser is told why" || fail "loser message: $(cat "$TMP/r1.err")"
 [ "$(srv_state)" = "$won" ] && pass "origin's state is unchanged by the loser" || fail "origin moved"
@@ -289,6 +290,7 @@ fwon=$(git -C "$F" rev-parse offpeak-state)
 touch "$TMP/pause/push.go"
 set +e; wait $racer; rc=$?; set -e
 [ "$rc" -eq 4 ] && pass "the file:// loser exits 4" || fail "exit $rc: $(cat "$TMP/r3.err")"
+[ ! -s "$TMP/r3.out" ] && pass "... and prints no result it did not write" || fail "the loser printed: $(cat "$TMP/r3.out")"
 [ "$(git -C "$F" rev-parse offpeak-state)" = "$fwon" ] && pass "the local remote is unchanged by the loser" || fail "local remote moved"
 [ -z "$(git -C "$F" rev-list --min-parents=2 offpeak-state)" ] && pass "still linear" || fail "merges"
 
