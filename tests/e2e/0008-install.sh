@@ -15,6 +15,8 @@ if mk install; then pass "make install DESTDIR=..."; else fail "make install"; d
 (cd "$D$prefix" && find . -type f | sed 's|^\./||' | LC_ALL=C sort) >"$TMP/have"
 cat >"$TMP/want" <<'LIST'
 bin/offpeak
+lib/systemd/system/offpeak-run-due.service
+lib/systemd/system/offpeak-run-due.timer
 lib/systemd/system/offpeak-schedule.service
 lib/systemd/system/offpeak-schedule.timer
 lib/systemd/system/offpeak-serve.service
@@ -53,6 +55,17 @@ grep -q "^ExecStart=$prefix/bin/offpeak -C /srv/offpeak/plans serve " "$u/offpea
     [ "$(grep -c "^ExecStart=$prefix/bin/offpeak " "$u/offpeak-schedule.service")" -eq 2 ] &&
     ! grep -q '@bindir@' "$u"/*.service && pass "the units run the installed binary" || fail "units: $(grep ExecStart "$u"/*)"
 grep -q '^OnCalendar=' "$u/offpeak-schedule.timer" && pass "the timer is installed as written" || fail "timer"
+grep -q "^ExecStart=$prefix/bin/offpeak -C /srv/offpeak/plans run --due " "$u/offpeak-run-due.service" &&
+    grep -q '^OnCalendar=\*:\*:00$' "$u/offpeak-run-due.timer" &&
+    pass "run --due every minute, as the service account" || fail "run-due units: $(grep -h 'ExecStart\|OnCalendar' "$u"/offpeak-run-due.*)"
+if command -v systemd-analyze >/dev/null 2>&1; then
+	systemd-analyze verify --man=no "$u/offpeak-run-due.timer" >"$TMP/verify.out" 2>&1 || :
+	if grep -qi "unknown\|failed to parse\|invalid\|bad " "$TMP/verify.out"; then
+		fail "systemd-analyze verify"; diag "$(cat "$TMP/verify.out")"
+	else
+		pass "systemd-analyze finds nothing wrong in the run-due units"
+	fi
+fi
 
 if mk uninstall; then pass "make uninstall"; else fail "make uninstall"; diag "$(cat "$TMP/make.out")"; fi
 left=$(find "$D" -type f | sed "s|^$D||")
