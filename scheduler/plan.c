@@ -143,7 +143,7 @@ static void
 read_http(struct jdoc *d, json_t *v, struct http_check *c)
 {
 	static const char *const known[] = { "url", "status", "max_ms",
-	    "contains", "within", NULL };
+	    "contains", "equals", "within", NULL };
 	const char *s;
 	long long n;
 
@@ -157,6 +157,8 @@ read_http(struct jdoc *d, json_t *v, struct http_check *c)
 		c->max_ms = (int)n;
 	if ((s = jd_string(d, v, "contains", JD_LINE, 1000, 0)) != NULL)
 		c->contains = xstrdup(s);
+	if ((s = jd_string(d, v, "equals", JD_LINE, 1000, 0)) != NULL)
+		c->equals = xstrdup(s);
 	jd_duration(d, v, "within", 1, 0, &c->within);
 }
 
@@ -261,6 +263,7 @@ checks_release(struct checks *c)
 	for (i = 0; i < c->nhttp; i++) {
 		free(c->http[i].url);
 		free(c->http[i].contains);
+		free(c->http[i].equals);
 	}
 	free(c->http);
 	memset(c, 0, sizeof *c);
@@ -440,6 +443,7 @@ plan_free(struct plan *p)
 	for (i = 0; i < p->nhttp; i++) {
 		free(p->http[i].url);
 		free(p->http[i].contains);
+		free(p->http[i].equals);
 	}
 	free(p->http);
 	checks_release(&p->precheck);

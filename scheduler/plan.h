@@ -37,6 +37,7 @@ struct http_check {
 	int	 status;
 	int	 max_ms;	/* 0: no limit */
 	char	*contains;	/* NULL: none */
+	char	*equals;	/* the whole body, blanks around it aside; NULL: none */
 	int64_t	 within;	/* retry for this long; 0: one attempt */
 };
 

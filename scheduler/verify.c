@@ -45,6 +45,20 @@ no_response(const char *url, char *cause)
  * One try; returns the problem (allocated) or NULL when it passed. Without
  * a response, the latency is the time until the exchange failed.
  */
+/* The body is want, blanks (space, tab, CR, LF) around it aside. */
+static int
+body_equals(const char *body, const char *want)
+{
+	const char *end;
+	size_t	 n = strlen(want);
+
+	body += strspn(body, " \t\r\n");
+	end = body + strlen(body);
+	while (end > body && strchr(" \t\r\n", end[-1]) != NULL)
+		end--;
+	return (size_t)(end - body) == n && memcmp(body, want, n) == 0;
+}
+
 static char *
 try_once(const struct http_check *c, struct verify_attempt *a)
 {
@@ -77,6 +91,8 @@ try_once(const struct http_check *c, struct verify_attempt *a)
 		    (long long)res.total_ms, c->max_ms);
 	else if (c->contains != NULL && strstr(res.body, c->contains) == NULL)
 		problem = xasprintf("the body does not contain '%s'", c->contains);
+	else if (c->equals != NULL && !body_equals(res.body, c->equals))
+		problem = xasprintf("the body is not '%s'", c->equals);
 	http_response_release(&res);
 	return problem;
 }
