@@ -1,4 +1,4 @@
-/* run: execute one approved change — gates, backup, steps, verify, rollback */
+/* run: execute one approved change — precheck, backup, steps, verify, rollback, resume; abort requests; what is due */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "datetime.h"
-#include "freezefeed.h"
 #include "fsutil.h"
 #include "hookrun.h"
 #include "plan.h"
@@ -23,54 +22,16 @@
 #include "run.h"
 #include "runlock.h"
 #include "session.h"
-#include "sshsig.h"
 #include "state.h"
 #include "store.h"
-#include "trust.h"
 #include "tz.h"
 #include "util.h"
 #include "verify.h"
-#include "window.h"
 
-#define RUN_LOG_MAX	(1024 * 1024)	/* bytes of a phase log kept on the branch */
-#define RUN_REBASE_TRIES 16		/* commits made again after lost races */
-#define RUN_ABORT_POLL_MS 2000		/* how often an abort is looked for */
-#define RUN_ABORT_FETCH_MS 5000		/* ... on origin, when shared */
-
-/* Everything one run works with. */
-struct run {
-	struct session *s;
-	struct plan *p;
-	struct plan_state *ps;
-	const struct run_opts *opts;
-	const struct run_events *ev;
-	struct record *rec;
-	char	*commit;	/* plans commit the run executes */
-	struct check_result then;	/* the plans at it, when not HEAD's */
-	int	 have_then;
-	char	*id;		/* run id */
-	char	*dir;		/* work directory: tree/, manifest, logs */
-	char	*tree;		/* export of the plan's revision */
-	char	*manifest;	/* $OFFPEAK_BACKUP_MANIFEST */
-	int64_t	 mono0;		/* monotonic ms at the start */
-	int64_t	 clock0;	/* the run's clock at the start: --now or time */
-	int	 locked;	/* the lock is ours: later commits are rebased */
-	int	 lockfd;	/* the run lock every hook inherits; -1 none */
-	char	*lockpath;
-	char	**orphans;	/* processes --kill-orphans ended */
-	volatile sig_atomic_t stop_now;	/* a signal, or an abort: stop */
-	char	*abort_by;	/* who asked for the abort, and why */
-	char	*abort_msg;
-	int64_t	 abort_looked, abort_fetched;	/* monotonic ms */
-	int	 prepared;	/* dir is this process's: remove it at the end */
-	int	 nlog;		/* phase logs named so far */
-	struct store_files files;	/* queued for the next commit */
-	char	*err;		/* a commit inside a phase failed: why */
-	int	 err_rc;	/* and its exit code */
-};
+#include "run-int.h"
 
 /* Now, as the run sees it: --now plus the time the run has taken. */
-static int64_t
+int64_t
 run_clock(void *arg)
 {
 	struct run *r = arg;
@@ -78,8 +39,8 @@ run_clock(void *arg)
 	return r->clock0 + (mono_ms() - r->mono0) / 1000;
 }
 
-static void
-progress(struct run *r, const char *fmt, ...)
+void
+run_progress(struct run *r, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*s;
@@ -94,20 +55,20 @@ progress(struct run *r, const char *fmt, ...)
 }
 
 /* Queue a file for the next state commit (taking path and data). */
-static void
-queue_file(struct run *r, char *path, char *data, size_t len)
+void
+run_queue_file(struct run *r, char *path, char *data, size_t len)
 {
 	store_files_add(&r->files, path, data, len);
 }
 
-static char *
-record_path(const struct run *r)
+char *
+run_record_path(const struct run *r)
 {
 	return xasprintf("records/%s/%s.json", r->ps->id, r->id);
 }
 
-static int
-status_running(enum status st)
+int
+run_status_running(enum status st)
 {
 	return st == ST_BACKING_UP || st == ST_EXECUTING || st == ST_VERIFYING;
 }
@@ -139,7 +100,7 @@ rebase(struct run *r, char **cause)
 		return OUT_ENV;
 	now = plan_state_new(r->ps->id);
 	ours = rc == 0 && state_from_json(now, text, len, &why) == 0 &&
-	    status_running(now->status) && now->run.id != NULL &&
+	    run_status_running(now->status) && now->run.id != NULL &&
 	    strcmp(now->run.id, r->id) == 0;
 	if (rc == 0)
 		free(text);
@@ -162,15 +123,15 @@ rebase(struct run *r, char **cause)
  * says how far the run got. A commit that lost a race after the lock was
  * taken is made again on the new head, with the same transitions.
  */
-static int
-checkpoint(struct run *r, char **cause)
+int
+run_checkpoint(struct run *r, char **cause)
 {
 	struct state *st = &r->s->st;
 	char	*text = record_to_json(r->rec), *log;
 	size_t	 nlog;
 	int	 rc, tries = 0;
 
-	queue_file(r, record_path(r), text, strlen(text));
+	run_queue_file(r, run_record_path(r), text, strlen(text));
 	r->s->now = run_clock(r);	/* the commit's time: when it happened */
 	for (;;) {
 		log = xstrdup(buf_str(&st->log));
@@ -203,449 +164,6 @@ run_fatal(struct run *r, char **cause)
 	return r->err_rc != OUT_OK ? r->err_rc : OUT_ENV;
 }
 
-/*
- * Is pid a live offpeak? Where /proc tells, a process that got the pid of
- * a dead offpeak later (nothing in its command line says offpeak), or one
- * that is already a zombie, does not count.
- */
-/*
- * Is the run's offpeak process alive: its pid, with the start time it
- * recorded (older states without one: a process named offpeak)?
- */
-static int
-pid_alive(long pid, long long start)
-{
-	char	 path[64], buf[4096];
-	FILE	*f;
-	size_t	 n, i;
-
-	if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != EPERM))
-		return 0;
-	if (start > 0)
-		return runlock_pid_start((pid_t)pid) == start;
-	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return errno == ENOENT && access("/proc/self", F_OK) == 0 ? 0 : 1;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	for (i = 0; i < n; i++) {
-		if (buf[i] == '\0')
-			buf[i] = ' ';	/* the arguments, as one string */
-	}
-	buf[n] = '\0';
-	return strstr(buf, "offpeak") != NULL;
-}
-
-static char *
-this_host(void)
-{
-	char	 h[256];
-
-	if (gethostname(h, sizeof h) != 0)
-		return xstrdup("unknown");
-	h[sizeof h - 1] = '\0';
-	return xstrdup(h);
-}
-
-int
-run_alive_here(const struct plan_state *ps)
-{
-	char	*host = this_host();
-	int	 here = ps->run.host != NULL && strcmp(ps->run.host, host) == 0;
-
-	free(host);
-	return status_running(ps->status) && here && pid_alive(ps->run.pid,
-	    ps->run.pid_start);
-}
-
-int
-run_interrupted(const struct plan_state *ps)
-{
-	char	*host = this_host();
-	int	 here = ps->run.host != NULL && strcmp(ps->run.host, host) == 0;
-
-	free(host);
-	return status_running(ps->status) && here && !pid_alive(ps->run.pid,
-	    ps->run.pid_start);
-}
-
-/* A run in progress: held elsewhere (exit 4) or interrupted (exit 1). */
-static int
-gate_running(struct run *r, char **cause)
-{
-	struct plan_state *ps = r->ps;
-	char	*since = dt_format_utc(ps->run.started);
-	int	 rc = OUT_RACE;
-
-	if (run_interrupted(ps)) {
-		*cause = xasprintf("gate 'lock': run %s of '%s' (by %s since %s) "
-		    "was interrupted in phase %s: its process %ld on this host "
-		    "is gone; continue it with 'offpeak run %s --resume' or "
-		    "stop it with 'offpeak cancel %s -m ...'", ps->run.id, ps->id,
-		    ps->run.operator, since, status_names[ps->status],
-		    ps->run.pid, ps->id, ps->id);
-		rc = OUT_INVALID;
-	} else if (run_alive_here(ps))
-		*cause = xasprintf("gate 'lock': run %s of '%s' by %s (process "
-		    "%ld on this host, since %s) holds the lock and is still "
-		    "running", ps->run.id, ps->id, ps->run.operator, ps->run.pid,
-		    since);
-	else
-		*cause = xasprintf("gate 'lock': run %s of '%s' by %s on %s "
-		    "(process %ld) since %s holds the lock; if it was "
-		    "interrupted, continue it with 'offpeak run %s --resume'",
-		    ps->run.id, ps->id, ps->run.operator, ps->run.host,
-		    ps->run.pid, since, ps->id);
-	free(since);
-	return rc;
-}
-
-/* The run's lock file, beside the repository's git data. */
-static char *
-lock_path(struct session *s, const char *plan, const char *run)
-{
-	char	*name = xasprintf("offpeak/runs/%s.%s.lock", plan, run);
-	char	*path = repo_git_path(s->repo, name);
-
-	free(name);
-	return path;
-}
-
-char **
-run_orphans(struct session *s, const struct plan_state *ps)
-{
-	struct runlock_holder *v;
-	char	*path, **out = NULL;
-	size_t	 n, i;
-
-	if (!run_interrupted(ps) || ps->run.id == NULL)
-		return NULL;
-	path = lock_path(s, ps->id, ps->run.id);
-	if (runlock_holders(path, &v, &n) == 0 && n > 0) {
-		out = xcalloc(n + 1, sizeof *out);
-		for (i = 0; i < n; i++)
-			out[i] = xstrdup(v[i].what);
-		runlock_holders_free(v, n);
-	}
-	free(path);
-	return out;
-}
-
-/* Not approved: say why, and whether an edit voided earlier approvals. */
-static char *
-not_approved(struct run *r, int n)
-{
-	const struct plan_state *ps = r->ps;
-	size_t	 i, old = 0;
-
-	for (i = 0; i < ps->napprovals; i++) {
-		if (!ps->approvals[i].reject &&
-		    strcmp(ps->approvals[i].revision, ps->revision) != 0)
-			old++;
-	}
-	return xasprintf("gate 'approved': '%s' is %s, with %d of %d "
-	    "approvals for its current revision %.12s%s", ps->id,
-	    status_names[ps->status], n, ps->risk.approvals, ps->revision,
-	    old > 0 ? "; the plan changed after it was approved, which voids "
-	    "approvals: approve it again, then schedule it" : "");
-}
-
-static int
-gate_status(struct run *r, char **cause)
-{
-	struct plan_state *ps = r->ps;
-	struct approval_count c;
-	int	 n, running = status_running(ps->status);
-
-	if (running && (!r->opts->resume || run_alive_here(ps)))
-		return gate_running(r, cause);
-	if (r->opts->resume && !running) {
-		*cause = xasprintf("'%s' has no interrupted run to resume (it is "
-		    "%s)", ps->id, status_names[ps->status]);
-		return OUT_INVALID;
-	}
-	if (running)
-		return OUT_OK;
-	trust_count(r->s->chk.policy, ps, &c);
-	n = c.n;
-	approval_count_release(&c);
-	if (ps->status == ST_COMPLETED)
-		*cause = xasprintf("gate 'not completed': '%s' already ran to "
-		    "completion (run %s)", ps->id, ps->run.id != NULL ?
-		    ps->run.id : "?");
-	else if (ps->status == ST_SUBMITTED || ps->status == ST_ASSESSED ||
-	    ps->status == ST_REJECTED)
-		*cause = not_approved(r, n);
-	else if ((ps->status == ST_ROLLED_BACK || ps->status == ST_FAILED) &&
-	    ps->run.id != NULL)
-		*cause = xasprintf("gate 'scheduled': '%s' is %s after run %s; "
-		    "to try again, edit the plan, then approve and schedule it",
-		    ps->id, status_names[ps->status], ps->run.id);
-	else if (ps->status != ST_SCHEDULED || !ps->slot_live)
-		*cause = xasprintf("gate 'scheduled': '%s' is %s, without a slot%s",
-		    ps->id, status_names[ps->status], ps->status == ST_APPROVED ?
-		    " (run 'offpeak schedule')" : "");
-	else
-		return OUT_OK;
-	return OUT_INVALID;
-}
-
-static int
-gate_time(struct run *r, char **cause)
-{
-	const struct plan_state *ps = r->ps;
-	int64_t	 now = run_clock(r), held = ps->published_at + ps->risk.notice;
-	char	*a, *wait;
-
-	if (now < ps->slot.start || now >= ps->slot.end) {
-		a = tz_format(now < ps->slot.start ? ps->slot.start :
-		    ps->slot.end, ps->slot.timezone);
-		wait = dur_human(ps->slot.start - now);
-		if (now < ps->slot.start)
-			*cause = xasprintf("gate 'window': now is before the "
-			    "slot of '%s'; it opens at %s (in %s)", ps->id, a,
-			    wait);
-		else
-			*cause = xasprintf("gate 'window': the slot of '%s' ended "
-			    "at %s; 'offpeak schedule' gives it a new one", ps->id, a);
-		free(a);
-		free(wait);
-		return OUT_INVALID;
-	}
-	if (now < held) {
-		a = tz_format(held, ps->slot.timezone);
-		wait = dur_human(held - now);
-		*cause = xasprintf("gate 'notice': the notice of '%s' holds only "
-		    "from %s (in %s); 'offpeak schedule' moves it to a slot "
-		    "after that", ps->id, a, wait);
-		free(a);
-		free(wait);
-		return OUT_INVALID;
-	}
-	return OUT_OK;
-}
-
-/* Does the freeze touch one of the plan's systems' groups? */
-static int
-freeze_touches(const struct policy *pol, const struct freeze_def *f,
-    const struct plan *p)
-{
-	const struct system *s;
-	size_t	 i, j;
-
-	if (f->groups == NULL)
-		return 1;
-	for (i = 0; p->systems[i] != NULL; i++) {
-		if ((s = policy_system(pol, p->systems[i])) == NULL)
-			continue;
-		for (j = 0; f->groups[j] != NULL; j++) {
-			if (strcmp(f->groups[j], s->group) == 0)
-				return 1;
-		}
-	}
-	return 0;
-}
-
-/* The end of a freeze in force at now, or 0. */
-static int64_t
-frozen_until(struct run *r, const struct freeze_def *f,
-    const struct freeze_feeds *ff, size_t index, int64_t now, char **cause)
-{
-	struct interval *iv = NULL;
-	size_t	 n = 0, i;
-	int64_t	 until = 0;
-
-	if (f->kind == FREEZE_URL) {
-		for (i = 0; i < ff->nevents; i++) {
-			if (ff->events[i].freeze == index &&
-			    ff->events[i].start <= now && now < ff->events[i].end &&
-			    ff->events[i].end > until)
-				until = ff->events[i].end;
-		}
-		return until;
-	}
-	if (freeze_expand(f, now - 8 * 86400, now + 86400, &iv, &n, cause) != 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (iv[i].start <= now && now < iv[i].end && iv[i].end > until)
-			until = iv[i].end;
-	}
-	free(iv);
-	(void)r;
-	return until;
-}
-
-/*
- * Does a break-glass placement, whose approvals still count, override this
- * freeze for the plan?
- */
-static int
-overridden(struct run *r, const char *freeze)
-{
-	const struct plan_state *ps = r->ps;
-	struct approval_count c;
-	size_t	 i;
-	int	 ok;
-
-	if (ps->break_glass.by == NULL)
-		return 0;
-	for (i = 0; ps->break_glass.freezes != NULL &&
-	    ps->break_glass.freezes[i] != NULL; i++) {
-		if (strcmp(ps->break_glass.freezes[i], freeze) == 0)
-			break;
-	}
-	if (ps->break_glass.freezes == NULL || ps->break_glass.freezes[i] == NULL)
-		return 0;
-	trust_count(r->s->chk.policy, ps, &c);
-	ok = ps->risk.emergency && trust_break_glass(r->s->chk.policy, &c);
-	approval_count_release(&c);
-	return ok;
-}
-
-static int
-gate_freeze(struct run *r, char **cause)
-{
-	const struct policy *pol = r->s->chk.policy;
-	struct freeze_feeds ff;
-	int64_t	 now = run_clock(r), until;
-	size_t	 i;
-	char	*t;
-	int	 rc;
-
-	if ((rc = freeze_feeds_load(r->s, &ff, cause)) != OUT_OK)
-		return rc;
-	for (i = 0; rc == OUT_OK && i < pol->nfreezes; i++) {
-		if (!freeze_touches(pol, &pol->freezes[i], r->p) ||
-		    overridden(r, pol->freezes[i].name))
-			continue;
-		if ((until = frozen_until(r, &pol->freezes[i], &ff, i, now,
-		    cause)) < 0)
-			rc = OUT_ENV;
-		else if (until > 0) {
-			t = tz_format(until, r->ps->slot.timezone);
-			*cause = xasprintf("gate 'freeze': freeze '%s' is in force "
-			    "until %s", pol->freezes[i].name, t);
-			free(t);
-			rc = OUT_INVALID;
-		}
-	}
-	/* refreshed feed caches go into the lock commit */
-	for (i = 0; rc == OUT_OK && i < ff.files.n; i++) {
-		queue_file(r, xstrdup(ff.files.v[i].path), ff.files.v[i].data ?
-		    xstrndup(ff.files.v[i].data, ff.files.v[i].len) : NULL,
-		    ff.files.v[i].len);
-	}
-	for (i = 0; ff.warnings != NULL && ff.warnings[i] != NULL; i++)
-		progress(r, "warning: %s", ff.warnings[i]);
-	freeze_feeds_release(&ff);
-	return rc;
-}
-
-/* The groups of the plan's systems (borrowed strings, vector allocated). */
-static char **
-run_groups(struct run *r)
-{
-	const struct policy *pol = r->s->chk.policy;
-	char	*const *systems = r->p != NULL ? r->p->systems : r->ps->snap.systems;
-	const struct system *sys;
-	char	**v = xcalloc(strv_len(systems) + 1, sizeof *v);
-	size_t	 i, n = 0;
-
-	for (i = 0; systems != NULL && systems[i] != NULL; i++) {
-		if ((sys = policy_system(pol, systems[i])) != NULL)
-			v[n++] = sys->group;
-	}
-	return v;
-}
-
-/* Is the operator one the policy lets run this change? */
-static int
-gate_operator(struct run *r, char **cause)
-{
-	char	**groups = run_groups(r), *list;
-	int	 ok = policy_is_operator(r->s->chk.policy, r->opts->operator,
-	    groups);
-
-	if (!ok) {
-		list = strv_join((const char *const *)groups, ", ");
-		*cause = xasprintf("gate 'operator': '%s' is not an operator for "
-		    "%s (offpeak.json \"operators\")%s", r->opts->operator,
-		    *list != '\0' ? list : "this change",
-		    r->s->trust.required ? "; with signing required, the "
-		    "operator is the principal of the signing key" : "");
-		free(list);
-	}
-	free(groups);
-	return ok ? OUT_OK : OUT_INVALID;
-}
-
-/*
- * With signing required, the operator signs what the run is about: the
- * plan, its revision, the run, the slot, who and when (trust.h); the
- * signature is checked before it goes into the record.
- */
-static int
-sign_run(struct run *r, const char *action, int64_t now, char **cause)
-{
-	struct run_statement st;
-	struct record_signature sg;
-	char	*text, *sig = NULL, *why = NULL;
-	size_t	 n;
-
-	if (!r->s->trust.required)
-		return OUT_OK;
-	memset(&st, 0, sizeof st);
-	st.plan = r->ps->id;
-	st.revision = record_str(r->rec, "revision");
-	st.run = r->id;
-	st.start = record_time(r->rec, "slot_start");
-	st.end = record_time(r->rec, "slot_end");
-	st.principal = r->opts->operator;
-	st.at = now;
-	st.action = action;
-	text = trust_run_statement(&st);
-	if (r->opts->key == NULL || sshsig_sign(r->opts->key, SSHSIG_NS_RUN,
-	    text, strlen(text), &sig, &why) != 0) {
-		free(text);
-		*cause = xasprintf("gate 'signature': the run statement cannot be "
-		    "signed: %s", why != NULL ? why : "no key");
-		free(why);
-		return OUT_INVALID;
-	}
-	free(text);
-	sg.action = action;
-	sg.principal = r->opts->operator;
-	sg.at = now;
-	sg.signature = sig;
-	record_add_signature(r->rec, &sg);
-	free(sig);
-	n = record_nsignatures(r->rec);
-	if (trust_verify_record(&r->s->trust, r->rec, n - 1, &why) != 0) {
-		*cause = xasprintf("gate 'signature': the run statement does not "
-		    "verify: %s", why);
-		free(why);
-		return OUT_INVALID;
-	}
-	return OUT_OK;
-}
-
-/* Every gate, in the order an operator would want to hear about them. */
-static int
-gates(struct run *r, char **cause)
-{
-	int	 rc;
-
-	if ((rc = gate_operator(r, cause)) != OUT_OK)
-		return rc;
-
-	if ((rc = gate_status(r, cause)) != OUT_OK)
-		return rc;
-	if (r->opts->resume)
-		return OUT_OK;	/* a change half done is finished or undone */
-	if ((rc = gate_time(r, cause)) != OUT_OK)
-		return rc;
-	return gate_freeze(r, cause);
-}
 
 static void
 set_outcome(struct plan_state *ps, const char *outcome)
@@ -710,21 +228,21 @@ take_lock(struct run *r, char **cause)
 	free(ps->run.operator);
 	ps->run.operator = xstrdup(r->opts->operator);
 	free(ps->run.host);
-	ps->run.host = this_host();
+	ps->run.host = run_this_host();
 	ps->run.pid = (long)getpid();
 	ps->run.pid_start = runlock_pid_start(getpid());
 	ps->run.started = now;
-	r->lockpath = lock_path(r->s, ps->id, r->id);
+	r->lockpath = run_lock_path(r->s, ps->id, r->id);
 	if (runlock_take(r->lockpath, &r->lockfd, cause) != 0)
 		return OUT_ENV;
 	set_outcome(ps, "running");
 	record_start(r, now);
-	if ((rc = sign_run(r, "start", now, cause)) != OUT_OK)
+	if ((rc = run_sign(r, "start", now, cause)) != OUT_OK)
 		return rc;
 	state_set_status(&r->s->st, ps, ST_BACKING_UP, now);
 	state_log(&r->s->st, ps, "start %s run %s by %s on %s", ps->id, r->id,
 	    ps->run.operator, ps->run.host);
-	if ((rc = checkpoint(r, cause)) == OUT_RACE) {
+	if ((rc = run_checkpoint(r, cause)) == OUT_RACE) {
 		free(*cause);
 		*cause = xasprintf("gate 'lock': another offpeak (an operator or "
 		    "the scheduler) wrote the state branch first; '%s' was not "
@@ -735,8 +253,8 @@ take_lock(struct run *r, char **cause)
 	return rc;
 }
 
-static void
-work_paths(struct run *r)
+void
+run_work_paths(struct run *r)
 {
 	const char *tmp = getenv("TMPDIR");
 
@@ -767,15 +285,15 @@ queue_log(struct run *r, const char *local, const char *path)
 		buf_add(&b, chunk, n);
 	fclose(f);
 	n = b.len;
-	queue_file(r, xstrdup(path), buf_detach(&b, NULL), n);
+	run_queue_file(r, xstrdup(path), buf_detach(&b, NULL), n);
 }
 
 /*
  * Phases a crash cut short are marked so; what their hooks wrote before
  * it is still in the work directory of this host: keep it.
  */
-static void
-salvage(struct run *r)
+void
+run_salvage(struct run *r)
 {
 	struct record_phase p;
 	const char *base;
@@ -798,168 +316,6 @@ salvage(struct run *r)
 		record_phase_interrupted(r->rec, i, "offpeak was interrupted "
 		    "while this phase ran");
 	}
-}
-
-/*
- * A resumed run goes on with the plan and hooks it started with, even when
- * the plans branch has moved since.
- */
-static int
-plan_of_run(struct run *r, char **cause)
-{
-	struct repo_tree *tree;
-	const char *commit = record_str(r->rec, "commit");
-	size_t	 i;
-
-	if (commit == NULL || strcmp(commit, repo_tree_commit(r->s->tree)) == 0)
-		return r->p != NULL ? 0 : -1;
-	if ((tree = repo_tree_at(r->s->repo, commit, cause)) == NULL)
-		return -1;
-	r->have_then = 1;
-	if (check_tree(r->s->repo, tree, &r->then, cause) != 0) {
-		repo_tree_free(tree);
-		return -1;
-	}
-	repo_tree_free(tree);
-	r->p = NULL;
-	for (i = 0; i < r->then.nplans; i++) {
-		if (strcmp(r->then.plans[i]->id, r->ps->id) == 0)
-			r->p = r->then.plans[i];
-	}
-	free(r->commit);
-	r->commit = xstrdup(commit);
-	return r->p != NULL ? 0 : -1;
-}
-
-/*
- * Resuming: the run becomes this process's only when it is of this host
- * and no process of the old run lives on. Hooks it started hold its lock
- * until they end: wait for them (wait_ms), or end them with
- * --kill-orphans, or refuse naming them; never run a step beside an
- * earlier copy of it.
- */
-static int
-own_again(struct run *r, char **cause)
-{
-	struct plan_state *ps = r->ps;
-	struct runlock_holder *v;
-	char	*host = this_host(), *list;
-	size_t	 n, i;
-	int	 rc;
-
-	if (ps->run.host == NULL || strcmp(ps->run.host, host) != 0) {
-		*cause = xasprintf("gate 'lock': run %s of '%s' was started on "
-		    "host %s (this is %s): only that host can tell whether it "
-		    "still runs; resume it there, or stop it with 'offpeak "
-		    "cancel %s -m ...'", ps->run.id, ps->id, ps->run.host != NULL ?
-		    ps->run.host : "?", host, ps->id);
-		free(host);
-		return OUT_INVALID;
-	}
-	free(host);
-	r->lockpath = lock_path(r->s, ps->id, ps->run.id);
-	if (r->opts->kill_orphans && runlock_held(r->lockpath)) {
-		progress(r, "ending the processes of the interrupted run (TERM, "
-		    "then KILL after %lld s)", (long long)(r->opts->grace_ms / 1000));
-		if (runlock_kill(r->lockpath, r->opts->grace_ms, &r->orphans) != 0) {
-			*cause = xasprintf("gate 'lock': the processes of run %s "
-			    "could not be ended", ps->run.id);
-			return OUT_ENV;
-		}
-	} else if (runlock_held(r->lockpath) && r->opts->wait_ms > 0)
-		progress(r, "processes of the interrupted run %s still run: "
-		    "waiting up to %lld s for them to end", ps->run.id,
-		    (long long)(r->opts->wait_ms / 1000));
-	if ((rc = runlock_wait(r->lockpath, r->opts->wait_ms, &r->lockfd,
-	    cause)) < 0)
-		return OUT_ENV;
-	if (rc == 0)
-		return OUT_OK;
-	list = NULL;
-	if (runlock_holders(r->lockpath, &v, &n) == 0) {
-		struct buf b = BUF_INIT;
-
-		for (i = 0; i < n; i++)
-			buf_addf(&b, "%s%s", i > 0 ? ", " : "", v[i].what);
-		list = buf_detach(&b, NULL);
-		runlock_holders_free(v, n);
-	}
-	*cause = xasprintf("gate 'lock': processes of the interrupted run %s "
-	    "still run after %lld s: %s; nothing was started (an earlier copy "
-	    "of a step may still be working): wait for them, end them, or "
-	    "resume with --kill-orphans", ps->run.id,
-	    (long long)(r->opts->wait_ms / 1000), list != NULL && *list != '\0' ?
-	    list : "(their ids cannot be read)");
-	free(list);
-	return OUT_RACE;
-}
-
-/* Resuming: the record so far, and the lock taken again by this process. */
-static int
-take_over(struct run *r, char **cause)
-{
-	struct plan_state *ps = r->ps;
-	char	*path, *text, *why;
-	size_t	 len;
-	int	 rc;
-
-	r->id = xstrdup(ps->run.id);
-	if ((rc = own_again(r, cause)) != OUT_OK)
-		return rc;
-	work_paths(r);
-	path = record_path(r);
-	rc = store_read(r->s->repo, &r->s->st, path, &text, &len, cause);
-	free(path);
-	if (rc != 0) {
-		if (rc > 0)
-			*cause = xasprintf("the record of run %s is missing", r->id);
-		return OUT_ENV;
-	}
-	r->rec = record_parse(text, len, &why);
-	free(text);
-	if (r->rec == NULL) {
-		*cause = xasprintf("run %s: %s", r->id, why);
-		free(why);
-		return OUT_ENV;
-	}
-	if (plan_of_run(r, cause) != 0) {
-		if (*cause == NULL)
-			*cause = xasprintf("run %s: the plan '%s' is not in the "
-			    "commit it ran from", r->id, r->ps->id);
-		return OUT_ENV;
-	}
-	if ((rc = sign_run(r, "resume", run_clock(r), cause)) != OUT_OK)
-		return rc;
-	salvage(r);
-	free(ps->run.host);
-	ps->run.host = this_host();
-	ps->run.pid = (long)getpid();
-	ps->run.pid_start = runlock_pid_start(getpid());
-	ps->dirty = 1;
-	if (r->orphans != NULL) {
-		char *who = strv_join((const char *const *)r->orphans, ", ");
-
-		record_set_str(r->rec, "orphans_killed", who);
-		state_log(&r->s->st, ps, "kill %s run %s: processes of the "
-		    "interrupted run ended with --kill-orphans: %s", ps->id,
-		    r->id, who);
-		free(who);
-	}
-	record_set_str(r->rec, "host", ps->run.host);
-	record_set_int(r->rec, "pid", ps->run.pid);
-	record_set_time(r->rec, "resumed_at", run_clock(r));
-	record_add_resume(r->rec, r->opts->operator, ps->run.host, run_clock(r));
-	state_log(&r->s->st, ps, "resume %s run %s by %s on %s (phase %s)",
-	    ps->id, r->id, r->opts->operator, ps->run.host,
-	    status_names[ps->status]);
-	if ((rc = checkpoint(r, cause)) == OUT_RACE) {
-		free(*cause);
-		*cause = xasprintf("gate 'lock': another offpeak wrote the state "
-		    "branch first (did someone else resume run %s?); nothing "
-		    "was run: see 'offpeak status %s'", r->id, ps->id);
-	}
-	r->locked = rc == OUT_OK;
-	return rc;
 }
 
 /* The work directory and the export of the plan's own revision. */
@@ -1036,7 +392,7 @@ run_tick(void *arg)
 		r->abort_looked = mono_ms();
 		if (abort_seen(r)) {
 			r->stop_now = 1;
-			progress(r, "abort asked by %s: %s; stopping", r->abort_by,
+			run_progress(r, "abort asked by %s: %s; stopping", r->abort_by,
 			    r->abort_msg);
 			record_set_str(r->rec, "aborted_by", r->abort_by);
 			record_set_str(r->rec, "abort_message", r->abort_msg);
@@ -1183,7 +539,7 @@ run_hook(struct run *r, const struct hook_phase *hp, const struct hook *h,
 	else
 		state_log(&r->s->st, r->ps, "begin %s run %s: %s", r->ps->id,
 		    r->id, label);
-	if ((r->err_rc = checkpoint(r, &r->err)) != OUT_OK) {
+	if ((r->err_rc = run_checkpoint(r, &r->err)) != OUT_OK) {
 		free(local);
 		free(path);
 		return -1;
@@ -1194,7 +550,7 @@ run_hook(struct run *r, const struct hook_phase *hp, const struct hook *h,
 	o.log = local;
 	o.line = on_line;
 	o.arg = &out;
-	progress(r, "%s: running %s", label, h->argv[0]);
+	run_progress(r, "%s: running %s", label, h->argv[0]);
 	*problem = NULL;
 	if (hookrun_run(&o, &res, &cause) == 0 && hookrun_succeeded(&res))
 		ok = 1;
@@ -1207,7 +563,7 @@ run_hook(struct run *r, const struct hook_phase *hp, const struct hook *h,
 		ok = 0;
 	record_phase_end(r->rec, i, run_clock(r), res.exited ? res.status : -1,
 	    res.signal, res.timed_out, ok ? "ok" : "failed", *problem, res.tail);
-	progress(r, "%s: %s", label, ok ? "ok" : *problem);
+	run_progress(r, "%s: %s", label, ok ? "ok" : *problem);
 	queue_log(r, local, path);
 	hookrun_result_release(&res);
 	strv_free(env);
@@ -1246,7 +602,7 @@ step_skipped(struct run *r, const struct hook_phase *hp, const char *problem)
 	record_phase_set_int(r->rec, k, "step", (long long)hp->step);
 	record_phase_end(r->rec, k, run_clock(r), -1, 0, 0, "skipped", problem,
 	    NULL);
-	progress(r, "%s: %s", hp->label, problem);
+	run_progress(r, "%s: %s", hp->label, problem);
 }
 
 /*
@@ -1332,11 +688,11 @@ on_attempt(const struct verify_attempt *a, void *arg)
 
 	record_add_attempt(r->rec, a);
 	if (a->status != 0)
-		progress(r, "verify: %s attempt %d: status %ld in %lld ms%s%s",
+		run_progress(r, "verify: %s attempt %d: status %ld in %lld ms%s%s",
 		    a->url, a->attempt, a->status, (long long)a->ms,
 		    a->ok ? "" : ": ", a->ok ? "" : a->problem);
 	else
-		progress(r, "verify: %s attempt %d: %s after %lld ms", a->url,
+		run_progress(r, "verify: %s attempt %d: %s after %lld ms", a->url,
 		    a->attempt, a->problem, (long long)a->ms);
 }
 
@@ -1374,7 +730,7 @@ run_checks(struct run *r, const char *phase, const char *what,
 		    r->ps->id, r->id, strcmp(phase, "precheck") == 0 ?
 		    "precheck" : "check", shown);
 		free(shown);
-		if ((r->err_rc = checkpoint(r, &r->err)) != OUT_OK)
+		if ((r->err_rc = run_checkpoint(r, &r->err)) != OUT_OK)
 			return -1;
 		ok = verify_http(&c->http[i], &vh, problem);
 		record_phase_end(r->rec, k, run_clock(r), -1, 0, 0, ok ? "ok" :
@@ -1472,7 +828,7 @@ defer_run(struct run *r, char *problem, char **cause)
 	state_set_status(&r->s->st, ps, ST_SCHEDULED, now);
 	state_log(&r->s->st, ps, "deferred %s run %s: %s", ps->id, r->id,
 	    problem);
-	if ((rc = checkpoint(r, cause)) == OUT_OK) {
+	if ((rc = run_checkpoint(r, cause)) == OUT_OK) {
 		*cause = xasprintf("gate 'precheck': %s; nothing was changed: "
 		    "the run is deferred (run --due tries again inside the slot)",
 		    problem);
@@ -1503,7 +859,7 @@ finish(struct run *r, enum status st, const char *outcome, char *reason,
 		    reason);
 	else
 		state_log(&r->s->st, ps, "%s %s run %s", outcome, ps->id, r->id);
-	rc = checkpoint(r, cause);
+	rc = run_checkpoint(r, cause);
 	if (rc == OUT_OK && st != ST_COMPLETED) {
 		*cause = reason;
 		return OUT_FAILED;
@@ -1529,7 +885,7 @@ after_rollback(struct run *r, const char *problem, char **cause)
 		    "the rollback succeeded", problem), cause);
 	state_log(&r->s->st, r->ps, "verify %s run %s: after the rollback",
 	    r->ps->id, r->id);
-	progress(r, "verify: checking the system again after the rollback");
+	run_progress(r, "verify: checking the system again after the rollback");
 	if ((ok = run_checks(r, "verify", "verification hook", &c, 0,
 	    &why)) < 0)
 		return run_fatal(r, cause);
@@ -1562,7 +918,7 @@ roll_back(struct run *r, char *problem, char **cause)
 	record_set_str(r->rec, "rollback_reason", problem);
 	state_log(&r->s->st, r->ps, "rollback %s run %s: %s", r->ps->id, r->id,
 	    problem);
-	if ((rc = checkpoint(r, cause)) != OUT_OK) {
+	if ((rc = run_checkpoint(r, cause)) != OUT_OK) {
 		free(problem);
 		return rc;
 	}
@@ -1579,7 +935,7 @@ roll_back(struct run *r, char *problem, char **cause)
 	else if ((rc = run_hook(r, &hp, &r->p->rollback,
 	    r->p->rollback.timeout, &why)) == 1) {
 		record_set_bool(r->rec, "rollback_done", 1);
-		if ((r->err_rc = checkpoint(r, &r->err)) != OUT_OK)
+		if ((r->err_rc = run_checkpoint(r, &r->err)) != OUT_OK)
 			rc = -1;
 	}
 	if (rc < 0)
@@ -1622,7 +978,7 @@ advance(struct run *r, enum status st, const char *what, char **cause)
 {
 	state_set_status(&r->s->st, r->ps, st, run_clock(r));
 	state_log(&r->s->st, r->ps, "%s %s run %s ok", what, r->ps->id, r->id);
-	return checkpoint(r, cause);
+	return run_checkpoint(r, cause);
 }
 
 /*
@@ -1683,7 +1039,7 @@ run_release(struct run *r)
 	/* the file goes once the run has ended; an interrupted one keeps it */
 	if (r->lockpath != NULL)
 		runlock_release(r->lockpath, r->lockfd, r->ps != NULL &&
-		    !status_running(r->ps->status));
+		    !run_status_running(r->ps->status));
 	free(r->lockpath);
 	strv_free(r->orphans);
 	free(r->abort_by);
@@ -1714,7 +1070,7 @@ abort_run(struct run *r, char *why, char **cause)
 	record_set_str(r->rec, "reason", why);
 	state_set_status(&r->s->st, r->ps, ST_SCHEDULED, run_clock(r));
 	state_log(&r->s->st, r->ps, "abort %s run %s: %s", r->ps->id, r->id, why);
-	rc = checkpoint(r, cause);
+	rc = run_checkpoint(r, cause);
 	if (rc == OUT_OK) {
 		*cause = why;
 		return OUT_ENV;
@@ -1748,16 +1104,16 @@ run_change(struct session *s, const char *id, const struct run_opts *o,
 		run_release(&r);
 		return OUT_INVALID;
 	}
-	if ((rc = gates(&r, cause)) != OUT_OK ||
-	    (rc = o->resume ? take_over(&r, cause) : take_lock(&r, cause)) !=
+	if ((rc = run_gates(&r, cause)) != OUT_OK ||
+	    (rc = o->resume ? run_take_over(&r, cause) : take_lock(&r, cause)) !=
 	    OUT_OK) {
 		run_release(&r);
 		return rc;
 	}
 	if (r.dir == NULL)
-		work_paths(&r);
+		run_work_paths(&r);
 	why = tz_format(r.ps->slot.end, r.ps->slot.timezone);
-	progress(&r, "%s: %s %s by %s; the slot in '%s' ends at %s", id,
+	run_progress(&r, "%s: %s %s by %s; the slot in '%s' ends at %s", id,
 	    o->resume ? "resuming run" : "run", r.id, o->operator,
 	    r.ps->slot.window, why);
 	free(why);
@@ -1784,7 +1140,7 @@ run_cancel_record(struct session *s, const struct plan_state *ps,
 	int	 rc;
 
 	memset(out, 0, sizeof *out);
-	if (ps->run.id == NULL || !status_running(ps->status))
+	if (ps->run.id == NULL || !run_status_running(ps->status))
 		return 0;
 	path = xasprintf("records/%s/%s.json", ps->id, ps->run.id);
 	if ((rc = store_read(s->repo, &s->st, path, &text, &len, cause)) != 0) {
@@ -1824,7 +1180,7 @@ run_abort_request(struct session *s, struct plan_state *ps, const char *who,
 	json_t	*o;
 
 	memset(f, 0, sizeof *f);
-	if (!status_running(ps->status) || ps->run.id == NULL) {
+	if (!run_status_running(ps->status) || ps->run.id == NULL) {
 		*cause = xasprintf("'%s' has no run in progress (it is %s)", ps->id,
 		    status_names[ps->status]);
 		return -1;
@@ -1884,7 +1240,7 @@ run_due(struct session *s, size_t *running)
 	v = xcalloc(s->st.n + 1, sizeof *v);
 	for (i = 0; i < s->st.n; i++) {
 		ps = s->st.items[i];
-		if (status_running(ps->status))
+		if (run_status_running(ps->status))
 			(*running)++;
 		if (ps->status != ST_SCHEDULED || !ps->slot_live ||
 		    s->now < ps->slot.start || s->now >= ps->slot.end ||
