@@ -423,18 +423,6 @@ break_glass_holds(struct gcommit *gc, struct plan_state *ps)
 	return ok;
 }
 
-static int
-strv_has(char *const *v, const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++) {
-		if (strcmp(v[i], s) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /*
  * The occurrences of a recurrence over at least [s, e), from the cache or
  * expanded anew with a wide margin; NULL (n 0) when it cannot be.

@@ -272,14 +272,7 @@ checks_release(struct checks *c)
 static void
 read_verify(struct jdoc *d, json_t *root, struct plan *p)
 {
-	struct checks c;
-
-	if (plan_read_checks(d, root, "verify", 1, &c) != 0)
-		return;
-	p->verify_run = c.run;
-	p->nverify_run = c.nrun;
-	p->http = c.http;
-	p->nhttp = c.nhttp;
+	(void)plan_read_checks(d, root, "verify", 1, &p->verify);
 }
 
 static void
@@ -437,15 +430,7 @@ plan_free(struct plan *p)
 		hook_release(&p->steps[i].hook);
 	}
 	free(p->steps);
-	for (i = 0; i < p->nverify_run; i++)
-		hook_release(&p->verify_run[i]);
-	free(p->verify_run);
-	for (i = 0; i < p->nhttp; i++) {
-		free(p->http[i].url);
-		free(p->http[i].contains);
-		free(p->http[i].equals);
-	}
-	free(p->http);
+	checks_release(&p->verify);
 	checks_release(&p->precheck);
 	hook_release(&p->rollback);
 	free(p->text);
@@ -464,8 +449,8 @@ plan_foreach_hook(struct plan *p, void (*fn)(struct plan *, struct hook *,
 		if (p->steps[i].hook.argv != NULL)
 			fn(p, &p->steps[i].hook, arg);
 	}
-	for (i = 0; i < p->nverify_run; i++)
-		fn(p, &p->verify_run[i], arg);
+	for (i = 0; i < p->verify.nrun; i++)
+		fn(p, &p->verify.run[i], arg);
 	for (i = 0; i < p->precheck.nrun; i++)
 		fn(p, &p->precheck.run[i], arg);
 	if (p->rollback.argv != NULL)

@@ -71,10 +71,7 @@ struct plan {
 	struct hook backup;
 	struct step *steps;
 	size_t	 nsteps;
-	struct hook *verify_run;
-	size_t	 nverify_run;
-	struct http_check *http;
-	size_t	 nhttp;
+	struct checks verify;		/* after the steps, and after a rollback */
 	struct checks precheck;		/* before the backup; may be empty */
 	enum execution execution;	/* may run --due start it unattended? */
 	int	 verify_after_rollback;	/* verify again after a rollback */

@@ -739,19 +739,6 @@ run_checks(struct run *r, const char *phase, const char *what,
 	return ok;
 }
 
-/* The plan's verification: its hooks, then its HTTP checks. */
-static struct checks
-plan_verify(const struct plan *p)
-{
-	struct checks c;
-
-	c.run = p->verify_run;
-	c.nrun = p->nverify_run;
-	c.http = p->http;
-	c.nhttp = p->nhttp;
-	return c;
-}
-
 /*
  * Verification hooks, then HTTP checks; all again after an interruption.
  * Returns 1, 0 (*problem) or -1 (the record could not be committed).
@@ -759,25 +746,23 @@ plan_verify(const struct plan *p)
 static int
 phase_verify(struct run *r, char **problem)
 {
-	struct checks c = plan_verify(r->p);
+	const struct checks *c = &r->p->verify;
 
 	test_pause("verify");
-	return run_checks(r, "verify", "verification hook", &c, 1, problem);
+	return run_checks(r, "verify", "verification hook", c, 1, problem);
 }
 
 /* Does a policy precheck apply to the plan's groups? */
 static int
 precheck_applies(const struct precheck_rule *pr, char *const *groups)
 {
-	size_t	 i, j;
+	size_t	 i;
 
 	if (pr->groups == NULL)
 		return 1;
 	for (i = 0; groups[i] != NULL; i++) {
-		for (j = 0; pr->groups[j] != NULL; j++) {
-			if (strcmp(pr->groups[j], groups[i]) == 0)
-				return 1;
-		}
+		if (strv_has(pr->groups, groups[i]))
+			return 1;
 	}
 	return 0;
 }
@@ -876,7 +861,7 @@ finish(struct run *r, enum status st, const char *outcome, char *reason,
 static int
 after_rollback(struct run *r, const char *problem, char **cause)
 {
-	struct checks c = plan_verify(r->p);
+	const struct checks *c = &r->p->verify;
 	char	*why = NULL;
 	int	 ok;
 
@@ -886,7 +871,7 @@ after_rollback(struct run *r, const char *problem, char **cause)
 	state_log(&r->s->st, r->ps, "verify %s run %s: after the rollback",
 	    r->ps->id, r->id);
 	run_progress(r, "verify: checking the system again after the rollback");
-	if ((ok = run_checks(r, "verify", "verification hook", &c, 0,
+	if ((ok = run_checks(r, "verify", "verification hook", c, 0,
 	    &why)) < 0)
 		return run_fatal(r, cause);
 	record_set_str(r->rec, "after_rollback", ok ? "verified" :

@@ -385,18 +385,6 @@ plan_groups(const struct policy *pol, const struct plan_state *ps)
 }
 
 static int
-strv_has(char *const *v, const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++) {
-		if (strcmp(v[i], s) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-static int
 rule_applies(const struct approval_rule *r, char *const *groups,
     const char *level)
 {

@@ -414,6 +414,18 @@ strv_free(char **v)
 	free(v);
 }
 
+int
+strv_has(char *const *v, const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++) {
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 char *
 strv_join(const char *const *v, const char *sep)
 {

@@ -104,6 +104,8 @@ void	 strv_free(char **);
 size_t	 strv_len(char *const *);
 /* The strings joined with sep, allocated. */
 char	*strv_join(const char *const *, const char *sep);
+/* Is s one of v (NULL-terminated, or NULL)? */
+int	 strv_has(char *const *v, const char *s);
 
 /*
  * A pause point for tests of races and crashes. When OFFPEAK_TEST_PAUSE is

@@ -95,11 +95,11 @@ test_plan_good(void)
 	is_int(p->rollback_kind, ROLLBACK_UNTESTED, "rollback defaults to untested with a hook");
 	is_int(p->nsteps, 1, "one step");
 	is_int(p->steps[0].hook.timeout, 300, "step timeout");
-	is_int(p->nverify_run, 1, "one verify hook");
-	is_str(p->verify_run[0].argv[1], "x", "verify argv");
-	is_int(p->verify_run[0].depth, 4, "verify hook place depth");
-	ok(p->verify_run[0].where[1].key != NULL &&
-	    strcmp(p->verify_run[0].where[1].key, "run") == 0, "verify hook place is verify.run");
+	is_int(p->verify.nrun, 1, "one verify hook");
+	is_str(p->verify.run[0].argv[1], "x", "verify argv");
+	is_int(p->verify.run[0].depth, 4, "verify hook place depth");
+	ok(p->verify.run[0].where[1].key != NULL &&
+	    strcmp(p->verify.run[0].where[1].key, "run") == 0, "verify hook place is verify.run");
 	plan_free(p);
 	free(e);
 }
