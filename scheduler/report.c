@@ -19,7 +19,7 @@ problem_and_resolution(const struct record *r, const struct redactor *redact,
     struct report_row *row)
 {
 	struct record_phase p;
-	const char *why = record_str(r, "rollback_reason");
+	const char *why = record_str(r, "rollback_reason"), *after;
 	size_t	 i;
 	int	 steps = 0, rollbacks = 0, rollback_failed = 0;
 
@@ -36,9 +36,19 @@ problem_and_resolution(const struct record *r, const struct redactor *redact,
 		}
 	}
 	/* Several rollback phases: it failed if any of them did. */
-	if (rollbacks > 0)
-		row->resolution = xstrdup(rollback_failed ?
-		    "rollback failed" : "rollback succeeded");
+	after = record_str(r, "after_rollback");
+	if (rollbacks > 0 && rollback_failed)
+		row->resolution = xstrdup("rollback failed");
+	else if (rollbacks > 0 && after != NULL &&
+	    strcmp(after, "verified") == 0)
+		row->resolution = xstrdup("rollback succeeded, verified after it");
+	else if (rollbacks > 0 && after != NULL)
+		row->resolution = xstrdup("rollback succeeded, but the "
+		    "verification after it FAILED");
+	else if (rollbacks > 0)
+		row->resolution = xstrdup("rollback succeeded");
+	row->unverified = rollbacks > 0 && !rollback_failed && after != NULL &&
+	    strcmp(after, "verified") != 0;
 	if (why == NULL && strcmp(row->outcome, "completed") != 0)
 		why = record_str(r, "reason");
 	if (why != NULL)
@@ -49,6 +59,10 @@ problem_and_resolution(const struct record *r, const struct redactor *redact,
 	else if (row->resolution == NULL && strcmp(row->outcome,
 	    "cancelled") == 0)
 		row->resolution = xstrdup("cancelled");
+	else if (row->resolution == NULL && strcmp(row->outcome,
+	    "deferred") == 0)
+		row->resolution = xstrdup("deferred by its precheck: nothing was "
+		    "changed, the slot kept");
 }
 
 /* Did every phase run inside the slot? */
@@ -230,8 +244,11 @@ figures(struct report *rep)
 			rep->rolled_back++;
 		else if (strcmp(r->outcome, "failed") == 0)
 			rep->failed++;
+		else if (strcmp(r->outcome, "deferred") == 0)
+			rep->deferred++;
 		else
 			rep->other++;
+		rep->unverified += r->unverified;
 		rep->inside += r->inside_window;
 		rep->notice += r->notice_held;
 		rep->emergencies += r->emergency;

@@ -13,13 +13,15 @@ struct redactor;
 /* One run, as a maintenance report lists it (clause 3.3 of the SLA). */
 struct report_row {
 	char	*plan, *run, *title, *operator;
-	char	*outcome;	/* completed, rolled-back, failed, cancelled, running */
+	char	*outcome;	/* completed, rolled-back, failed, deferred,
+				   cancelled, running */
 	char	*problem;	/* what went wrong, or NULL */
 	char	*resolution;	/* what was done about it, or NULL */
 	int64_t	 started, ended;
 	int64_t	 slot_start, slot_end;
 	int64_t	 planned;	/* seconds the plan said it would take */
 	int	 emergency;
+	int	 unverified;	/* rolled back, but the verification after failed */
 	char	*break_glass;	/* what break-glass overrode, or NULL */
 	int	 simulated;	/* made under --now */
 	int	 inside_window;	/* every phase within the slot */
@@ -46,7 +48,8 @@ struct report {
 	struct report_row *rows;	/* by start time */
 	size_t	 n, alloc;
 	struct latencies lat;
-	size_t	 completed, rolled_back, failed, other;
+	size_t	 completed, rolled_back, failed, deferred, other;
+	size_t	 unverified;	/* rolled back, the verification after failed */
 	size_t	 inside, notice, emergencies, break_glass, simulated;
 	int64_t	 mean_duration, mean_planned;	/* over finished runs */
 	int64_t	 worst_over;	/* largest (actual - planned), seconds */

@@ -118,11 +118,11 @@ print_text(const struct report *r, const char *zone,
 	p = dur_human(r->mean_planned);
 	printf("\nCompliance\n"
 	    "  changes run:            %zu (completed %zu, rolled back %zu, "
-	    "failed %zu, other %zu)\n"
+	    "failed %zu, deferred %zu, other %zu)\n"
 	    "  inside their window:    %.1f%%\n"
 	    "  notice held:            %.1f%%\n"
 	    "  mean duration:          %s (planned %s)\n", r->n, r->completed,
-	    r->rolled_back, r->failed, r->other, share(r->inside, r->n),
+	    r->rolled_back, r->failed, r->deferred, r->other, share(r->inside, r->n),
 	    share(r->notice, r->n), d, p);
 	free(d);
 	free(p);
@@ -140,6 +140,12 @@ print_text(const struct report *r, const char *zone,
 	for (i = 0; i < r->n; i++) {
 		if (r->rows[i].emergency)
 			printf("    %s (%s)\n", r->rows[i].plan, r->rows[i].outcome);
+	}
+	printf("  failed verification after a rollback: %zu\n", r->unverified);
+	for (i = 0; i < r->n; i++) {
+		if (r->rows[i].unverified)
+			printf("    %s (run %s): rolled back, but the service did "
+			    "not verify after it\n", r->rows[i].plan, r->rows[i].run);
 	}
 	printf("  missed slots:           %zu\n", r->nmissed);
 	for (i = 0; i < r->nmissed; i++) {
@@ -205,6 +211,11 @@ print_json(const struct report *r, const struct audit_result *a)
 	    json_integer((json_int_t)r->break_glass));
 	json_object_set_new(json_object_get(o, "figures"), "missed",
 	    json_integer((json_int_t)r->nmissed));
+	json_object_set_new(json_object_get(o, "figures"), "deferred",
+	    json_integer((json_int_t)r->deferred));
+	json_object_set_new(json_object_get(o, "figures"),
+	    "failed_verification_after_rollback",
+	    json_integer((json_int_t)r->unverified));
 	miss = json_array();
 	for (i = 0; i < r->nmissed; i++)
 		json_array_append_new(miss, json_pack("{s:s, s:o, s:o}", "plan",

@@ -112,7 +112,7 @@ op report
 expect_rc "report (text)" 0
 expect_out "text: the runs" "Maintenance records: 5 runs"
 expect_out "text: times are local" "2026-12-03 01:20 CST (Asia/Shanghai)  r-rb "
-expect_out "text: the counts" "changes run:            5 (completed 2, rolled back 2, failed 1, other 0)"
+expect_out "text: the counts" "changes run:            5 (completed 2, rolled back 2, failed 1, deferred 0, other 0)"
 expect_out "text: the share inside the window" "inside their window:    80.0%"
 expect_out "text: a run past its slot is marked" "OUTSIDE its window"
 expect_out "text: emergency changes apart" "emergency changes:      1"

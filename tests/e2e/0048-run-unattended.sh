@@ -130,6 +130,11 @@ expect_rc "carol resumes alice's run" 0
 is "the record lists the resume" "$(rec u-credit '[x["operator"] for x in r["resumes"]]')" "['carol@example.com']"
 op report
 expect_out "report credits both" "operator alice@example.com, resumed by carol@example.com"
+expect_out "report: a failed verification after a rollback, loudly" "u-rbf (run $(run_id u-rbf)): rolled back, but the service did not verify after it"
+expect_out "... and the resolution of u-rbv" "resolution: rollback succeeded, verified after it"
+expect_out "... the deferrals counted" "failed 1, deferred 2, other"
+run_offpeak -C "$R" --now "$NOW" --json report
+is "report --json: the figures" "$(printf '%s' "$out" | python3 -c 'import json,sys; f=json.load(sys.stdin)["figures"]; print(f["deferred"], f["failed_verification_after_rollback"])')" "2 1"
 
 # --- the trail of all this (deferred runs, an abort request, a resume)
 # is one the server's guard takes
