@@ -1,5 +1,6 @@
 /* serve: the feeds, the status page and its JSON over HTTP (libmicrohttpd) */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -22,6 +23,8 @@
 #include "repo.h"
 #include "schedule.h"
 #include "serve.h"
+#include "serve-conn.h"
+#include "serve-target.h"
 #include "session.h"
 #include "site.h"
 #include "state.h"
@@ -52,6 +55,14 @@ struct snap {
 	struct MHD_Response *health;
 };
 
+/* One request: its target as sent, and the snapshot that answers it. */
+struct req {
+	char	*raw;		/* the target before decoding */
+	struct snap *sn;	/* once its headers are in */
+	struct conn *conn;	/* the connection's guard entry */
+	int	 refused;	/* answered with an error */
+};
+
 /* What a snapshot is rendered from: kept for re-rendering as the clock moves. */
 struct source {
 	struct session s;
@@ -74,7 +85,9 @@ struct server {
 	struct source src;
 	char	 state_seen[41], head_seen[41];
 	int64_t	 last_check, last_fetch, minute;
+	struct conn_guard *guard;
 	struct MHD_Response *not_found, *not_allowed, *too_long;
+	struct MHD_Response *bad_request, *too_large;
 	unsigned long requests;
 	unsigned inflight;
 };
@@ -480,21 +493,43 @@ send_private(struct server *sv, struct MHD_Connection *c, const struct snap *sn,
 	return send_doc(c, &sub->feed, &sn->subs[sub - sn->site.subs], status);
 }
 
-static enum MHD_Result
-route(struct server *sv, struct MHD_Connection *c, const struct snap *sn,
-    const char *url, const char *method, unsigned *status)
+/*
+ * A request refused before it is looked at: a method other than GET and
+ * HEAD (405), a body on a GET or HEAD (413), a path too long (414) or
+ * with control bytes (400). Its body is never read: the connection
+ * closes once the answer is sent, after a lingering close.
+ */
+static struct MHD_Response *
+refusal(struct server *sv, struct MHD_Connection *c, const struct req *rq,
+    const char *method, unsigned *status)
 {
-	const struct site_doc *d;
+	const char *te = header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	const char *cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
 		*status = MHD_HTTP_METHOD_NOT_ALLOWED;
-		return queue(c, *status, sv->not_allowed);
+		return sv->not_allowed;
 	}
-	if (strlen(url) > SERVE_MAX_PATH) {
+	if (te != NULL || (cl != NULL && strspn(cl, "0") != strlen(cl))) {
+		*status = MHD_HTTP_CONTENT_TOO_LARGE;
+		return sv->too_large;
+	}
+	if (rq->raw == NULL || strcspn(rq->raw, "?") > SERVE_MAX_PATH) {
 		*status = MHD_HTTP_URI_TOO_LONG;
-		return queue(c, *status, sv->too_long);
+		return sv->too_long;
 	}
+	if ((*status = (unsigned)target_check(rq->raw)) != 0)
+		return sv->bad_request;
+	return NULL;
+}
+
+static enum MHD_Result
+route(struct server *sv, struct MHD_Connection *c, const struct snap *sn,
+    const char *url, unsigned *status)
+{
+	const struct site_doc *d;
+
 	*status = MHD_HTTP_OK;
 	if (strcmp(url, "/") == 0)
 		return send_page(sv, c, sn);
@@ -511,26 +546,43 @@ route(struct server *sv, struct MHD_Connection *c, const struct snap *sn,
 	return queue(c, *status, sv->not_found);
 }
 
-/* The path for the log: a private token is never written down. */
+/*
+ * A log line: every byte from the client escaped, nothing under
+ * /calendar/private/ past the word "private" (serve-target).
+ */
 static void
-log_request(struct server *sv, const char *method, const char *url,
+log_request(struct server *sv, const char *method, const struct req *rq,
     unsigned status)
 {
-	const char *rest;
+	char	*m = token_for_log(method, 16);
+	char	*t = target_for_log(rq->raw != NULL ? rq->raw : "?", 200);
 
-	if (strncmp(url, PRIVATE_PREFIX, strlen(PRIVATE_PREFIX)) == 0) {
-		rest = strchr(url + strlen(PRIVATE_PREFIX), '/');
-		logf_(sv, "serve: %s %s<token>%.64s %u", method, PRIVATE_PREFIX,
-		    rest != NULL ? rest : "", status);
-	} else
-		logf_(sv, "serve: %s %.200s%s %u", method, url,
-		    strlen(url) > 200 ? "..." : "", status);
+	logf_(sv, "serve: %s %s %u", m, t, status);
+	free(m);
+	free(t);
+}
+
+/* The request line is in: the request starts with its raw target. */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct req *rq = xcalloc(1, sizeof *rq);
+
+	(void)cls;
+	rq->raw = uri != NULL ? xstrdup(uri) : NULL;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci != NULL && ci->socket_context != NULL)
+		rq->conn = ci->socket_context;
+	conn_request_line(rq->conn);
+	return rq;
 }
 
 /*
  * Called when the headers are in, then for each part of a body, then once
  * more at the end: a GET or HEAD is answered at the end (answering earlier
- * makes libmicrohttpd close the connection), any other method at once.
+ * makes libmicrohttpd close the connection); what is refused is answered
+ * at once, its body never read.
  */
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -538,24 +590,34 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     size_t *upload_size, void **req_cls)
 {
 	struct server *sv = cls;
+	struct req *rq = *req_cls;
+	struct MHD_Response *no;
 	enum MHD_Result ret;
 	unsigned status = 0;
-	int	 safe = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 
-	if (*req_cls == NULL) {
-		*req_cls = snap_get(sv);
+	if (rq == NULL)
+		return MHD_NO;	/* never: on_uri made it */
+	if (rq->sn == NULL) {
+		rq->sn = snap_get(sv);
 		__atomic_add_fetch(&sv->inflight, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&sv->requests, 1, __ATOMIC_RELAXED);
-		if (safe)
-			return MHD_YES;
-	} else if (*upload_size != 0) {
-		*upload_size = 0;	/* a body is ignored */
+		conn_headers_in(rq->conn);
+		if ((no = refusal(sv, c, rq, method, &status)) != NULL) {
+			rq->refused = 1;
+			conn_refused(rq->conn);
+			if (sv->opt.verbose)
+				log_request(sv, method, rq, status);
+			return queue(c, status, no);
+		}
 		return MHD_YES;
 	}
-	ret = route(sv, c, *req_cls, url, method, &status);
+	if (*upload_size != 0) {
+		*upload_size = 0;	/* never: a body is refused first */
+		return MHD_YES;
+	}
+	ret = route(sv, c, rq->sn, url, &status);
 	if (sv->opt.verbose)
-		log_request(sv, method, url, status);
+		log_request(sv, method, rq, status);
 	return ret;
 }
 
@@ -564,12 +626,40 @@ on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     enum MHD_RequestTerminationCode why)
 {
 	struct server *sv = cls;
+	struct req *rq = *req_cls;
 
-	if (*req_cls == NULL)
+	(void)c;
+	if (rq == NULL)
 		return;
-	snap_put(*req_cls);
+	if (rq->sn != NULL) {
+		snap_put(rq->sn);
+		__atomic_sub_fetch(&sv->inflight, 1, __ATOMIC_RELEASE);
+	}
+	if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK && !rq->refused)
+		conn_request_done(rq->conn);
+	free(rq->raw);
+	free(rq);
 	*req_cls = NULL;
-	__atomic_sub_fetch(&sv->inflight, 1, __ATOMIC_RELEASE);
+}
+
+/* A connection opens or closes: the guard's deadlines and limits. */
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct server *sv = cls;
+	const union MHD_ConnectionInfo *fd, *peer;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		peer = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		*socket_context = fd == NULL ? NULL : conn_opened(sv->guard,
+		    fd->connect_fd, peer != NULL ? peer->client_addr : NULL);
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conn_closed(sv->guard, *socket_context);
+		*socket_context = NULL;
+	}
 }
 
 /* --- loading the state */
@@ -997,6 +1087,31 @@ thread_count(const struct server *sv)
 	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
 }
 
+/*
+ * Descriptors for every connection, the lingering closes and some to
+ * spare: raise the soft limit as far as the hard one allows, else take
+ * fewer connections (and say so).
+ */
+static void
+fit_descriptors(struct server *sv)
+{
+	struct rlimit rl;
+	rlim_t	 need = (rlim_t)sv->opt.max_connections + CONN_LINGER_MAX + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ?
+	    need : rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return;
+	sv->opt.max_connections = rl.rlim_cur > CONN_LINGER_MAX + 64 + 16 ?
+	    (unsigned)(rl.rlim_cur - CONN_LINGER_MAX - 64) : 16;
+	logf_(sv, "serve: warning: only %llu file descriptors (ulimit -n): "
+	    "--max-connections lowered to %u", (unsigned long long)rl.rlim_cur,
+	    sv->opt.max_connections);
+}
+
 static int
 daemon_start(struct server *sv, char **cause)
 {
@@ -1009,11 +1124,13 @@ daemon_start(struct server *sv, char **cause)
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, sv,
 	    MHD_OPTION_LISTEN_SOCKET, sv->fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, n > 1 ? n : 0,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_MAX_CONNECTIONS,
-	    MHD_OPTION_CONNECTION_TIMEOUT, sv->opt.idle_timeout != 0 ?
-	    sv->opt.idle_timeout : (unsigned)SERVE_TIMEOUT,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+	    MHD_OPTION_CONNECTION_LIMIT, sv->opt.max_connections,
+	    /* inactivity while a request is answered (a slow reader) */
+	    MHD_OPTION_CONNECTION_TIMEOUT, sv->opt.idle_timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_CONNECTION_MEMORY,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, sv,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, sv,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, sv,
 	    MHD_OPTION_END);
 	if (sv->d == NULL) {
 		*cause = xasprintf("cannot start the HTTP server on %s",
@@ -1033,7 +1150,10 @@ server_free(struct server *sv)
 		MHD_destroy_response(sv->not_found);
 		MHD_destroy_response(sv->not_allowed);
 		MHD_destroy_response(sv->too_long);
+		MHD_destroy_response(sv->bad_request);
+		MHD_destroy_response(sv->too_large);
 	}
+	conn_guard_free(sv->guard);
 	source_free(&sv->src);
 	repo_free(sv->watch);
 	pthread_mutex_destroy(&sv->lock);
@@ -1047,6 +1167,8 @@ error_responses(struct server *sv)
 	sv->not_allowed = text_response("method not allowed\n");
 	add_header(sv->not_allowed, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	sv->too_long = text_response("request path too long\n");
+	sv->bad_request = text_response("bad request\n");
+	sv->too_large = text_response("no body is taken here\n");
 }
 
 /*
@@ -1089,7 +1211,8 @@ serve_start(const struct serve_options *opt, struct server **out,
     char **cause)
 {
 	struct server *sv;
-	char	*host, *port, *warning = NULL;
+	struct conn_limits lim;
+	char	*host, *port, *warning = NULL, perip[16];
 	int64_t	 t = (int64_t)time(NULL);
 	int	 rc;
 
@@ -1102,13 +1225,24 @@ serve_start(const struct serve_options *opt, struct server **out,
 	sv = xcalloc(1, sizeof *sv);
 	sv->opt = *opt;
 	sv->fd = -1;
+	if (sv->opt.max_connections == 0)
+		sv->opt.max_connections = SERVE_MAX_CONNECTIONS;
+	if (sv->opt.idle_timeout == 0)
+		sv->opt.idle_timeout = SERVE_TIMEOUT;
+	if (sv->opt.header_timeout == 0)
+		sv->opt.header_timeout = SERVE_HEADER_TIMEOUT;
+	lim.header_timeout = sv->opt.header_timeout;
+	lim.idle_timeout = sv->opt.idle_timeout;
+	lim.max_per_ip = sv->opt.max_per_ip;
 	if (opt->simulated)
 		http_date(opt->now, fixed_date, sizeof fixed_date);
 	pthread_mutex_init(&sv->lock, NULL);
 	if ((rc = first_load(sv, clock_now(sv), &warning, cause)) == OUT_OK) {
 		rc = OUT_ENV;
-		if (listen_open(sv, host, port, cause) == 0) {
+		if (listen_open(sv, host, port, cause) == 0 &&
+		    (sv->guard = conn_guard_new(&lim, cause)) != NULL) {
 			error_responses(sv);
+			fit_descriptors(sv);
 			if (daemon_start(sv, cause) == 0)
 				rc = OUT_OK;
 		}
@@ -1127,6 +1261,11 @@ serve_start(const struct serve_options *opt, struct server **out,
 	    sv->address, thread_count(sv), thread_count(sv) == 1 ? "" : "s",
 	    opt->simulated ? ", clock fixed by --now" : "", sv->origin ?
 	    ", fetching from origin" : "");
+	logf_(sv, "serve: at most %u connections, %s per address; a request "
+	    "must arrive within %u s, a kept-alive connection may wait %u s",
+	    sv->opt.max_connections, sv->opt.max_per_ip > 0 ?
+	    (snprintf(perip, sizeof perip, "%u", sv->opt.max_per_ip), perip) :
+	    "any number", sv->opt.header_timeout, sv->opt.idle_timeout);
 	if (warning != NULL)
 		logf_(sv, "serve: warning: %s; serving the state as published",
 		    warning);

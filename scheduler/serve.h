@@ -7,8 +7,11 @@
 #define SERVE_LISTEN		"127.0.0.1:8080"
 #define SERVE_FETCH_INTERVAL	60	/* seconds between fetches from origin */
 #define SERVE_CHECK_INTERVAL	2	/* seconds between looks at the refs */
-#define SERVE_MAX_CONNECTIONS	256
+#define SERVE_MAX_CONNECTIONS	4096	/* at once, in all */
+#define SERVE_MAX_PER_IP	64	/* at once, from one address */
+#define SERVE_HEADER_TIMEOUT	10	/* seconds for a request to arrive */
 #define SERVE_TIMEOUT		15	/* seconds a connection may stay idle */
+#define SERVE_CONNECTION_MEMORY	32768	/* bytes for one request's headers */
 #define SERVE_MAX_PATH		1024	/* longer request paths get 414 */
 
 struct serve_options {
@@ -21,6 +24,9 @@ struct serve_options {
 	int	 verbose;		/* a line per request */
 	unsigned threads;		/* 0: one per core */
 	unsigned idle_timeout;		/* seconds; 0: SERVE_TIMEOUT */
+	unsigned header_timeout;	/* seconds; 0: SERVE_HEADER_TIMEOUT */
+	unsigned max_connections;	/* 0: SERVE_MAX_CONNECTIONS */
+	unsigned max_per_ip;		/* 0: no limit per address */
 	/* Where log lines go (one line, no newline); called from any thread. */
 	void	(*log)(void *arg, const char *line);
 	void	*log_arg;

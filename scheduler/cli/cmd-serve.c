@@ -59,6 +59,11 @@ serve_loop(struct serve_options *o)
 	return EXIT_DONE;
 }
 
+#define OPT_MAX_CONN	CMD_LONG
+#define OPT_PER_IP	(CMD_LONG + 1)
+#define OPT_HEADER_TO	(CMD_LONG + 2)
+#define OPT_IDLE_TO	(CMD_LONG + 3)
+
 static const struct cmd_option options[] = {
 	{ 'l', "listen", "ADDR:PORT", NULL, 0, "where to listen (default "
 	    SERVE_LISTEN "; [::1]:8080 for IPv6, port 0 for any)" },
@@ -66,6 +71,15 @@ static const struct cmd_option options[] = {
 	    "fetch from origin this often (default 60; 0 never)" },
 	{ 't', "threads", "N", NULL, 0, "worker threads (default: one per core)" },
 	{ 'v', "verbose", NULL, NULL, 0, "log every request" },
+	{ OPT_MAX_CONN, "max-connections", "N", NULL, 0,
+	    "connections at once (default 4096)" },
+	{ OPT_PER_IP, "max-per-ip", "N", NULL, 0, "connections at once from "
+	    "one address, 127.0.0.1 and ::1 aside (default 64; 0 no limit)" },
+	{ OPT_HEADER_TO, "header-timeout", "SECONDS", NULL, 0,
+	    "a request's line and headers must arrive within this (default 10)" },
+	{ OPT_IDLE_TO, "idle-timeout", "SECONDS", NULL, 0, "a kept-alive "
+	    "connection's wait for its next request, and the longest silence "
+	    "while one is answered (default 15)" },
 	{ 0 }
 };
 
@@ -111,6 +125,36 @@ cmd_serve_exec(struct ctx *ctx, const struct cmd_args *args)
 		return EXIT_USAGE;
 	if (rc > 0)
 		o.threads = (unsigned)n;
+	o.max_per_ip = SERVE_MAX_PER_IP;
+	if ((rc = number_option(args, OPT_MAX_CONN, "max-connections", 1000000,
+	    &n)) < 0)
+		return EXIT_USAGE;
+	if (rc > 0 && n < 1)
+		return cmd_usage_error(&cmd_serve_entry, "--max-connections: at "
+		    "least 1");
+	if (rc > 0)
+		o.max_connections = (unsigned)n;
+	if ((rc = number_option(args, OPT_PER_IP, "max-per-ip", 1000000,
+	    &n)) < 0)
+		return EXIT_USAGE;
+	if (rc > 0)
+		o.max_per_ip = (unsigned)n;
+	if ((rc = number_option(args, OPT_HEADER_TO, "header-timeout", 3600,
+	    &n)) < 0)
+		return EXIT_USAGE;
+	if (rc > 0 && n < 1)
+		return cmd_usage_error(&cmd_serve_entry, "--header-timeout: at "
+		    "least 1 second");
+	if (rc > 0)
+		o.header_timeout = (unsigned)n;
+	if ((rc = number_option(args, OPT_IDLE_TO, "idle-timeout", 3600,
+	    &n)) < 0)
+		return EXIT_USAGE;
+	if (rc > 0 && n < 1)
+		return cmd_usage_error(&cmd_serve_entry, "--idle-timeout: at "
+		    "least 1 second");
+	if (rc > 0)
+		o.idle_timeout = (unsigned)n;
 	o.verbose = cmd_given(args, 'v');
 	return serve_loop(&o);
 }
@@ -140,6 +184,19 @@ const struct cmd_entry cmd_serve_entry = {
 	    "remote (and without --offline) it is also fetched on an interval.\n"
 	    "Under the real clock the feeds are rendered again every minute, so a\n"
 	    "change turns CONFIRMED when its notice period ends; --now fixes the\n"
-	    "clock. SIGTERM or SIGINT stops it after the requests in flight.\n",
+	    "clock. SIGTERM or SIGINT stops it after the requests in flight.\n\n"
+	    "Built to face many clients and hostile ones: a request must arrive\n"
+	    "whole (line and headers) within --header-timeout of the connection\n"
+	    "opening (or of its request line, on a kept-alive connection), so\n"
+	    "slow senders are dropped; a kept-alive connection waits at most\n"
+	    "--idle-timeout for its next request; one address holds at most\n"
+	    "--max-per-ip connections (a reverse proxy on 127.0.0.1 or ::1 is\n"
+	    "not limited: limit at the proxy). A request line over 32 KiB gets\n"
+	    "414 (a path over 1024 bytes too), headers over 32 KiB 431, a body\n"
+	    "on a GET 413, another method 405 (its body never read), a path with\n"
+	    "a NUL or control byte, raw or %-encoded, 400; such a connection is\n"
+	    "drained for 2 s before it closes, so the client reads the answer.\n"
+	    "With -v every request is logged, each byte from the client escaped\n"
+	    "and nothing under /calendar/private/ past the word private.\n",
 	.exec = cmd_serve_exec
 };
