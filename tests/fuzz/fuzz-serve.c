@@ -99,6 +99,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	o.offline = 1;
 	o.threads = 1;
 	o.idle_timeout = 1;
+	o.header_timeout = 1;
+	o.max_per_ip = 0;
 	o.log = quiet;
 	if (serve_start(&o, &srv, &cause) != 0) {
 		fprintf(stderr, "fuzz-serve: %s\n", cause);
