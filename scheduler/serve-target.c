@@ -68,8 +68,9 @@ decode(char *s)
 	return changed;
 }
 
+/* s as \xHH where it is not printable ASCII (spaces too, unless text). */
 static void
-escape_into(struct buf *b, const char *s, size_t n)
+escape_as(struct buf *b, const char *s, size_t n, int text)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char c;
@@ -77,7 +78,7 @@ escape_into(struct buf *b, const char *s, size_t n)
 
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
-		if (c < 0x21 || c > 0x7e || c == '\\') {
+		if ((c < 0x21 && !(text && c == ' ')) || c > 0x7e || c == '\\') {
 			buf_addc(b, '\\');
 			buf_addc(b, 'x');
 			buf_addc(b, hex[c >> 4]);
@@ -85,6 +86,12 @@ escape_into(struct buf *b, const char *s, size_t n)
 		} else
 			buf_addc(b, (char)c);
 	}
+}
+
+static void
+escape_into(struct buf *b, const char *s, size_t n)
+{
+	escape_as(b, s, n, 0);
 }
 
 /*
@@ -133,6 +140,18 @@ token_for_log(const char *s, size_t max)
 	size_t	 n = strlen(s);
 
 	escape_into(&b, s, n > max ? max : n);
+	if (n > max)
+		buf_adds(&b, "...");
+	return buf_detach(&b, NULL);
+}
+
+char *
+text_for_log(const char *s, size_t max)
+{
+	struct buf b = BUF_INIT;
+	size_t	 n = strlen(s);
+
+	escape_as(&b, s, n > max ? max : n, 1);
 	if (n > max)
 		buf_adds(&b, "...");
 	return buf_detach(&b, NULL);

@@ -21,5 +21,7 @@ int	 target_check(const char *raw);
 char	*target_for_log(const char *raw, size_t max);
 /* A method or another short token for a log line, escaped the same way. */
 char	*token_for_log(const char *s, size_t max);
+/* A message for a log line: control bytes and the backslash escaped. */
+char	*text_for_log(const char *s, size_t max);
 
 #endif

@@ -117,12 +117,14 @@ static void
 mhd_log(void *arg, const char *fmt, va_list ap)
 {
 	struct server *sv = arg;
-	char	*s = xvasprintf(fmt, ap);
+	char	*s = xvasprintf(fmt, ap), *shown;
 	size_t	 n = strlen(s);
 
 	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
 		s[--n] = '\0';
-	logf_(sv, "serve: libmicrohttpd: %s", s);
+	shown = text_for_log(s, 300);
+	logf_(sv, "serve: libmicrohttpd: %s", shown);
+	free(shown);
 	free(s);
 }
 

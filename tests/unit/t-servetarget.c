@@ -58,6 +58,9 @@ test_log(void)
 	t = token_for_log("G\x1bT", 16);
 	is_str(t, "G\\x1bT", "a method escaped too");
 	free(t);
+	t = text_for_log("a message\r\nFORGED \x1b", 100);
+	is_str(t, "a message\\x0d\\x0aFORGED \\x1b", "a message keeps its spaces");
+	free(t);
 }
 
 int
