@@ -287,3 +287,41 @@ freeze_feeds_release(struct freeze_feeds *ff)
 	strv_free(ff->warnings);
 	memset(ff, 0, sizeof *ff);
 }
+
+void
+freeze_feeds_cached(struct session *s, int64_t from, int64_t to,
+    struct extra_freeze **events, size_t *nevents)
+{
+	const struct policy *pol = s->chk.policy;
+	struct interval *iv;
+	char	*path, *text, *cause = NULL;
+	size_t	 i, k, len, n;
+
+	*events = xcalloc(1, sizeof **events);
+	*nevents = 0;
+	for (i = 0; pol != NULL && i < pol->nfreezes; i++) {
+		if (pol->freezes[i].kind != FREEZE_URL)
+			continue;
+		path = xasprintf("feeds/%s.ics", pol->freezes[i].name);
+		iv = NULL;
+		n = 0;
+		if (store_read(s->repo, &s->st, path, &text, &len, &cause) == 0) {
+			if (icsfeed_events(text, len, pol->timezone, from, to, &iv,
+			    &n, NULL, &cause) != 0)
+				n = 0;
+			free(text);
+		}
+		free(cause);
+		cause = NULL;
+		free(path);
+		*events = xreallocarray(*events, *nevents + n + 1,
+		    sizeof **events);
+		for (k = 0; k < n; k++) {
+			(*events)[*nevents].freeze = i;
+			(*events)[*nevents].start = iv[k].start;
+			(*events)[*nevents].end = iv[k].end;
+			(*nevents)++;
+		}
+		free(iv);
+	}
+}

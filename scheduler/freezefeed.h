@@ -38,5 +38,13 @@ struct freeze_feeds {
  */
 int	 freeze_feeds_load(struct session *, struct freeze_feeds *, char **cause);
 void	 freeze_feeds_release(struct freeze_feeds *);
+/*
+ * The events over [from, to) of every URL freeze, from the copies cached
+ * on the state branch, without fetching: what serve and the timeline
+ * show. *events is allocated (never NULL); a freeze without a readable
+ * copy has none.
+ */
+void	 freeze_feeds_cached(struct session *, int64_t from, int64_t to,
+	     struct extra_freeze **events, size_t *n);
 
 #endif

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "freezefeed.h"
 #include "policy.h"
 #include "repo.h"
 #include "schedule.h"
@@ -30,6 +31,7 @@
 #include "state.h"
 #include "statuspage.h"
 #include "store.h"
+#include "timeline.h"
 #include "util.h"
 #include "icsfeed.h"
 #include "window.h"
@@ -37,8 +39,9 @@
 #define STOP_WAIT_MS	10000	/* how long requests in flight may take at stop */
 #define MAX_TOKEN	256
 #define PRIVATE_PREFIX	"/calendar/private/"
-#define EXTRA_BEFORE	86400
-#define EXTRA_AFTER	(STATUSPAGE_AHEAD + 120 * 86400)
+/* URL freezes are read over what the status page and the timeline show */
+#define EXTRA_BEFORE	((TIMELINE_BACK_WEEKS * 7 + 2) * 86400)
+#define EXTRA_AFTER	((TIMELINE_MAX_WEEKS * 7 + 14) * 86400)
 
 /* The responses of one document, made once and queued by every request. */
 struct resp {
@@ -52,6 +55,7 @@ struct snap {
 	struct resp *feeds;
 	struct resp *subs;
 	struct resp json;
+	struct resp timeline;
 	struct MHD_Response *health;
 };
 
@@ -87,7 +91,7 @@ struct server {
 	int64_t	 last_check, last_fetch, minute;
 	struct conn_guard *guard;
 	struct MHD_Response *not_found, *not_allowed, *too_long;
-	struct MHD_Response *bad_request, *too_large;
+	struct MHD_Response *bad_request, *too_large, *bad_timeline;
 	unsigned long requests;
 	unsigned inflight;
 };
@@ -251,6 +255,8 @@ resp_release(struct resp *r)
 #define TYPE_ICS	"text/calendar; charset=utf-8"
 #define TYPE_JSON	"application/json; charset=utf-8"
 #define TYPE_HTML	"text/html; charset=utf-8"
+#define TYPE_SVG	"image/svg+xml; charset=utf-8"
+#define CSP_SVG		"default-src 'none'; style-src 'unsafe-inline'"
 
 /* --- snapshots */
 
@@ -271,6 +277,12 @@ snap_new(struct site *site)
 		resp_make(&sn->subs[i], &site->subs[i].feed, TYPE_ICS,
 		    "private, no-cache");
 	resp_make(&sn->json, &site->json, TYPE_JSON, "no-cache");
+	resp_make(&sn->timeline, &site->timeline, TYPE_SVG, "no-cache");
+	add_header(sn->timeline.ok, MHD_HTTP_HEADER_CONTENT_SECURITY_POLICY,
+	    CSP_SVG);
+	if (sn->timeline.ok_gz != NULL)
+		add_header(sn->timeline.ok_gz,
+		    MHD_HTTP_HEADER_CONTENT_SECURITY_POLICY, CSP_SVG);
 	health = xasprintf("ok %s\n", *site->commit != '\0' ? site->commit :
 	    "no-state");
 	sn->health = new_response(strlen(health), health,
@@ -291,6 +303,7 @@ snap_free(struct snap *sn)
 	for (i = 0; i < sn->site.nsubs; i++)
 		resp_release(&sn->subs[i]);
 	resp_release(&sn->json);
+	resp_release(&sn->timeline);
 	MHD_destroy_response(sn->health);
 	free(sn->feeds);
 	free(sn->subs);
@@ -468,6 +481,56 @@ send_page(struct server *sv, struct MHD_Connection *c, const struct snap *sn)
 	return ret;
 }
 
+/*
+ * /timeline.svg: the coming TIMELINE_WEEKS as rendered with the snapshot;
+ * ?weeks=N (1 to TIMELINE_MAX_WEEKS) and ?from=YYYY-MM-DD (local midnight)
+ * drawn for the request from the snapshot's model, within its range.
+ */
+static enum MHD_Result
+send_timeline(struct server *sv, struct MHD_Connection *c,
+    const struct snap *sn, unsigned *status)
+{
+	const char *w = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "weeks");
+	const char *f = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "from");
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	int64_t	 from = sn->site.tl_from, to, lo, hi;
+	char	*svg, *end;
+	size_t	 len;
+	long	 weeks = TIMELINE_WEEKS;
+
+	if (w == NULL && f == NULL)
+		return send_doc(c, &sn->site.timeline, &sn->timeline, status);
+	if (w != NULL) {
+		weeks = strtol(w, &end, 10);
+		if (*w == '\0' || *end != '\0' || weeks < 1 ||
+		    weeks > TIMELINE_MAX_WEEKS)
+			goto bad;
+	}
+	timeline_range(sn->site.tl, &lo, &hi);
+	if (f != NULL && (timeline_parse_day(sn->site.tl, f, &from) != 0 ||
+	    from < lo))
+		goto bad;
+	to = timeline_days_after(sn->site.tl, from, (int)weeks * 7);
+	if (to > hi)
+		goto bad;
+	svg = timeline_svg(sn->site.tl, from, to, "/#", &len);
+	r = new_response(len, svg, MHD_RESPMEM_MUST_FREE);
+	add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, TYPE_SVG);
+	add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	add_header(r, MHD_HTTP_HEADER_CONTENT_SECURITY_POLICY, CSP_SVG);
+	add_header(r, "X-Content-Type-Options", "nosniff");
+	*status = MHD_HTTP_OK;
+	ret = queue(c, *status, r);
+	MHD_destroy_response(r);
+	return ret;
+bad:
+	*status = MHD_HTTP_BAD_REQUEST;
+	return queue(c, *status, sv->bad_timeline);
+}
+
 /* /calendar/private/<token>/all.ics */
 static enum MHD_Result
 send_private(struct server *sv, struct MHD_Connection *c, const struct snap *sn,
@@ -539,6 +602,8 @@ route(struct server *sv, struct MHD_Connection *c, const struct snap *sn,
 		return queue(c, *status, sn->health);
 	if (strcmp(url, "/api/status.json") == 0)
 		return send_doc(c, &sn->site.json, &sn->json, status);
+	if (strcmp(url, "/timeline.svg") == 0)
+		return send_timeline(sv, c, sn, status);
 	if (strncmp(url, PRIVATE_PREFIX, strlen(PRIVATE_PREFIX)) == 0)
 		return send_private(sv, c, sn, url + strlen(PRIVATE_PREFIX),
 		    status);
@@ -733,43 +798,6 @@ policy_usable(const struct check_result *chk, char **warning, char **cause)
 	return 1;
 }
 
-/* Events of URL freezes, from the copies cached on the state branch. */
-static void
-load_extra(struct source *src, int64_t now)
-{
-	const struct policy *pol = src->s.chk.policy;
-	struct interval *iv;
-	char	*path, *text, *cause = NULL;
-	size_t	 i, k, len, n;
-
-	for (i = 0; i < pol->nfreezes; i++) {
-		if (pol->freezes[i].kind != FREEZE_URL)
-			continue;
-		path = xasprintf("feeds/%s.ics", pol->freezes[i].name);
-		iv = NULL;
-		n = 0;
-		if (store_read(src->s.repo, &src->s.st, path, &text, &len,
-		    &cause) == 0) {
-			if (icsfeed_events(text, len, pol->timezone,
-			    now - EXTRA_BEFORE, now + EXTRA_AFTER, &iv, &n,
-			    NULL, &cause) != 0)
-				n = 0;
-			free(text);
-		}
-		free(cause);
-		cause = NULL;
-		free(path);
-		src->extra = xreallocarray(src->extra, src->nextra + n + 1,
-		    sizeof *src->extra);
-		for (k = 0; k < n; k++) {
-			src->extra[src->nextra].freeze = i;
-			src->extra[src->nextra].start = iv[k].start;
-			src->extra[src->nextra++].end = iv[k].end;
-		}
-		free(iv);
-	}
-}
-
 static void
 source_free(struct source *src)
 {
@@ -804,7 +832,8 @@ source_load(struct server *sv, int fetch, int64_t now, struct source *src,
 	    repo_tree_commit(src->s.tree));
 	src->commit_time = commit_time(src->s.repo, src->s.st.commit);
 	src->plans_time = commit_time(src->s.repo, src->plans);
-	load_extra(src, now);
+	freeze_feeds_cached(&src->s, now - EXTRA_BEFORE, now + EXTRA_AFTER,
+	    &src->extra, &src->nextra);
 	return OUT_OK;
 }
 
@@ -1154,6 +1183,7 @@ server_free(struct server *sv)
 		MHD_destroy_response(sv->too_long);
 		MHD_destroy_response(sv->bad_request);
 		MHD_destroy_response(sv->too_large);
+		MHD_destroy_response(sv->bad_timeline);
 	}
 	conn_guard_free(sv->guard);
 	source_free(&sv->src);
@@ -1171,6 +1201,9 @@ error_responses(struct server *sv)
 	sv->too_long = text_response("request path too long\n");
 	sv->bad_request = text_response("bad request\n");
 	sv->too_large = text_response("no body is taken here\n");
+	sv->bad_timeline = text_response("timeline: weeks is 1 to 26, from is "
+	    "YYYY-MM-DD within 13 weeks back and the weeks shown within 26 "
+	    "ahead\n");
 }
 
 /*

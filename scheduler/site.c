@@ -9,10 +9,12 @@
 #include "site.h"
 #include "state.h"
 #include "statuspage.h"
+#include "timeline.h"
 #include "util.h"
 
 #define FEED_PREFIX	"/calendar/"
 #define JSON_PATH	"/api/status.json"
+#define TIMELINE_PATH	"/timeline.svg"
 
 static void
 digest(const void *data, size_t len, unsigned char out[SHA256_LEN])
@@ -126,6 +128,8 @@ prev_doc(const struct site *prev, const char *path)
 		return NULL;
 	if (strcmp(path, JSON_PATH) == 0)
 		return &prev->json;
+	if (strcmp(path, TIMELINE_PATH) == 0)
+		return &prev->timeline;
 	return site_feed(prev, path);
 }
 
@@ -240,6 +244,31 @@ make_subs(struct site *s, const struct site_source *src, int64_t base,
 	return 0;
 }
 
+/*
+ * The timeline: a model from TIMELINE_BACK_WEEKS back to TIMELINE_MAX_WEEKS
+ * ahead of today, and the picture of the coming TIMELINE_WEEKS.
+ */
+static int
+make_timeline(struct site *s, const struct site_source *src, int64_t base,
+    const struct site *prev, char **cause)
+{
+	int64_t	 day, from, to;
+	char	*svg;
+	size_t	 len;
+
+	from = src->now - (int64_t)TIMELINE_BACK_WEEKS * 7 * 86400 - 86400;
+	to = src->now + (int64_t)(TIMELINE_MAX_WEEKS + 1) * 7 * 86400 + 86400;
+	if ((s->tl = timeline_new(src->pol, src->st, src->now, from, to,
+	    src->extra, src->nextra, cause)) == NULL)
+		return -1;
+	day = timeline_day(s->tl, src->now);
+	s->tl_from = day;
+	s->tl_to = timeline_days_after(s->tl, day, TIMELINE_WEEKS * 7);
+	svg = timeline_svg(s->tl, s->tl_from, s->tl_to, "/#", &len);
+	return doc_make(&s->timeline, TIMELINE_PATH, svg, len, src->commit,
+	    base, src->now, prev_doc(prev, TIMELINE_PATH), cause);
+}
+
 static int
 make_page(struct site *s, const struct site_source *src, int64_t base,
     const struct site *prev, char **cause)
@@ -264,7 +293,9 @@ make_page(struct site *s, const struct site_source *src, int64_t base,
 	in.feeds = paths;
 	in.extra = src->extra;
 	in.nextra = src->nextra;
+	in.timeline = timeline_svg(s->tl, s->tl_from, s->tl_to, "#", NULL);
 	rc = statuspage_render(&in, &s->page, &s->pagelen, &json, &len, cause);
+	free((char *)in.timeline);
 	free(paths);
 	if (rc != 0)
 		return -1;
@@ -293,6 +324,7 @@ site_build(struct site *s, const struct site_source *src,
 		return -1;
 	if (make_feeds(s, src, &set, base, prev, cause) != 0 ||
 	    make_subs(s, src, base, prev, cause) != 0 ||
+	    make_timeline(s, src, base, prev, cause) != 0 ||
 	    make_page(s, src, base, prev, cause) != 0) {
 		notice_set_release(&set);
 		site_release(s);
@@ -318,6 +350,8 @@ site_release(struct site *s)
 	}
 	free(s->subs);
 	doc_release(&s->json);
+	doc_release(&s->timeline);
+	timeline_free(s->tl);
 	free(s->page);
 	memset(s, 0, sizeof *s);
 }

@@ -10,6 +10,7 @@
 struct extra_freeze;
 struct policy;
 struct state;
+struct timeline;
 
 /* One document served as it is, with its gzip copy and validators. */
 struct site_doc {
@@ -54,6 +55,9 @@ struct site {
 	struct site_sub *subs;
 	size_t	 nsubs;
 	struct site_doc json;	/* /api/status.json */
+	struct timeline *tl;	/* the model of the timeline pictures */
+	struct site_doc timeline;	/* /timeline.svg: the coming weeks */
+	int64_t	 tl_from, tl_to;	/* ... its range */
 	char	*page;		/* the status page, host markers in it */
 	size_t	 pagelen;
 };

@@ -362,7 +362,10 @@ static const char css[] =
     ".occ.now{background:#d9e7ff;font-weight:600}"
     ".occ.frozen{text-decoration:line-through;color:#7b818b}"
     "ul.feeds li{margin:.25rem 0}"
-    "footer{margin-top:2rem;font-size:.8rem;color:#5b6575}";
+    "footer{margin-top:2rem;font-size:.8rem;color:#5b6575}"
+    ".tl{background:#fff;box-shadow:0 1px 2px rgba(0,0,0,.1);margin-top:1rem;"
+    "overflow-x:auto}.tl svg{display:block;max-width:100%;height:auto}"
+    "tr:target{outline:2px solid #1b46c2}";
 
 static void
 add_esc(struct buf *b, const char *s)
@@ -505,7 +508,7 @@ upcoming_row(struct buf *b, const struct page *pg, const struct item *it)
 		free(left);
 	} else
 		s = xstrdup("its slot is open now");
-	buf_adds(b, "<tr>");
+	buf_addf(b, "<tr id=\"change-%s\">", it->ps->id);
 	add_when(b, it, s);
 	free(s);
 	add_change(b, ps);
@@ -547,7 +550,8 @@ recent_row(struct buf *b, const struct page *pg, const struct item *it)
 {
 	const struct policy *pol = pg->in->pol;
 	char	*shown;
-	buf_addf(b, "<tr%s>", it->cancelled ? " class=\"is-cancelled\"" : "");
+	buf_addf(b, "<tr id=\"change-%s\"%s>", it->ps->id, it->cancelled ?
+	    " class=\"is-cancelled\"" : "");
 	add_when(b, it, NULL);
 	add_change(b, it->ps);
 	buf_addf(b, "<td><span class=\"badge %s\">", outcome_class(it));
@@ -573,7 +577,7 @@ recent_row(struct buf *b, const struct page *pg, const struct item *it)
 static void
 running_row(struct buf *b, const struct item *it)
 {
-	buf_adds(b, "<tr>");
+	buf_addf(b, "<tr id=\"change-%s\">", it->ps->id);
 	add_when(b, it, NULL);
 	add_change(b, it->ps);
 	buf_adds(b, "<td><span class=\"badge running\">");
@@ -826,6 +830,11 @@ html_page(struct buf *b, const struct page *pg)
 	}
 	add_escf(b, "as of %s%s", now, in->simulated ? " (simulated clock)" : "");
 	buf_adds(b, "</p></header>\n<main>\n");
+	if (in->timeline != NULL) {
+		buf_adds(b, "<section class=\"tl\" aria-label=\"timeline\">");
+		buf_adds(b, in->timeline);
+		buf_adds(b, "</section>\n");
+	}
 	html_changes(b, pg);
 	html_spans(b, pg);
 	html_subscribe(b, pg);

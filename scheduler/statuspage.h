@@ -26,6 +26,7 @@ struct statuspage_input {
 	char	*const *feeds;		/* public feed paths ("all.ics"), or NULL */
 	const struct extra_freeze *extra; /* events of URL freezes (cached) */
 	size_t	 nextra;
+	const char *timeline;		/* an SVG for the top, or NULL */
 };
 
 /*

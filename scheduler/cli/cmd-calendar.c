@@ -13,7 +13,11 @@
 #include "session.h"
 #include "state.h"
 #include "store.h"
+#include "timeline.h"
+#include "fsutil.h"
 #include "util.h"
+
+#include <errno.h>
 
 #define CALENDAR_DIR	"offpeak/feeds"	/* in the git directory */
 
@@ -95,6 +99,45 @@ print_result(const struct ctx *ctx, const struct notice_set *set,
 	json_decref(o);
 }
 
+/*
+ * timeline.svg beside the feeds: the coming weeks as serve draws them,
+ * without links (there is no page beside it). Written only when it
+ * changed; *changed counts it.
+ */
+static int
+write_timeline(const struct ctx *ctx, const struct policy *pol,
+    const struct state *st, const char *dir, size_t *changed, char **cause)
+{
+	struct timeline *tl;
+	int64_t	 day;
+	char	*svg, *path, *old = NULL, *why = NULL;
+	size_t	 len, oldlen;
+	int	 rc = 0;
+
+	if ((tl = timeline_new(pol, st, ctx->now, ctx->now - 2 * 86400,
+	    ctx->now + (TIMELINE_WEEKS * 7 + 2) * 86400, NULL, 0, cause)) == NULL)
+		return -1;
+	day = timeline_day(tl, ctx->now);
+	svg = timeline_svg(tl, day, timeline_days_after(tl, day,
+	    TIMELINE_WEEKS * 7), NULL, &len);
+	timeline_free(tl);
+	path = xasprintf("%s/timeline.svg", dir);
+	if (fs_read_file(path, len + 1, &old, &oldlen, &why) != 0 ||
+	    oldlen != len || memcmp(old, svg, len) != 0) {
+		if (fs_write_atomic(path, svg, len, 0644) != 0) {
+			*cause = xasprintf("cannot write %s: %s", path,
+			    strerror(errno));
+			rc = -1;
+		} else
+			(*changed)++;
+	}
+	free(why);
+	free(old);
+	free(path);
+	free(svg);
+	return rc;
+}
+
 static int
 render_and_write(const struct ctx *ctx, const struct policy *pol,
     struct state *st, const char *dir, char **cause)
@@ -107,7 +150,8 @@ render_and_write(const struct ctx *ctx, const struct policy *pol,
 	cmd_print_warnings(st->warnings);
 	if (notice_render(pol, st, ctx->now, &set, cause) != 0)
 		rc = EXIT_INVALID;
-	else if (notice_write(&set, dir, &changed, cause) != 0)
+	else if (notice_write(&set, dir, &changed, cause) != 0 ||
+	    write_timeline(ctx, pol, st, dir, &changed, cause) != 0)
 		rc = EXIT_ENV;
 	else
 		print_result(ctx, &set, dir, changed);

@@ -1,8 +1,11 @@
 /* offpeak status: every plan's state, slot, notice, approvals, next action */
+#include <sys/ioctl.h>
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cmd.h"
 #include "jsonx.h"
@@ -10,9 +13,57 @@
 #include "plan.h"
 #include "policy.h"
 #include "run.h"
+#include "freezefeed.h"
 #include "session.h"
+#include "timeline.h"
 #include "trust.h"
 #include "util.h"
+
+#define OPT_TIMELINE	CMD_LONG
+#define OPT_WEEKS	(CMD_LONG + 1)
+#define TEXT_WIDTH	100	/* columns when stdout is not a terminal */
+
+static const struct cmd_option options[] = {
+	{ OPT_TIMELINE, "timeline", NULL, NULL, 0,
+	    "draw the coming weeks: a row per system, the windows, freezes "
+	    "and changes" },
+	{ OPT_WEEKS, "weeks", "N", NULL, 0,
+	    "with --timeline: how many weeks (default 4, at most 26)" },
+	{ 0 }
+};
+
+/* status --timeline: the picture of the coming weeks, for a terminal. */
+static int
+print_timeline(struct session *s, long weeks)
+{
+	struct timeline *tl;
+	struct extra_freeze *extra;
+	struct winsize ws;
+	size_t	 nextra;
+	int64_t	 day, end;
+	char	*text, *cause = NULL;
+	int	 tty = isatty(STDOUT_FILENO), width = TEXT_WIDTH;
+
+	if (tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		width = ws.ws_col;
+	end = s->now + (weeks * 7 + 2) * 86400;
+	freeze_feeds_cached(s, s->now - 2 * 86400, end, &extra, &nextra);
+	tl = timeline_new(s->chk.policy, &s->st, s->now, s->now - 2 * 86400,
+	    end, extra, nextra, &cause);
+	free(extra);
+	if (tl == NULL) {
+		cmd_error("status: %s", cause);
+		free(cause);
+		return EXIT_INVALID;
+	}
+	day = timeline_day(tl, s->now);
+	text = timeline_text(tl, day, timeline_days_after(tl, day,
+	    (int)weeks * 7), width, tty && getenv("NO_COLOR") == NULL);
+	fputs(text, stdout);
+	free(text);
+	timeline_free(tl);
+	return EXIT_DONE;
+}
 
 /* A run in progress, or one interrupted (see run_interrupted). */
 static char *
@@ -227,9 +278,30 @@ cmd_status_exec(struct ctx *ctx, const struct cmd_args *args)
 	size_t	 i;
 	int	 rc;
 
+	const char *w = cmd_value(args, OPT_WEEKS);
+	char	*end;
+	long	 weeks = TIMELINE_WEEKS;
+
+	if (w != NULL) {
+		weeks = strtol(w, &end, 10);
+		if (*w == '\0' || *end != '\0' || weeks < 1 ||
+		    weeks > TIMELINE_MAX_WEEKS)
+			return cmd_usage_error(&cmd_status_entry, "--weeks: '%s' "
+			    "is not a number from 1 to %d", w, TIMELINE_MAX_WEEKS);
+	}
+	if ((w != NULL || cmd_given(args, OPT_TIMELINE)) &&
+	    (args->argc > 0 || ctx->json || !cmd_given(args, OPT_TIMELINE)))
+		return cmd_usage_error(&cmd_status_entry, "--timeline draws every "
+		    "plan, as text: not with an ID or --json; --weeks goes with "
+		    "--timeline");
 	if ((rc = cmd_session_read(&s, ctx, "status")) != EXIT_DONE)
 		return rc;
 	session_reconcile(&s);
+	if (cmd_given(args, OPT_TIMELINE)) {
+		rc = print_timeline(&s, weeks);
+		session_close(&s);
+		return rc;
+	}
 	if (args->argc > 0) {
 		if ((ps = state_find(&s.st, args->argv[0])) == NULL) {
 			rc = cmd_no_plan(&s, args->argv[0]);
@@ -277,12 +349,19 @@ const struct cmd_entry cmd_status_entry = {
 	.name = "status",
 	.args = "[ID]",
 	.max_args = 1,
+	.options = options,
 	.exits = CMD_EXIT(EXIT_INVALID) | CMD_EXIT(EXIT_ENV),
 	.summary = "each plan's state, slot, notice, approvals and next action",
 	.help =
 	    "Shows every plan as the state branch and the plans at HEAD make it:\n"
 	    "state, risk level, slot in local time, since when the notice has held,\n"
 	    "approvals given and needed, what happens next and why it is blocked.\n"
-	    "With an ID, the full detail of one plan. Nothing is written.\n",
+	    "With an ID, the full detail of one plan. Nothing is written.\n\n"
+	    "--timeline draws the coming weeks (--weeks N, default 4) in the\n"
+	    "policy's time zone: a row of block characters per system, grouped by\n"
+	    "group, with the off-peak windows, the freezes and every change\n"
+	    "(tentative, confirmed, running, its outcome, cancelled) and a line at\n"
+	    "now; as wide as the terminal (100 columns when not one), in colour\n"
+	    "on a terminal unless NO_COLOR is set, with a legend.\n",
 	.exec = cmd_status_exec
 };
