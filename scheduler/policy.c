@@ -661,6 +661,125 @@ read_prechecks(struct jdoc *d, json_t *root, struct policy *p)
 	jdoc_pop(d);
 }
 
+/* "99.9%": more than 0 and less than 100, at most 4 decimals; -1 if not */
+static long
+target_ppm(const char *s)
+{
+	long	 whole = 0, frac = 0, scale = 10000;
+	size_t	 n = 0;
+
+	if (!(*s >= '0' && *s <= '9'))
+		return -1;
+	for (; *s >= '0' && *s <= '9' && n < 3; s++, n++)
+		whole = whole * 10 + (*s - '0');
+	if (*s == '.') {
+		for (s++, n = 0; *s >= '0' && *s <= '9'; s++, n++) {
+			if (n == 4)
+				return -1;
+			scale /= 10;
+			frac += (*s - '0') * scale;
+		}
+		if (n == 0)
+			return -1;
+	}
+	if (strcmp(s, "%") != 0 || whole >= 100 || (whole == 0 && frac == 0))
+		return -1;
+	return whole * 10000 + frac;
+}
+
+static void
+read_target(struct jdoc *d, json_t *v, struct policy *p)
+{
+	static const char *const known[] = { "systems", "groups", "target",
+	    "period", "degraded", NULL };
+	struct availability *a = &p->availability[p->navailability++];
+	const char *s;
+	json_t	*x;
+	size_t	 i;
+	int64_t	 len;
+	char	*cause = NULL;
+
+	jd_known(d, v, known);
+	if (json_object_get(v, "systems") != NULL) {
+		jd_strings(d, v, "systems", JD_NAME, 1, 1, 0, &a->systems);
+		for (i = 0; a->systems != NULL && a->systems[i] != NULL; i++) {
+			if (p->nsystems > 0 && policy_system(p, a->systems[i]) == NULL) {
+				jdoc_push_key(d, "systems");
+				jdoc_push_index(d, i);
+				jdoc_error(d, 0, "unknown system '%s'", a->systems[i]);
+				jdoc_pop(d);
+				jdoc_pop(d);
+			}
+		}
+	}
+	if (json_object_get(v, "groups") != NULL) {
+		jd_strings(d, v, "groups", JD_NAME, 1, 1, 0, &a->groups);
+		check_groups(d, p, "groups", a->groups);
+	}
+	if ((s = jd_string(d, v, "target", JD_LINE, 16, 1)) != NULL) {
+		if ((a->target_ppm = target_ppm(s)) < 0) {
+			jdoc_push_key(d, "target");
+			jdoc_error(d, 0, "'%s' is not a percentage above 0 and below "
+			    "100 with at most 4 decimals (\"99.9%%\")", s);
+			jdoc_pop(d);
+		} else
+			a->target = xstrdup(s);
+	}
+	if ((s = jd_string(d, v, "period", JD_LINE, 32, 1)) != NULL) {
+		a->period_text = xstrdup(s);
+		if (strcmp(s, "month") == 0)
+			a->period = PERIOD_MONTH;
+		else if (strcmp(s, "quarter") == 0)
+			a->period = PERIOD_QUARTER;
+		else if (dur_parse(s, &len, 0, &cause) == 0 && len > 0 &&
+		    len % 86400 == 0 && len <= 366 * 86400) {
+			a->period = PERIOD_DURATION;
+			a->period_len = len;
+		} else {
+			jdoc_push_key(d, "period");
+			jdoc_error(d, 0, "'%s' is not month, quarter or a whole "
+			    "number of days or weeks up to a year (P7D, P4W)", s);
+			jdoc_pop(d);
+		}
+		free(cause);
+	}
+	a->degraded = 0;
+	if ((x = json_object_get(v, "degraded")) != NULL) {
+		if (!json_is_number(x) || json_number_value(x) < 0 ||
+		    json_number_value(x) > 1) {
+			jdoc_push_key(d, "degraded");
+			jdoc_error(d, 0, "must be a number from 0 to 1: the share of "
+			    "a degraded change's duration it spends");
+			jdoc_pop(d);
+		} else
+			a->degraded = json_number_value(x);
+	}
+}
+
+/* "availability": [{ "systems"?, "groups"?, "target", "period", "degraded"? }] */
+static void
+read_availability(struct jdoc *d, json_t *root, struct policy *p)
+{
+	json_t	*arr = jd_get(d, root, "availability", JSON_ARRAY, 0), *v;
+	size_t	 i;
+
+	if (arr == NULL)
+		return;
+	jdoc_push_key(d, "availability");
+	p->availability = xcalloc(json_array_size(arr) + 1,
+	    sizeof *p->availability);
+	json_array_foreach(arr, i, v) {
+		jdoc_push_index(d, i);
+		if (!json_is_object(v))
+			jdoc_error(d, 0, "must be an object with \"target\" and "
+			    "\"period\"");
+		else
+			read_target(d, v, p);
+		jdoc_pop(d);
+	}
+	jdoc_pop(d);
+}
+
 static void
 read_top(struct jdoc *d, json_t *root, struct policy *p)
 {
@@ -669,7 +788,7 @@ read_top(struct jdoc *d, json_t *root, struct policy *p)
 	    "approvers", "signed_approvals", "signing", "allowed_signers",
 	    "approver_lists", "approval_rules", "self_approval", "operators",
 	    "break_glass", "max_concurrent", "public_feeds", "subscribers",
-	    "redact", "precheck", NULL };
+	    "redact", "precheck", "availability", NULL };
 	long long n;
 	const char *s;
 
@@ -715,6 +834,7 @@ policy_parse(const char *file, const char *text, size_t len,
 	read_risk(&d, root, p);
 	read_subscribers(&d, root, p);
 	read_prechecks(&d, root, p);
+	read_availability(&d, root, p);
 	policy_read_trust(&d, root, p);
 	json_decref(root);
 	return p;
@@ -781,6 +901,13 @@ policy_free(struct policy *p)
 	free(p->prechecks);
 	strv_free(p->redact);
 	redactor_free(p->redactor);
+	for (i = 0; i < p->navailability; i++) {
+		strv_free(p->availability[i].systems);
+		strv_free(p->availability[i].groups);
+		free(p->availability[i].target);
+		free(p->availability[i].period_text);
+	}
+	free(p->availability);
 	for (i = 0; i < p->nsubscribers; i++) {
 		free(p->subscribers[i].name);
 		free(p->subscribers[i].token_sha256);

@@ -115,6 +115,26 @@ struct precheck_rule {
 	struct checks checks;
 };
 
+enum avail_period { PERIOD_MONTH, PERIOD_QUARTER, PERIOD_DURATION };
+
+/*
+ * An availability target ("availability": [...], agreement clause 3.1):
+ * the systems it covers are at least target_ppm millionths available in
+ * every period, which leaves (1 - target) of the period as the budget of
+ * planned unavailability. An outage change spends its whole duration, a
+ * degraded one that share of it.
+ */
+struct availability {
+	char	**systems;		/* NULL: by groups */
+	char	**groups;		/* NULL with systems NULL: every system */
+	long	 target_ppm;		/* 99.9% is 999000 */
+	char	*target;		/* as written: "99.9%" */
+	enum avail_period period;
+	int64_t	 period_len;		/* PERIOD_DURATION: seconds, whole days */
+	char	*period_text;		/* "month", "quarter", "P7D" */
+	double	 degraded;		/* share of a degraded change spent */
+};
+
 struct policy {
 	char	*provider;
 	struct {
@@ -160,6 +180,8 @@ struct policy {
 	struct subscriber *subscribers;
 	size_t	 nsubscribers;
 	char	**redact;		/* patterns public output hides */
+	struct availability *availability;	/* targets; may be none */
+	size_t	 navailability;
 	struct redactor *redactor;	/* never NULL once parsed */
 };
 

@@ -19,6 +19,9 @@ git config --global user.name "Test User"
 git config --global user.email "test@example.com"
 git config --global init.defaultBranch main
 git config --global advice.detachedHead false
+# no detached "gc --auto" may still write in a repository the test removes
+git config --global gc.auto 0
+git config --global maintenance.auto false
 
 # Every commit a test makes has a pinned date, so that nothing depends on
 # today's: before any --now the tests use (they start in December 2025).
