@@ -1,10 +1,12 @@
 /* budget: planned unavailability held against the availability targets */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "budget.h"
 #include "datetime.h"
+#include "jsonx.h"
 #include "policy.h"
 #include "state.h"
 #include "tz.h"
@@ -425,4 +427,52 @@ budget_rows(const struct policy *pol, const struct budget_ledger *l,
 		}
 	}
 	return n;
+}
+
+char *
+budget_table_text(const struct policy *pol, const struct budget_row *r,
+    size_t n)
+{
+	struct buf b = BUF_INIT;
+	char	*v[4];
+	size_t	 i, k;
+
+	buf_addf(&b, "%-16s %-8s %-15s %-13s %-13s %-13s %-13s %s\n", "SYSTEM",
+	    "TARGET", "PERIOD", "BUDGET", "PLANNED", "ACTUAL", "LEFT", "LEAVES");
+	for (i = 0; i < n; i++) {
+		v[0] = budget_minutes(r[i].budget);
+		v[1] = budget_minutes(r[i].planned);
+		v[2] = budget_minutes(r[i].actual);
+		v[3] = budget_minutes(r[i].left);
+		buf_addf(&b, "%-16s %-8s %-15s %-13s %-13s %-13s %-13s %.4f%%%s\n",
+		    r[i].system, pol->availability[r[i].target].target,
+		    r[i].period.label, v[0], v[1], v[2], v[3],
+		    r[i].availability, r[i].left < 0 ? "  OVERSPENT" : "");
+		for (k = 0; k < 4; k++)
+			free(v[k]);
+	}
+	return buf_detach(&b, NULL);
+}
+
+struct json_t *
+budget_table_json(const struct policy *pol, const struct budget_row *r,
+    size_t n)
+{
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:o, "
+		    "s:o, s:I, s:I, s:I, s:I, s:f, s:b}", "system", r[i].system,
+		    "target", pol->availability[r[i].target].target, "period",
+		    r[i].period.label, "period_kind",
+		    pol->availability[r[i].target].period_text, "start",
+		    jsonx_time(r[i].period.start), "end",
+		    jsonx_time(r[i].period.end), "budget_seconds",
+		    (json_int_t)r[i].budget, "planned_seconds",
+		    (json_int_t)r[i].planned, "actual_seconds",
+		    (json_int_t)r[i].actual, "left_seconds", (json_int_t)r[i].left,
+		    "availability_pct", r[i].availability, "overspent",
+		    r[i].left < 0));
+	return a;
 }

@@ -86,5 +86,12 @@ size_t	 budget_rows(const struct policy *, const struct budget_ledger *,
 	     int64_t from, int64_t to, struct budget_row **);
 /* "43 min 12 s" (allocated). */
 char	*budget_minutes(int64_t seconds);
+/* The table as text, a header and a line per row (allocated). */
+char	*budget_table_text(const struct policy *, const struct budget_row *,
+	     size_t);
+/* The table as a JSON array (a new reference). */
+struct json_t;
+struct json_t *budget_table_json(const struct policy *,
+	     const struct budget_row *, size_t);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "record.h"
 #include "redact.h"
+#include "budget.h"
 #include "report.h"
 #include "state.h"
 #include "store.h"
@@ -342,4 +343,22 @@ report_release(struct report *rep)
 	free(rep->lat.ms);
 	free(rep->lat.max);
 	memset(rep, 0, sizeof *rep);
+}
+
+void
+report_actuals(const struct report *rep, const struct state *st,
+    struct budget_ledger *l)
+{
+	const struct report_row *r;
+	const struct plan_state *ps;
+	size_t	 i;
+
+	for (i = 0; i < rep->n; i++) {
+		r = &rep->rows[i];
+		if (r->ended <= r->started || strcmp(r->outcome, "deferred") == 0 ||
+		    (ps = state_find(st, r->plan)) == NULL)
+			continue;
+		budget_ledger_actual(l, ps->snap.systems, ps->snap.impact,
+		    r->started, r->ended);
+	}
 }

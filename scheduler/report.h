@@ -77,6 +77,14 @@ int	 report_build(struct repo *, const struct state *,
 int	 report_add(struct report *, const char *text, size_t len,
 	     const struct plan_state *, int64_t from, int64_t to, char **cause);
 void	 report_finish(struct report *);
+/*
+ * What the runs of the report measured against the availability budgets:
+ * each run that did not stop at its precheck, from its start to its end,
+ * on its change's systems with its impact.
+ */
+struct budget_ledger;
+void	 report_actuals(const struct report *, const struct state *,
+	     struct budget_ledger *);
 void	 report_release(struct report *);
 
 #endif

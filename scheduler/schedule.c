@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "budget.h"
 #include "datetime.h"
 #include "load.h"
 #include "plan.h"
@@ -38,6 +39,7 @@ struct solver {
 	struct ivec *freeze;		/* per freeze def, then the feed freezes */
 	struct ivec *sys;		/* busy intervals per system */
 	struct load *load;		/* changes per minute, for max_concurrent */
+	struct budget_ledger *ledger;	/* availability budgets; NULL: none */
 };
 
 /* First interval of a sorted, non-overlapping vector ending after t. */
@@ -111,17 +113,18 @@ ivec_from_intervals(struct ivec *iv, struct interval *v, size_t n,
 
 /* Record a live slot: it occupies its systems and a share of concurrency. */
 static void
-occupy(struct solver *sv, const char *id, char *const *systems, int64_t s,
-    int64_t e)
+occupy(struct solver *sv, const struct plan *p, int64_t s, int64_t e)
 {
 	const struct system *sys;
 	size_t	 i;
 
-	for (i = 0; systems[i] != NULL; i++) {
-		if ((sys = policy_system(sv->pol, systems[i])) != NULL)
-			ivec_insert(&sv->sys[sys - sv->pol->systems], s, e, id);
+	for (i = 0; p->systems[i] != NULL; i++) {
+		if ((sys = policy_system(sv->pol, p->systems[i])) != NULL)
+			ivec_insert(&sv->sys[sys - sv->pol->systems], s, e, p->id);
 	}
 	load_add(sv->load, s, e, 1);
+	budget_ledger_add(sv->ledger, p->systems, impact_names[p->impact], s, e,
+	    1);
 }
 
 /*
@@ -191,7 +194,8 @@ blocked_by(struct blocker *b, char *what)
 /*
  * The first obstacle to [s, e) for a plan, or 0: *next is when it ends.
  * Checks freezes (not for a break-glass placement), the plan's systems,
- * and max_concurrent.
+ * max_concurrent, and the availability budgets (not for break-glass; the
+ * period's end is where the search goes on).
  */
 static int
 obstacle(struct solver *sv, const struct plan *p, const char **groups,
@@ -199,6 +203,7 @@ obstacle(struct solver *sv, const struct plan *p, const char **groups,
 {
 	const struct placed *o;
 	const struct system *sys;
+	char	*why;
 	size_t	 i;
 
 	for (i = 0; !break_glass && i < sv->pol->nfreezes; i++) {
@@ -220,6 +225,11 @@ obstacle(struct solver *sv, const struct plan *p, const char **groups,
 	if (too_many(sv, s, e, next)) {
 		blocked_by(b, xasprintf("max_concurrent %d reached",
 		    sv->pol->max_concurrent));
+		return 1;
+	}
+	if (!break_glass && !budget_fits(sv->ledger, p->systems,
+	    impact_names[p->impact], s, e, &why, next)) {
+		blocked_by(b, why);
 		return 1;
 	}
 	return 0;
@@ -683,13 +693,13 @@ freezes_over(struct solver *sv, const char **groups, int64_t s, int64_t e)
 /* Say, in the state, what a break-glass slot overrides (or nothing). */
 static void
 note_break_glass(struct solver *sv, struct cand *c, const char **groups,
-    int outside)
+    int outside, char *overspend)
 {
 	struct plan_state *ps = c->ps;
 	char	**fz = freezes_over(sv, groups, ps->slot.start, ps->slot.end);
 	char	*text;
 
-	if (fz[0] == NULL && !outside) {
+	if (fz[0] == NULL && !outside && overspend == NULL) {
 		strv_free(fz);
 		state_clear_break_glass(ps);
 		return;
@@ -699,6 +709,7 @@ note_break_glass(struct solver *sv, struct cand *c, const char **groups,
 	c->bg_by = NULL;
 	ps->break_glass.freezes = fz;
 	ps->break_glass.outside_window = outside;
+	ps->break_glass.overspend = overspend;
 	ps->dirty = 1;
 	text = state_break_glass_text(ps);
 	state_log(sv->st, ps, "break-glass %s: %s", ps->id, text);
@@ -767,7 +778,7 @@ keep_or_release(struct solver *sv, struct cand *c, struct schedule_stats *stats)
 	}
 	why = slot_problem(sv, c->p, c->ps, groups, c->bg_by != NULL);
 	if (why == NULL) {
-		occupy(sv, c->p->id, c->p->systems, c->ps->slot.start,
+		occupy(sv, c->p, c->ps->slot.start,
 		    c->ps->slot.end);
 		stats->kept++;
 		c->earlier = c->bg_by != NULL && c->ps->break_glass.by == NULL;
@@ -840,6 +851,19 @@ find_place(struct solver *sv, struct cand *c, const char **groups,
 	return in;
 }
 
+/* What a break-glass placement overspends of a budget, or NULL. */
+static char *
+overspent(struct solver *sv, const struct plan *p, const struct found *f)
+{
+	char	*why = NULL;
+	int64_t	 next;
+
+	if (budget_fits(sv->ledger, p->systems, impact_names[p->impact],
+	    f->start, f->end, &why, &next))
+		return NULL;
+	return why;
+}
+
 /*
  * Break-glass given to an emergency change that holds a later slot: an
  * earlier place through the freezes, if there is one, replaces it.
@@ -850,7 +874,7 @@ move_earlier(struct solver *sv, struct cand *c, struct schedule_stats *stats)
 	const char **groups = groups_of(sv->pol, c->p);
 	struct blocker b = { NULL };
 	struct found f = { 0, 0, 0 };
-	char	*why = NULL;
+	char	*why = NULL, *over;
 	int64_t	 earliest;
 	int	 any;
 
@@ -858,11 +882,16 @@ move_earlier(struct solver *sv, struct cand *c, struct schedule_stats *stats)
 	    find_place(sv, c, groups, earliest, c->ps->slot.start, &f, &b,
 	    &any) && f.start < c->ps->slot.start) {
 		log_release(sv, c->ps, "break-glass lets it in earlier");
+		budget_ledger_add(sv->ledger, c->p->systems,
+		    impact_names[c->p->impact], c->ps->slot.start,
+		    c->ps->slot.end, -1);
 		state_release_slot(c->ps, sv->in->now);
 		stats->kept--;
 		assign_slot(sv, c->ps, &f, 1, stats);
-		occupy(sv, c->p->id, c->p->systems, f.start, f.end);
-		note_break_glass(sv, c, groups, f.window == sv->pol->nwindows);
+		over = overspent(sv, c->p, &f);
+		occupy(sv, c->p, f.start, f.end);
+		note_break_glass(sv, c, groups, f.window == sv->pol->nwindows,
+		    over);
 	}
 	free(why);
 	free(b.what);
@@ -875,7 +904,7 @@ place(struct solver *sv, struct cand *c, struct schedule_stats *stats)
 	const char **groups = groups_of(sv->pol, c->p);
 	struct blocker b = { NULL };
 	struct found f = { 0, 0, 0 };
-	char	*why = NULL;
+	char	*why = NULL, *over;
 	int64_t	 earliest, latest = sv->to;
 	int	 any, moved = c->ps->has_slot;
 
@@ -884,10 +913,11 @@ place(struct solver *sv, struct cand *c, struct schedule_stats *stats)
 	if ((earliest = earliest_start(sv, c->p, c->ps, &why)) >= 0 &&
 	    find_place(sv, c, groups, earliest, latest, &f, &b, &any)) {
 		assign_slot(sv, c->ps, &f, moved, stats);
-		occupy(sv, c->p->id, c->p->systems, f.start, f.end);
+		over = c->bg_by != NULL ? overspent(sv, c->p, &f) : NULL;
+		occupy(sv, c->p, f.start, f.end);
 		if (c->bg_by != NULL)
 			note_break_glass(sv, c, groups,
-			    f.window == sv->pol->nwindows);
+			    f.window == sv->pol->nwindows, over);
 		else
 			state_clear_break_glass(c->ps);
 	} else {
@@ -928,6 +958,8 @@ solver_init(struct solver *sv, const struct schedule_input *in,
 	from = in->now - 8 * (int64_t)DAY;
 	sv->load = load_new(from - from % 60, sv->to + 16 * DAY);
 	sv->sys = xcalloc(pol->nsystems + 1, sizeof *sv->sys);
+	if (pol->navailability > 0)
+		sv->ledger = budget_ledger_new(pol);
 	sv->wocc = xcalloc(pol->nwindows + 1, sizeof *sv->wocc);
 	sv->nwocc = xcalloc(pol->nwindows + 1, sizeof *sv->nwocc);
 	for (i = 0; i < pol->nwindows; i++) {
@@ -960,6 +992,7 @@ solver_free(struct solver *sv)
 	size_t	 i;
 
 	load_free(sv->load);
+	budget_ledger_free(sv->ledger);
 	for (i = 0; sv->sys != NULL && i < sv->pol->nsystems; i++)
 		free(sv->sys[i].v);
 	free(sv->sys);
@@ -1031,11 +1064,16 @@ schedule_solve(const struct schedule_input *in, struct state *st,
 		goto out;
 	for (i = 0; i < st->n; i++) {
 		ps = st->items[i];
+		/* changes that ran spent their budget in their slot */
+		if (ps->has_slot && (ps->status == ST_COMPLETED ||
+		    ps->status == ST_ROLLED_BACK || ps->status == ST_FAILED))
+			budget_ledger_add(sv.ledger, ps->snap.systems,
+			    ps->snap.impact, ps->slot.start, ps->slot.end, 1);
 		if ((p = find_plan(in, ps->id)) == NULL)
 			continue;
 		if (ps->slot_live && (ps->status == ST_BACKING_UP ||
 		    ps->status == ST_EXECUTING || ps->status == ST_VERIFYING))
-			occupy(&sv, p->id, p->systems, ps->slot.start, ps->slot.end);
+			occupy(&sv, p, ps->slot.start, ps->slot.end);
 		else if (ps->status == ST_SCHEDULED && ps->slot_live) {
 			kept[nk].p = p;
 			kept[nk].bg_by = break_glass_by(in->policy, ps);

@@ -83,6 +83,7 @@ plan_state_free(struct plan_state *ps)
 	free(ps->run.outcome);
 	strv_free(ps->break_glass.by);
 	strv_free(ps->break_glass.freezes);
+	free(ps->break_glass.overspend);
 	snapshot_release(&ps->snap);
 	for (i = 0; i < ps->napprovals; i++)
 		approval_release(&ps->approvals[i]);
@@ -397,6 +398,8 @@ break_glass_write(struct jw *w, const struct plan_state *ps)
 	strv_write(w, "freezes", ps->break_glass.freezes);
 	if (ps->break_glass.outside_window)
 		jw_bool(w, "outside_window", 1);
+	if (ps->break_glass.overspend != NULL)
+		jw_str(w, "overspend", ps->break_glass.overspend);
 	jw_close(w, '{');
 }
 
@@ -627,6 +630,7 @@ parse_state(struct plan_state *ps, const char *text, size_t len,
 		ps->break_glass.freezes = get_strv(v, "freezes");
 		ps->break_glass.outside_window =
 		    json_is_true(json_object_get(v, "outside_window"));
+		ps->break_glass.overspend = get_str(v, "overspend");
 	}
 	if ((v = json_object_get(o, "run")) != NULL) {
 		ps->run.id = get_str(v, "id");
@@ -897,6 +901,7 @@ state_clear_break_glass(struct plan_state *ps)
 		return;
 	strv_free(ps->break_glass.by);
 	strv_free(ps->break_glass.freezes);
+	free(ps->break_glass.overspend);
 	memset(&ps->break_glass, 0, sizeof ps->break_glass);
 	ps->dirty = 1;
 }
@@ -917,6 +922,9 @@ state_break_glass_text(const struct plan_state *ps)
 		    ps->break_glass.freezes[i]);
 	if (ps->break_glass.outside_window)
 		buf_addf(&b, "%sthe off-peak windows", b.len > 0 ? " and " : "");
+	if (ps->break_glass.overspend != NULL)
+		buf_addf(&b, "%sthe availability budget (%s)", b.len > 0 ?
+		    " and " : "", ps->break_glass.overspend);
 	by = strv_join((const char *const *)ps->break_glass.by, ", ");
 	buf_addf(&b, "%s by %s", b.len > 0 ? " overridden" :
 	    "break-glass approved", by);

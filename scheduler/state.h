@@ -100,6 +100,7 @@ struct plan_state {
 		char	**by;		/* break-glass approvers; NULL: none */
 		char	**freezes;	/* freezes the slot lies in */
 		int	 outside_window;	/* the slot lies in no window */
+		char	*overspend;	/* the budget it overspends, or NULL */
 	} break_glass;			/* an emergency slot placed by break-glass */
 	struct approval *approvals;
 	size_t	 napprovals;

@@ -13,7 +13,9 @@
 #include "plan.h"
 #include "policy.h"
 #include "run.h"
+#include "budget.h"
 #include "freezefeed.h"
+#include "report.h"
 #include "session.h"
 #include "timeline.h"
 #include "trust.h"
@@ -31,6 +33,57 @@ static const struct cmd_option options[] = {
 	    "with --timeline: how many weeks (default 4, at most 26)" },
 	{ 0 }
 };
+
+#define AVAIL_AHEAD	(90 * 86400)	/* periods shown from now */
+#define AVAIL_BACK	(370 * 86400)	/* runs read for what they spent */
+
+/*
+ * The ledger of the state's slots with what the runs measured: the
+ * availability budgets as they stand. NULL (said why) when the records
+ * cannot be read.
+ */
+static struct budget_ledger *
+ledger_now(struct session *s)
+{
+	struct budget_ledger *l = budget_ledger_of_state(s->chk.policy, &s->st);
+	struct report rep;
+	char	*cause = NULL;
+
+	memset(&rep, 0, sizeof rep);
+	if (report_build(s->repo, &s->st, s->chk.policy->redactor,
+	    s->now - AVAIL_BACK, s->now + AVAIL_AHEAD, &rep, &cause) != 0) {
+		cmd_error("status: the run records: %s", cause);
+		free(cause);
+		budget_ledger_free(l);
+		return NULL;
+	}
+	report_actuals(&rep, &s->st, l);
+	report_release(&rep);
+	return l;
+}
+
+/* The availability budgets of the periods from now on (clause 3.1). */
+static int
+print_availability(struct session *s)
+{
+	struct budget_ledger *l;
+	struct budget_row *rows;
+	char	*text;
+	size_t	 n;
+
+	if (s->chk.policy->navailability == 0)
+		return EXIT_DONE;
+	if ((l = ledger_now(s)) == NULL)
+		return EXIT_ENV;
+	n = budget_rows(s->chk.policy, l, s->now, s->now + AVAIL_AHEAD, &rows);
+	text = budget_table_text(s->chk.policy, rows, n);
+	printf("\nAvailability budgets (planned unavailability against each "
+	    "target, this period and the next)\n%s", text);
+	free(text);
+	free(rows);
+	budget_ledger_free(l);
+	return EXIT_DONE;
+}
 
 /* status --timeline: the picture of the coming weeks, for a terminal. */
 static int
@@ -333,16 +386,18 @@ cmd_status_exec(struct ctx *ctx, const struct cmd_args *args)
 			print_row(&s, byslot[i]);
 	}
 	free(byslot);
-	if (!ctx->json)
+	if (!ctx->json) {
 		printf("\n(!E: emergency change; times are local to each slot's "
 		    "window)\n");
+		rc = print_availability(&s);
+	}
 	if (ctx->json) {
 		json_dumpf(out, stdout, JSON_INDENT(2));
 		putchar('\n');
 	}
 	json_decref(out);
 	session_close(&s);
-	return EXIT_DONE;
+	return rc;
 }
 
 const struct cmd_entry cmd_status_entry = {
