@@ -4,15 +4,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "advice.h"
+#include "budget.h"
 #include "cli/cmd.h"
 #include "datetime.h"
+#include "fsutil.h"
 #include "guard.h"
 #include "jsonx.h"
 #include "policy.h"
 #include "report.h"
+#include "reporthtml.h"
 #include "repo.h"
 #include "session.h"
+#include "timeline.h"
 #include "util.h"
+
+#include <errno.h>
+
+#define AVAIL_BACK	(366 * 86400)	/* an open period's availability */
+#define TL_DEFAULT	(28 * 86400)	/* an open period's timeline */
+
+/* What a report adds to its records: budgets and recommendations. */
+struct extras {
+	struct budget_row *avail;
+	size_t	 navail;
+	struct advice_set advice;
+};
 
 /* A day ("2026-12-01", UTC midnight) or an RFC 3339 date-time. */
 static int
@@ -92,8 +109,28 @@ print_audit_text(const struct audit_result *a)
 
 /* The records and figures for people: times local to the policy's zone. */
 static void
+print_extras_text(const struct policy *pol, const struct extras *x)
+{
+	char	*t;
+	size_t	 i;
+
+	if (pol->navailability > 0) {
+		t = budget_table_text(pol, x->avail, x->navail);
+		printf("\nAvailability (clause 3.1)\n%s", t);
+		free(t);
+	}
+	printf("\nRecommendations (clause 4.3)\n");
+	if (x->advice.n == 0)
+		printf("  none: nothing in the period's figures asks for a change\n");
+	for (i = 0; i < x->advice.n; i++)
+		printf("  %zu. %s\n     suggested: %s\n", i + 1,
+		    x->advice.v[i].text, x->advice.v[i].action);
+}
+
+static void
 print_text(const struct report *r, const char *zone,
-    const struct audit_result *a)
+    const struct audit_result *a, const struct policy *pol,
+    const struct extras *x)
 {
 	char	*t, *d, *p;
 	size_t	 i;
@@ -163,6 +200,7 @@ print_text(const struct report *r, const char *zone,
 	if (r->simulated > 0)
 		printf("  records made under a simulated clock: %zu\n", r->simulated);
 	print_audit_text(a);
+	print_extras_text(pol, x);
 }
 
 static json_t *
@@ -187,9 +225,10 @@ row_json(const struct report_row *w)
 }
 
 static void
-print_json(const struct report *r, const struct audit_result *a)
+print_json(const struct report *r, const struct audit_result *a,
+    const struct policy *pol, const struct extras *x)
 {
-	json_t	*rows = json_array(), *o, *miss;
+	json_t	*rows = json_array(), *o, *miss, *adv;
 	size_t	 i;
 
 	for (i = 0; i < r->n; i++)
@@ -227,6 +266,15 @@ print_json(const struct report *r, const struct audit_result *a)
 	    "commits", (json_int_t)a->commits, "violations",
 	    (json_int_t)a->violations, "state_commit", a->state,
 	    "clean", a->violations == 0));
+	json_object_set_new(o, "availability", budget_table_json(pol, x->avail,
+	    x->navail));
+	adv = json_array();
+	for (i = 0; i < x->advice.n; i++)
+		json_array_append_new(adv, json_pack("{s:s, s:s, s:s, s:s}",
+		    "kind", x->advice.v[i].kind, "subject",
+		    x->advice.v[i].subject, "text", x->advice.v[i].text,
+		    "action", x->advice.v[i].action));
+	json_object_set_new(o, "recommendations", adv);
 	json_dumpf(o, stdout, JSON_INDENT(2));
 	putchar('\n');
 	json_decref(o);
@@ -284,10 +332,102 @@ static const struct cmd_option options[] = {
 	{ OPT_FROM, "from", "D", NULL, 0,
 	    "from this day (2026-12-01, UTC) or RFC 3339 time, included" },
 	{ OPT_TO, "to", "D", NULL, 0, "to this day or time, excluded" },
-	{ OPT_FORMAT, "format", "FORMAT", "text json csv", 0,
-	    "text (default), json (also the global --json) or csv" },
+	{ OPT_FORMAT, "format", "FORMAT", "text json csv html", 0,
+	    "text (default), json (also the global --json), csv, or html: a "
+	    "printable page for the client" },
+	{ 'o', "output", "FILE", NULL, 0,
+	    "with --format html: write the page to FILE (atomically)" },
 	{ 0 }
 };
+
+/* The budgets of the period and the recommendations. */
+static int
+make_extras(struct session *s, const struct report *rep, int64_t from,
+    int64_t to, struct extras *x, char **cause)
+{
+	struct budget_ledger *l;
+	int64_t	 afrom = from > 0 ? from : s->now - AVAIL_BACK;
+	int64_t	 ato = to < INT64_MAX ? to : s->now + 1;
+
+	memset(x, 0, sizeof *x);
+	l = budget_ledger_of_state(s->chk.policy, &s->st);
+	report_actuals(rep, &s->st, l);
+	if (afrom < ato)
+		x->navail = budget_rows(s->chk.policy, l, afrom, ato, &x->avail);
+	budget_ledger_free(l);
+	return advice_make(s->chk.policy, &s->st, rep, x->avail, x->navail,
+	    from, to, s->now, &x->advice, cause);
+}
+
+static void
+extras_release(struct extras *x)
+{
+	free(x->avail);
+	advice_release(&x->advice);
+}
+
+/* The timeline of the period (its last 26 weeks), no links; or NULL. */
+static char *
+period_timeline(struct session *s, int64_t from, int64_t to)
+{
+	struct timeline *tl;
+	int64_t	 tto = to < INT64_MAX ? to : s->now, tfrom, d0, d1;
+	char	*svg, *cause = NULL;
+
+	tfrom = from > 0 ? from : tto - TL_DEFAULT;
+	if (tto - tfrom > (int64_t)TIMELINE_MAX_WEEKS * 7 * 86400)
+		tfrom = tto - (int64_t)TIMELINE_MAX_WEEKS * 7 * 86400;
+	if ((tl = timeline_new(s->chk.policy, &s->st, s->now, tfrom - 86400,
+	    tto + 2 * 86400, NULL, 0, &cause)) == NULL) {
+		free(cause);
+		return NULL;
+	}
+	d0 = timeline_day(tl, tfrom);
+	d1 = timeline_days_after(tl, timeline_day(tl, tto - 1), 1);
+	svg = timeline_svg(tl, d0, d1, NULL, NULL);
+	timeline_free(tl);
+	return svg;
+}
+
+static int
+print_html(struct session *s, const struct report *rep,
+    const struct audit_result *a, const struct extras *x, int64_t from,
+    int64_t to, const char *out)
+{
+	struct report_page pg;
+	char	*page, *svg = period_timeline(s, from, to);
+	size_t	 len;
+	int	 rc = EXIT_DONE;
+
+	memset(&pg, 0, sizeof pg);
+	pg.pol = s->chk.policy;
+	pg.rep = rep;
+	pg.from = from;
+	pg.to = to;
+	pg.now = s->now;
+	pg.simulated = s->simulated;
+	pg.audit_commits = a->commits;
+	pg.audit_violations = a->violations;
+	pg.state_commit = a->state;
+	pg.audit_first = a->first;
+	pg.avail = x->avail;
+	pg.navail = x->navail;
+	pg.advice = &x->advice;
+	pg.timeline = svg;
+	page = report_html(&pg, &len);
+	if (out == NULL)
+		fwrite(page, 1, len, stdout);
+	else if (fs_write_atomic(out, page, len, 0644) != 0) {
+		cmd_error("report: cannot write %s: %s", out, strerror(errno));
+		rc = EXIT_ENV;
+	} else
+		printf("report: %zu run%s, %zu recommendation%s, written to %s\n",
+		    rep->n, rep->n == 1 ? "" : "s", x->advice.n,
+		    x->advice.n == 1 ? "" : "s", out);
+	free(page);
+	free(svg);
+	return rc;
+}
 
 static int
 cmd_report_exec(struct ctx *ctx, const struct cmd_args *args)
@@ -295,6 +435,7 @@ cmd_report_exec(struct ctx *ctx, const struct cmd_args *args)
 	struct session s;
 	struct report rep;
 	struct audit_result audit;
+	struct extras x;
 	const char *format = cmd_value(args, OPT_FORMAT), *v;
 	int64_t	 from = 0, to = INT64_MAX;
 	char	*cause = NULL;
@@ -314,22 +455,32 @@ cmd_report_exec(struct ctx *ctx, const struct cmd_args *args)
 		    cmd_given(args, OPT_FROM) ? cmd_value(args, OPT_FROM) :
 		    "(the beginning)", cmd_given(args, OPT_TO) ?
 		    cmd_value(args, OPT_TO) : "(the end)");
+	if (cmd_value(args, 'o') != NULL && strcmp(format, "html") != 0)
+		return cmd_usage_error(&cmd_report_entry, "-o FILE goes with "
+		    "--format html");
 	if ((rc = cmd_session_read(&s, ctx, "report")) != EXIT_DONE)
 		return rc;
 	memset(&audit, 0, sizeof audit);
+	memset(&x, 0, sizeof x);
 	if (report_build(s.repo, &s.st,
 	    s.chk.policy != NULL ? s.chk.policy->redactor : NULL, from, to,
 	    &rep, &cause) != 0 || (strcmp(format, "csv") != 0 &&
-	    audit_period(&s, from == 0 ? 1 : from, to, &audit, &cause) != 0)) {
+	    (audit_period(&s, from == 0 ? 1 : from, to, &audit, &cause) != 0 ||
+	    make_extras(&s, &rep, from, to, &x, &cause) != 0))) {
 		cmd_error("%s", cause);
 		free(cause);
 		rc = EXIT_ENV;
 	} else if (strcmp(format, "json") == 0)
-		print_json(&rep, &audit);
+		print_json(&rep, &audit, s.chk.policy, &x);
 	else if (strcmp(format, "csv") == 0)
 		print_csv(&rep);
+	else if (strcmp(format, "html") == 0)
+		rc = print_html(&s, &rep, &audit, &x, from, to,
+		    cmd_value(args, 'o'));
 	else
-		print_text(&rep, s.chk.policy->timezone, &audit);
+		print_text(&rep, s.chk.policy->timezone, &audit, s.chk.policy,
+		    &x);
+	extras_release(&x);
 	free(audit.first);
 	report_release(&rep);
 	session_close(&s);
@@ -351,6 +502,15 @@ const struct cmd_entry cmd_report_entry = {
 	    "commits of the period (as offpeak audit: commits checked, violations,\n"
 	    "the state commit the report was made from), so that the report\n"
 	    "carries its own proof. Records made under a simulated clock are\n"
-	    "marked. The period is [from, to).\n",
+	    "marked. The period is [from, to).\n\n"
+	    "With availability targets in the policy it adds the table of clause\n"
+	    "3.1 for the periods of the report (budget, planned, actual, left, the\n"
+	    "availability the work leaves), and always the recommendations of\n"
+	    "clause 4.3, each with its figures: windows full or never used,\n"
+	    "systems with repeated rollbacks or failures, changes much longer than\n"
+	    "planned (and a duration to plan), plans waiting longest for approval\n"
+	    "and from whom, the notice margins, budgets nearly spent. --format\n"
+	    "html -o FILE writes all of it, with the timeline of the period, as\n"
+	    "one self-contained page to print for the client.\n",
 	.exec = cmd_report_exec
 };
