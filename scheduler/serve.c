@@ -18,7 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "diag.h"
+#include "report.h"
 #include "freezefeed.h"
 #include "policy.h"
 #include "repo.h"
@@ -75,6 +77,7 @@ struct source {
 	int64_t	 commit_time, plans_time;
 	struct extra_freeze *extra;
 	size_t	 nextra;
+	struct budget_ledger *ledger;	/* availability budgets, or NULL */
 };
 
 struct server {
@@ -798,12 +801,39 @@ policy_usable(const struct check_result *chk, char **warning, char **cause)
 	return 1;
 }
 
+/*
+ * The availability budgets as they stand: the slots of the state and what
+ * the runs of the last year measured. NULL when the policy has no target
+ * (or the records cannot be read, which is logged).
+ */
+static struct budget_ledger *
+load_ledger(struct session *s, int64_t now)
+{
+	struct budget_ledger *l;
+	struct report rep;
+	char	*cause = NULL;
+
+	if (s->chk.policy == NULL || s->chk.policy->navailability == 0)
+		return NULL;
+	l = budget_ledger_of_state(s->chk.policy, &s->st);
+	memset(&rep, 0, sizeof rep);
+	if (report_build(s->repo, &s->st, s->chk.policy->redactor,
+	    now - 370 * 86400, now + 86400, &rep, &cause) != 0) {
+		free(cause);
+		return l;
+	}
+	report_actuals(&rep, &s->st, l);
+	report_release(&rep);
+	return l;
+}
+
 static void
 source_free(struct source *src)
 {
 	if (src->open)
 		session_close(&src->s);
 	free(src->extra);
+	budget_ledger_free(src->ledger);
 	memset(src, 0, sizeof *src);
 }
 
@@ -834,6 +864,7 @@ source_load(struct server *sv, int fetch, int64_t now, struct source *src,
 	src->plans_time = commit_time(src->s.repo, src->plans);
 	freeze_feeds_cached(&src->s, now - EXTRA_BEFORE, now + EXTRA_AFTER,
 	    &src->extra, &src->nextra);
+	src->ledger = load_ledger(&src->s, now);
 	return OUT_OK;
 }
 
@@ -853,6 +884,7 @@ render(struct server *sv, const struct source *src, int64_t now, char **cause)
 	ss.simulated = sv->opt.simulated;
 	ss.extra = src->extra;
 	ss.nextra = src->nextra;
+	ss.ledger = src->ledger;
 	if (site_build(&site, &ss, sv->cur != NULL ? &sv->cur->site : NULL,
 	    cause) != 0)
 		return NULL;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "budget.h"
 #include "notice.h"
 #include "policy.h"
 #include "site.h"
@@ -294,8 +295,12 @@ make_page(struct site *s, const struct site_source *src, int64_t base,
 	in.extra = src->extra;
 	in.nextra = src->nextra;
 	in.timeline = timeline_svg(s->tl, s->tl_from, s->tl_to, "#", NULL);
+	if (src->ledger != NULL)
+		in.navail = budget_rows(src->pol, src->ledger, src->now,
+		    src->now + 1, &in.avail);
 	rc = statuspage_render(&in, &s->page, &s->pagelen, &json, &len, cause);
 	free((char *)in.timeline);
+	free(in.avail);
 	free(paths);
 	if (rc != 0)
 		return -1;

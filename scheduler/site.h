@@ -11,6 +11,7 @@ struct extra_freeze;
 struct policy;
 struct state;
 struct timeline;
+struct budget_ledger;
 
 /* One document served as it is, with its gzip copy and validators. */
 struct site_doc {
@@ -43,6 +44,7 @@ struct site_source {
 	int	 simulated;
 	const struct extra_freeze *extra; /* cached events of URL freezes */
 	size_t	 nextra;
+	const struct budget_ledger *ledger; /* availability budgets, or NULL */
 };
 
 struct site {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "datetime.h"
 #include "jsonx.h"
 #include "notice.h"
@@ -365,7 +366,10 @@ static const char css[] =
     "footer{margin-top:2rem;font-size:.8rem;color:#5b6575}"
     ".tl{background:#fff;box-shadow:0 1px 2px rgba(0,0,0,.1);margin-top:1rem;"
     "overflow-x:auto}.tl svg{display:block;max-width:100%;height:auto}"
-    "tr:target{outline:2px solid #1b46c2}";
+    "tr:target{outline:2px solid #1b46c2}"
+    ".budget{display:flex;width:9rem;height:.75rem;background:#d8f1e0;"
+    "border-radius:.2rem;overflow:hidden}.budget .spent{background:#d03b33}"
+    ".budget .planned{background:#e09a20}tr.over td{color:#8f1919}";
 
 static void
 add_esc(struct buf *b, const char *s)
@@ -807,6 +811,59 @@ html_subscribe(struct buf *b, const struct page *pg)
 	buf_adds(b, "</ul>\n</section>\n");
 }
 
+/*
+ * The availability budgets of this period (clause 3.1): a row and a bar
+ * per system and target: what is spent (measured by runs), what is
+ * planned, what is left.
+ */
+static void
+html_avail(struct buf *b, const struct page *pg)
+{
+	const struct statuspage_input *in = pg->in;
+	const struct budget_row *r;
+	char	*v[4];
+	double	 spent, planned;
+	size_t	 i, k;
+
+	if (in->navail == 0)
+		return;
+	buf_adds(b, "<section><h2>Availability this period</h2><table "
+	    "class=\"avail\"><tr><th>System</th><th>Target</th><th>Period</th>"
+	    "<th>Budget</th><th>Spent</th><th>Planned</th><th>Left</th>"
+	    "<th></th></tr>\n");
+	for (i = 0; i < in->navail; i++) {
+		r = &in->avail[i];
+		v[0] = budget_minutes(r->budget);
+		v[1] = budget_minutes(r->actual);
+		v[2] = budget_minutes(r->planned);
+		v[3] = budget_minutes(r->left);
+		spent = r->budget > 0 ? 100.0 * (double)r->actual /
+		    (double)r->budget : 0;
+		planned = r->budget > 0 ? 100.0 * (double)(r->planned >
+		    r->actual ? r->planned - r->actual : 0) / (double)r->budget : 0;
+		if (spent > 100)
+			spent = 100;
+		if (spent + planned > 100)
+			planned = 100 - spent;
+		buf_addf(b, "<tr%s><td>", r->left < 0 ? " class=\"over\"" : "");
+		add_esc(b, r->system);
+		buf_adds(b, "</td><td>");
+		add_esc(b, in->pol->availability[r->target].target);
+		buf_adds(b, "</td><td>");
+		add_esc(b, r->period.label);
+		for (k = 0; k < 4; k++) {
+			buf_adds(b, "</td><td class=\"nw\">");
+			add_esc(b, v[k]);
+			free(v[k]);
+		}
+		buf_addf(b, "</td><td><div class=\"budget\" title=\"spent, "
+		    "planned, left\"><div class=\"spent\" style=\"width:%.1f%%\">"
+		    "</div><div class=\"planned\" style=\"width:%.1f%%\"></div>"
+		    "</div></td></tr>\n", spent, planned);
+	}
+	buf_adds(b, "</table></section>\n");
+}
+
 static void
 html_page(struct buf *b, const struct page *pg)
 {
@@ -836,6 +893,7 @@ html_page(struct buf *b, const struct page *pg)
 		buf_adds(b, "</section>\n");
 	}
 	html_changes(b, pg);
+	html_avail(b, pg);
 	html_spans(b, pg);
 	html_subscribe(b, pg);
 	buf_adds(b, "<footer>");
@@ -963,6 +1021,8 @@ json_page(const struct page *pg, size_t *len)
 	for (i = 1; i < 4; i++)
 		json_object_set_new(o, names[i], lists[i]);
 	json_object_set_new(o, "windows", spans_json(pg->wins, pg->nwins));
+	json_object_set_new(o, "availability", budget_table_json(pg->in->pol,
+	    pg->in->avail, pg->in->navail));
 	json_object_set_new(o, "freezes", spans_json(pg->frz, pg->nfrz));
 	json_object_set_new(o, "public_feeds", json_boolean(in->feeds != NULL));
 	json_object_set_new(o, "feeds", feeds);

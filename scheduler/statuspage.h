@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 struct buf;
+struct budget_row;
 struct extra_freeze;
 struct policy;
 struct state;
@@ -27,6 +28,8 @@ struct statuspage_input {
 	const struct extra_freeze *extra; /* events of URL freezes (cached) */
 	size_t	 nextra;
 	const char *timeline;		/* an SVG for the top, or NULL */
+	struct budget_row *avail;	/* this period's budgets, or NULL */
+	size_t	 navail;
 };
 
 /*

@@ -5,6 +5,7 @@
 # flagged; status and report show budget, planned, actual, left and the
 # availability the work leaves, a March an hour shorter.
 . "$SRCDIR/tests/lib.sh"
+. "$SRCDIR/tests/e2e/serve-lib.sh"
 
 NOW=2027-01-10T12:00:00+01:00
 R=$TMP/repo
@@ -111,5 +112,22 @@ git -C "$R" log -1 --format=%B offpeak-state | grep -q "^break-glass hot: the av
 op status
 printf '%s\n' "$out" | grep -q "^db-1 .*2027-01 .*OVERSPENT" && pass "status flags January of db-1 as overspent" ||
     { fail "no OVERSPENT"; diag "$out"; }
+
+# --- the status page and its JSON show the budgets of this period
+start_serve -C "$R" --now "$NOW" --offline
+get /api/status.json
+python3 - "$TMP/body" <<'PY' > "$TMP/api.out"
+import json, sys
+a = json.load(open(sys.argv[1]))["availability"]
+r = {(x["system"], x["period"]): x for x in a}
+x = r[("db-1", "2027-01")]
+print(sorted(r), x["budget_seconds"], x["planned_seconds"], x["overspent"])
+PY
+is "/api/status.json: this period's budget per system, db-1 overspent by the emergency" "$(cat "$TMP/api.out")" \
+    "[('db-1', '2027-01'), ('db-2', '2027-01')] 2678 3600 True"
+get /
+grep -q "<h2>Availability this period</h2>" "$TMP/body" && grep -q 'class="budget"' "$TMP/body" &&
+    pass "the status page has a bar per system" || fail "no availability on the page"
+stop_serve
 
 done_testing
