@@ -142,12 +142,15 @@ char *
 budget_minutes(int64_t secs)
 {
 	int64_t	 a = secs < 0 ? -secs : secs;
+	const char *sign = secs < 0 ? "-" : "";
+	char	 s[16] = "";
 
-	if (a % 60 == 0)
-		return xasprintf("%s%lld min", secs < 0 ? "-" : "",
-		    (long long)(a / 60));
-	return xasprintf("%s%lld min %lld s", secs < 0 ? "-" : "",
-	    (long long)(a / 60), (long long)(a % 60));
+	if (a % 60 != 0)
+		snprintf(s, sizeof s, " %lld s", (long long)(a % 60));
+	if (a < 100 * 60)
+		return xasprintf("%s%lld min%s", sign, (long long)(a / 60), s);
+	return xasprintf("%s%lld h %lld min%s", sign, (long long)(a / 3600),
+	    (long long)(a % 3600 / 60), s);
 }
 
 /* --- the ledger */

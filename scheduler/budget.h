@@ -84,7 +84,7 @@ struct budget_row {
  */
 size_t	 budget_rows(const struct policy *, const struct budget_ledger *,
 	     int64_t from, int64_t to, struct budget_row **);
-/* "43 min 12 s" (allocated). */
+/* "43 min 12 s", "11 h 2 min 42 s" from 100 minutes on (allocated). */
 char	*budget_minutes(int64_t seconds);
 /* The table as text, a header and a line per row (allocated). */
 char	*budget_table_text(const struct policy *, const struct budget_row *,

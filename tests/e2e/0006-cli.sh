@@ -48,10 +48,10 @@ run_offpeak log a b
 expect_rc "log with two ids" 2
 run_offpeak report --format xml
 expect_rc "report with an unknown format" 2
-expect_err "... names it and the choices" "offpeak: report: unknown format 'xml' (text, json, csv)"
+expect_err "... names it and the choices" "offpeak: report: unknown format 'xml' (text, json, csv, html)"
 run_offpeak report --format
 expect_rc "report --format without a value" 2
-expect_err "... says it needs one, and which" "offpeak: report: option '--format' needs a value (text, json, csv)"
+expect_err "... says it needs one, and which" "offpeak: report: option '--format' needs a value (text, json, csv, html)"
 run_offpeak cancel some-plan
 expect_err "cancel without -m says a message is required" "offpeak: cancel: -m MSG is required: a message saying why"
 run_offpeak report --from 11/06/2026
@@ -74,7 +74,7 @@ for form in "help report" "report --help" "report -h"; do
 	# shellcheck disable=SC2086
 	run_offpeak $form
 	expect_rc "offpeak $form" 0
-	expect_out "... shows the options" "  --format text|json|csv "
+	expect_out "... shows the options" "  --format text|json|csv|html "
 	expect_out "... and the exit codes" "exit codes:"
 done
 run_offpeak help
