@@ -23,12 +23,12 @@ feedcheck "the demo's feeds agree with the state at its clock" "$D" "$D/feeds" "
 # --- calendar writes every feed
 
 calendar "$D" "$T0" "$TMP/f1"
-expect_out "calendar reports what it wrote" "calendar: 14 feeds, 13 changes in all.ics, 14 files written or removed, in $TMP/f1/"
+expect_out "calendar reports what it wrote" "calendar: 14 feeds, 13 changes in all.ics, 15 files written or removed, in $TMP/f1/"
 want="all.ics groups/db.ics groups/net.ics groups/web.ics systems/db-primary.ics
 systems/db-replica.ics systems/fw-edge.ics systems/lb-1.ics systems/sw-core-1.ics
-systems/sw-core-2.ics systems/web-1.ics systems/web-2.ics systems/web-3.ics windows.ics"
+systems/sw-core-2.ics systems/web-1.ics systems/web-2.ics systems/web-3.ics timeline.svg windows.ics"
 got=$(cd "$TMP/f1" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ')
-if [ "$got" = "$(echo $want) " ]; then pass "all.ics, a feed per system and group, windows.ics"; else fail "feeds: $got"; fi
+if [ "$got" = "$(echo $want) " ]; then pass "all.ics, a feed per system and group, windows.ics, timeline.svg"; else fail "feeds: $got"; fi
 if diff -r "$D/feeds" "$TMP/f1" >/dev/null; then pass "the same state and clock: the demo's feeds byte for byte"; else fail "the demo's feeds differ"; fi
 feedcheck "three parsers agree with the state (start, end, UID, SEQUENCE, STATUS) at $T0" "$D" "$TMP/f1" "$T0" \
     --expect openssl-emergency=TENTATIVE --expect pg16-upgrade=TENTATIVE --absent web3-hypervisor-move
@@ -134,7 +134,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 f = {x["path"]: x["events"] for x in d["feeds"]}
 assert d["events"] == 13 and f["all.ics"] == 13 and f["windows.ics"] == 5, d
-assert f["systems/fw-edge.ics"] == 1 and len(f) == 14 and d["changed"] == 14, f
+assert f["systems/fw-edge.ics"] == 1 and len(f) == 14 and d["changed"] == 15, f
 PY
 sed -i 's/"domain": "ops.nordwind.example"/"domain": "not a domain"/' "$D/offpeak.json"
 git -C "$D" commit -q -a -m "break the policy"
