@@ -385,15 +385,72 @@ weekday(const struct civil *c)
 	return (int)(((days % 7) + 11) % 7);	/* 1970-01-01 was a Thursday */
 }
 
-/* "Mon 2026-12-07 01:00 CET" */
-static char *
-local_text(const struct timeline *tl, int64_t t)
+/* "Mon 2026-12-07 01:00 CET" into out (at least 40 bytes). */
+static const char *
+local_into(const struct timeline *tl, int64_t t, char *out, size_t size)
 {
 	struct civil c;
 
+	const char *abbr;
+	size_t	 n;
+
 	tz_utc_to_local(tl->tz, t, &c, NULL);
-	return xasprintf("%s %04d-%02d-%02d %02d:%02d %s", wday_abbr[weekday(&c)],
-	    c.year, c.month, c.day, c.hour, c.minute, tz_abbr_at(tl->tz, t));
+	abbr = tz_abbr_at(tl->tz, t);
+	if (size < 24 + strlen(abbr) || c.year < 0 || c.year > 9999) {
+		snprintf(out, size, "%s %04d-%02d-%02d %02d:%02d %s",
+		    wday_abbr[weekday(&c)], c.year, c.month, c.day, c.hour,
+		    c.minute, abbr);
+		return out;
+	}
+	/* "Mon 2026-12-07 01:00 CET", without printf: it is drawn often */
+	memcpy(out, wday_abbr[weekday(&c)], 3);
+	out[3] = ' ';
+	out[4] = (char)('0' + c.year / 1000);
+	out[5] = (char)('0' + c.year / 100 % 10);
+	out[6] = (char)('0' + c.year / 10 % 10);
+	out[7] = (char)('0' + c.year % 10);
+	out[8] = '-';
+	out[9] = (char)('0' + c.month / 10);
+	out[10] = (char)('0' + c.month % 10);
+	out[11] = '-';
+	out[12] = (char)('0' + c.day / 10);
+	out[13] = (char)('0' + c.day % 10);
+	out[14] = ' ';
+	out[15] = (char)('0' + c.hour / 10);
+	out[16] = (char)('0' + c.hour % 10);
+	out[17] = ':';
+	out[18] = (char)('0' + c.minute / 10);
+	out[19] = (char)('0' + c.minute % 10);
+	out[20] = ' ';
+	n = strlen(abbr);
+	memcpy(out + 21, abbr, n + 1);
+	return out;
+}
+
+static char *
+local_text(const struct timeline *tl, int64_t t)
+{
+	char	 out[64];
+
+	return xstrdup(local_into(tl, t, out, sizeof out));
+}
+
+/* The same, remembered: many bars start and end at the same instants. */
+struct when_cache {
+	int64_t	 t[1021];
+	char	 text[1021][48];
+};
+
+static const char *
+local_cached(const struct timeline *tl, struct when_cache *wc, int64_t t)
+{
+	size_t	 i = (size_t)((uint64_t)t % 1021);
+
+	if (wc->t[i] != t || wc->text[i][0] == '\0') {
+		wc->t[i] = t;
+		local_into(tl, t, wc->text[i], sizeof wc->text[i]);
+	}
+	return wc->text[i];
 }
 
 /* A colour for a risk level: green to red along the policy's levels. */
@@ -445,25 +502,65 @@ struct svg {
 	const struct timeline *tl;
 	int64_t	 from, to;
 	double	 plot;
+	struct when_cache *wc;	/* 57 KiB: on the heap, not a thread's stack */
+	char	 col[17][8];	/* "#rrggbb" of each risk level, then unknown */
 };
 
 static void
 xml_text(struct buf *b, const char *s)
 {
-	for (; *s != '\0'; s++) {
+	size_t	 n;
+
+	for (;;) {
+		/* the run of bytes that need nothing, at once */
+		for (n = 0; s[n] != '\0' && s[n] != '&' && s[n] != '<' &&
+		    s[n] != '>' && s[n] != '"' && s[n] != '\'' &&
+		    ((unsigned char)s[n] >= 0x20 || s[n] == '\n'); n++)
+			;
+		if (n > 0)
+			buf_add(b, s, n);
+		s += n;
 		switch (*s) {
+		case '\0': return;
 		case '&': buf_adds(b, "&amp;"); break;
 		case '<': buf_adds(b, "&lt;"); break;
 		case '>': buf_adds(b, "&gt;"); break;
 		case '"': buf_adds(b, "&quot;"); break;
 		case '\'': buf_adds(b, "&#39;"); break;
-		default:
-			if ((unsigned char)*s < 0x20 && *s != '\n')
-				buf_addc(b, ' ');
-			else
-				buf_addc(b, *s);
+		default: buf_addc(b, ' ');
 		}
+		s++;
 	}
+}
+
+/* A coordinate with one decimal, without printf. */
+static void
+add_x(struct buf *b, double x)
+{
+	char	 t[24], *p = t + sizeof t;
+	long long v = (long long)(x * 10 + (x < 0 ? -0.5 : 0.5));
+	int	 neg = v < 0;
+
+	if (neg)
+		v = -v;
+	*--p = (char)('0' + v % 10);
+	*--p = '.';
+	v /= 10;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	if (neg)
+		*--p = '-';
+	buf_add(b, p, (size_t)(t + sizeof t - p));
+}
+
+static void
+add_int(struct buf *b, long long v)
+{
+	add_x(b, (double)v);
+	b->len -= 2;		/* no decimal for an integer */
+	b->data[b->len] = '\0';
 }
 
 static void
@@ -565,46 +662,87 @@ svg_axis(struct svg *g, int height)
 static void
 svg_band(struct svg *g, const struct tl_band *v, int y, int h, const char *kind)
 {
-	char	*a, *z;
+	int	 win = strcmp(kind, "window") == 0;
 	double	 x1, x2;
 
 	if (v->end <= g->from || v->start >= g->to)
 		return;
 	x1 = xpos(g, v->start);
 	x2 = xpos(g, v->end);
-	a = local_text(g->tl, v->start);
-	z = local_text(g->tl, v->end);
-	buf_addf(&g->b, "<rect class=\"%s\" data-start=\"%lld\" data-end=\"%lld\" "
-	    "x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"%s>"
-	    "<title>", kind, (long long)v->start, (long long)v->end, x1, y,
-	    x2 - x1 > 0.5 ? x2 - x1 : 0.5, h, strcmp(kind, "window") == 0 ?
-	    "#dff0dc" : "url(#tl-hatch)", strcmp(kind, "window") == 0 ? "" :
-	    " stroke=\"#3a5fa8\" stroke-width=\"0.6\"");
-	xml_textf(&g->b, "%s '%s': %s \xe2\x80\x93 %s", kind,
-	    g->tl->names[v->name], a, z);
+	buf_adds(&g->b, "<rect class=\"");
+	buf_adds(&g->b, kind);
+	buf_adds(&g->b, "\" data-start=\"");
+	add_int(&g->b, v->start);
+	buf_adds(&g->b, "\" data-end=\"");
+	add_int(&g->b, v->end);
+	buf_adds(&g->b, "\" x=\"");
+	add_x(&g->b, x1);
+	buf_adds(&g->b, "\" y=\"");
+	add_int(&g->b, y);
+	buf_adds(&g->b, "\" width=\"");
+	add_x(&g->b, x2 - x1 > 0.5 ? x2 - x1 : 0.5);
+	buf_adds(&g->b, "\" height=\"");
+	add_int(&g->b, h);
+	buf_adds(&g->b, win ? "\" fill=\"#dff0dc\"><title>" :
+	    "\" fill=\"url(#tl-hatch)\" stroke=\"#3a5fa8\" "
+	    "stroke-width=\"0.6\"><title>");
+	buf_adds(&g->b, kind);
+	buf_adds(&g->b, " '");
+	xml_text(&g->b, g->tl->names[v->name]);
+	buf_adds(&g->b, "': ");
+	buf_adds(&g->b, local_cached(g->tl, g->wc, v->start));
+	buf_adds(&g->b, " \xe2\x80\x93 ");
+	buf_adds(&g->b, local_cached(g->tl, g->wc, v->end));
 	buf_adds(&g->b, "</title></rect>\n");
-	free(a);
-	free(z);
+}
+
+/* <rect x=".." y=".." width=".." height=".." rx="2" and the rest */
+static void
+bar_rect(struct svg *g, double x, int y, double w, int h, const char *rest)
+{
+	buf_adds(&g->b, "<rect x=\"");
+	add_x(&g->b, x);
+	buf_adds(&g->b, "\" y=\"");
+	add_int(&g->b, y);
+	buf_adds(&g->b, "\" width=\"");
+	add_x(&g->b, w);
+	buf_adds(&g->b, "\" height=\"");
+	add_int(&g->b, h);
+	buf_adds(&g->b, "\" rx=\"2\" ");
+	buf_adds(&g->b, rest);
+}
+
+/* Attributes name="value" with value the bar's colour. */
+static void
+add_col(struct buf *b, const char *name, const char *col)
+{
+	buf_adds(b, name);
+	buf_adds(b, "=\"");
+	buf_adds(b, col);
+	buf_adds(b, "\" ");
 }
 
 static void
 svg_bar(struct svg *g, const struct tl_bar *b, int y, const char *link)
 {
-	int	 rgb[3];
-	char	 col[8], *a, *z;
+	const char *col = g->col[b->level >= 0 && b->level < 16 ? b->level : 16];
 	double	 x1 = xpos(g, b->start), x2 = xpos(g, b->end), w;
 	const char *ol = outcome_label(b->outcome);
 
-	level_rgb(g->tl, b->level, rgb);
-	snprintf(col, sizeof col, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
 	w = x2 - x1 < 4 ? 4 : x2 - x1;
 	buf_adds(&g->b, "<g class=\"bar\" data-id=\"");
 	xml_text(&g->b, b->id);
-	buf_addf(&g->b, "\" data-kind=\"%s\" data-start=\"%lld\" "
-	    "data-end=\"%lld\"%s%s%s>", kind_names[b->kind],
-	    (long long)b->start, (long long)b->end,
-	    b->outcome != NULL ? " data-outcome=\"" : "",
-	    b->outcome != NULL ? b->outcome : "", b->outcome != NULL ? "\"" : "");
+	buf_adds(&g->b, "\" data-kind=\"");
+	buf_adds(&g->b, kind_names[b->kind]);
+	buf_adds(&g->b, "\" data-start=\"");
+	add_int(&g->b, b->start);
+	buf_adds(&g->b, "\" data-end=\"");
+	add_int(&g->b, b->end);
+	if (b->outcome != NULL) {
+		buf_adds(&g->b, "\" data-outcome=\"");
+		buf_adds(&g->b, b->outcome);
+	}
+	buf_adds(&g->b, "\">");
 	if (link != NULL) {
 		buf_adds(&g->b, "<a href=\"");
 		xml_text(&g->b, link);
@@ -613,64 +751,89 @@ svg_bar(struct svg *g, const struct tl_bar *b, int y, const char *link)
 		buf_adds(&g->b, "\">");
 	}
 	buf_adds(&g->b, "<title>");
-	a = local_text(g->tl, b->start);
-	z = local_text(g->tl, b->end);
-	xml_textf(&g->b, "%s%s \xe2\x80\x94 %s\n%s \xe2\x80\x93 %s\n%s%s%s, "
-	    "risk %s", b->emergency ? "[EMERGENCY] " : "", b->id, b->title, a,
-	    z, b->state, b->outcome != NULL ? ": " : "", b->outcome != NULL ?
-	    b->outcome : "", b->risk);
-	free(a);
-	free(z);
+	if (b->emergency)
+		buf_adds(&g->b, "[EMERGENCY] ");
+	xml_text(&g->b, b->id);
+	buf_adds(&g->b, " \xe2\x80\x94 ");
+	xml_text(&g->b, b->title);
+	buf_addc(&g->b, '\n');
+	buf_adds(&g->b, local_cached(g->tl, g->wc, b->start));
+	buf_adds(&g->b, " \xe2\x80\x93 ");
+	buf_adds(&g->b, local_cached(g->tl, g->wc, b->end));
+	buf_addc(&g->b, '\n');
+	xml_text(&g->b, b->state);
+	if (b->outcome != NULL) {
+		buf_adds(&g->b, ": ");
+		buf_adds(&g->b, b->outcome);
+	}
+	buf_adds(&g->b, ", risk ");
+	xml_text(&g->b, b->risk);
 	buf_adds(&g->b, "</title>");
 	switch (b->kind) {
 	case TL_TENTATIVE:
-		buf_addf(&g->b, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
-		    "height=\"%d\" rx=\"2\" fill=\"%s\" fill-opacity=\"0.22\" "
-		    "stroke=\"%s\" stroke-width=\"1.5\" stroke-dasharray=\"3 2\"/>",
-		    x1, y + 3, w, SVG_ROW - 6, col, col);
+		bar_rect(g, x1, y + 3, w, SVG_ROW - 6, "");
+		add_col(&g->b, "fill", col);
+		add_col(&g->b, "stroke", col);
+		buf_adds(&g->b, "fill-opacity=\"0.22\" stroke-width=\"1.5\" "
+		    "stroke-dasharray=\"3 2\"/>");
 		break;
 	case TL_CONFIRMED:
 	case TL_DONE:
-		buf_addf(&g->b, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
-		    "height=\"%d\" rx=\"2\" fill=\"%s\"%s/>", x1, y + 3, w,
-		    SVG_ROW - 6, col, b->kind == TL_DONE ?
-		    " fill-opacity=\"0.55\"" : "");
+		bar_rect(g, x1, y + 3, w, SVG_ROW - 6, "");
+		add_col(&g->b, "fill", col);
+		buf_adds(&g->b, b->kind == TL_DONE ? "fill-opacity=\"0.55\"/>" :
+		    "/>");
 		break;
 	case TL_RUNNING:
-		buf_addf(&g->b, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
-		    "height=\"%d\" rx=\"2\" fill=\"%s\" stroke=\"#111\" "
-		    "stroke-width=\"2.5\"/><path d=\"M%.1f %d l7 5 l-7 5 z\" "
-		    "fill=\"#111\"/>", x1, y + 2, w, SVG_ROW - 4, col, x1 + 2,
-		    y + 4);
+		bar_rect(g, x1, y + 2, w, SVG_ROW - 4, "");
+		add_col(&g->b, "fill", col);
+		buf_adds(&g->b, "stroke=\"#111\" stroke-width=\"2.5\"/>");
+		buf_adds(&g->b, "<path d=\"M");
+		add_x(&g->b, x1 + 2);
+		buf_addc(&g->b, ' ');
+		add_int(&g->b, y + 4);
+		buf_adds(&g->b, " l7 5 l-7 5 z\" fill=\"#111\"/>");
 		break;
 	case TL_CANCELLED:
-		buf_addf(&g->b, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
-		    "height=\"%d\" rx=\"2\" fill=\"none\" stroke=\"#8a8a8a\" "
-		    "stroke-dasharray=\"2 2\"/><line x1=\"%.1f\" y1=\"%d\" "
-		    "x2=\"%.1f\" y2=\"%d\" stroke=\"#555\" stroke-width=\"1.5\"/>",
-		    x1, y + 3, w, SVG_ROW - 6, x1 - 2, y + SVG_ROW / 2, x1 + w + 2,
-		    y + SVG_ROW / 2);
+		bar_rect(g, x1, y + 3, w, SVG_ROW - 6, "fill=\"none\" "
+		    "stroke=\"#8a8a8a\" stroke-dasharray=\"2 2\"/>");
+		buf_adds(&g->b, "<line x1=\"");
+		add_x(&g->b, x1 - 2);
+		buf_adds(&g->b, "\" y1=\"");
+		add_int(&g->b, y + SVG_ROW / 2);
+		buf_adds(&g->b, "\" x2=\"");
+		add_x(&g->b, x1 + w + 2);
+		buf_adds(&g->b, "\" y2=\"");
+		add_int(&g->b, y + SVG_ROW / 2);
+		buf_adds(&g->b, "\" stroke=\"#555\" stroke-width=\"1.5\"/>");
 		break;
 	}
 	if (link != NULL)
 		buf_adds(&g->b, "</a>");
 	if (*ol != '\0' || b->kind == TL_CANCELLED) {
-		buf_addf(&g->b, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" "
-		    "fill=\"#333\">", x1 + w + 3, y + SVG_ROW - 5);
+		buf_adds(&g->b, "<text x=\"");
+		add_x(&g->b, x1 + w + 3);
+		buf_adds(&g->b, "\" y=\"");
+		add_int(&g->b, y + SVG_ROW - 5);
+		buf_adds(&g->b, "\" font-size=\"10\" fill=\"#333\">");
 		xml_text(&g->b, *ol != '\0' ? ol : "cancelled");
 		buf_adds(&g->b, "</text>");
 	}
 	buf_adds(&g->b, "</g>\n");
 	if (b->notice_at > g->from && b->notice_at < g->to) {
-		a = local_text(g->tl, b->notice_at);
 		buf_adds(&g->b, "<path class=\"notice\" data-id=\"");
 		xml_text(&g->b, b->id);
-		buf_addf(&g->b, "\" data-t=\"%lld\" d=\"M%.1f %d l-4 -5 h8 z\" "
-		    "fill=\"#333\"><title>", (long long)b->notice_at,
-		    xpos(g, b->notice_at), y + 6);
-		xml_textf(&g->b, "%s: the notice holds from %s", b->id, a);
+		buf_adds(&g->b, "\" data-t=\"");
+		add_int(&g->b, b->notice_at);
+		buf_adds(&g->b, "\" d=\"M");
+		add_x(&g->b, xpos(g, b->notice_at));
+		buf_addc(&g->b, ' ');
+		add_int(&g->b, y + 6);
+		buf_adds(&g->b, " l-4 -5 h8 z\" fill=\"#333\"><title>");
+		xml_text(&g->b, b->id);
+		buf_adds(&g->b, ": the notice holds from ");
+		buf_adds(&g->b, local_cached(g->tl, g->wc, b->notice_at));
 		buf_adds(&g->b, "</title></path>\n");
-		free(a);
 	}
 }
 
@@ -732,12 +895,19 @@ timeline_svg(const struct timeline *tl, int64_t from, int64_t to,
 	struct svg g;
 	const struct tl_group *gr;
 	size_t	 i, j, k;
-	int	 y, height, gy;
+	int	 y, height, gy, rgb[3];
 	double	 x;
 
 	memset(&g, 0, sizeof g);
 	buf_init(&g.b);
+	buf_grow(&g.b, 4096 + tl->nbars * 160 + tl->nrows * 120);
 	g.tl = tl;
+	g.wc = xcalloc(1, sizeof *g.wc);
+	for (i = 0; i < 17; i++) {
+		level_rgb(tl, i < 16 && i < tl->nlevels ? (int)i : -1, rgb);
+		snprintf(g.col[i], sizeof g.col[i], "#%02x%02x%02x", rgb[0],
+		    rgb[1], rgb[2]);
+	}
 	g.from = from;
 	g.to = to > from ? to : from + 86400;
 	g.plot = SVG_W - SVG_LABEL - SVG_RIGHT;
@@ -757,11 +927,14 @@ timeline_svg(const struct timeline *tl, int64_t from, int64_t to,
 		buf_adds(&g.b, "</text>\n");
 		y += SVG_GROUP;
 		gy = y;
-		for (j = 0; j < gr->n; j++) {
-			if (j % 2 == 1)
-				buf_addf(&g.b, "<rect x=\"0\" y=\"%d\" width=\"%d\" "
-				    "height=\"%d\" fill=\"#f6f7f9\"/>\n",
-				    gy + (int)j * SVG_ROW, SVG_W, SVG_ROW);
+		for (j = 1; j < gr->n; j += 2) {
+			buf_adds(&g.b, "<rect x=\"0\" y=\"");
+			add_int(&g.b, gy + (int)j * SVG_ROW);
+			buf_adds(&g.b, "\" width=\"");
+			add_int(&g.b, SVG_W);
+			buf_adds(&g.b, "\" height=\"");
+			add_int(&g.b, SVG_ROW);
+			buf_adds(&g.b, "\" fill=\"#f6f7f9\"/>\n");
 		}
 		for (j = 0; j < gr->nwin; j++)
 			svg_band(&g, &gr->win[j], gy, (int)gr->n * SVG_ROW,
@@ -770,8 +943,9 @@ timeline_svg(const struct timeline *tl, int64_t from, int64_t to,
 			svg_band(&g, &gr->frz[j], gy, (int)gr->n * SVG_ROW,
 			    "freeze");
 		for (j = 0; j < gr->n; j++) {
-			buf_addf(&g.b, "<text class=\"system\" x=\"16\" y=\"%d\">",
-			    y + SVG_ROW - 5);
+			buf_adds(&g.b, "<text class=\"system\" x=\"16\" y=\"");
+			add_int(&g.b, y + SVG_ROW - 5);
+			buf_adds(&g.b, "\">");
 			xml_text(&g.b, tl->rows[gr->first + j]);
 			buf_adds(&g.b, "</text>\n");
 			for (; k < tl->nbars && tl->bars[k].row == gr->first + j;
@@ -795,6 +969,7 @@ timeline_svg(const struct timeline *tl, int64_t from, int64_t to,
 	}
 	svg_legend(&g, y + 8);
 	buf_adds(&g.b, "</svg>\n");
+	free(g.wc);
 	return buf_detach(&g.b, len);
 }
 
