@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "archive.h"
 #include "datetime.h"
 #include "diag.h"
 #include "guard.h"
@@ -1027,6 +1028,108 @@ check_abort_parses(struct gcommit *gc, const struct repo_change *ch)
 	free(why);
 }
 
+/* --- the archive: finished changes moved, blob for blob */
+
+/* Is path's old blob now at archive/<path>, and path itself gone? */
+static int
+moved_to_archive(struct gcommit *gc, const char *path, const char *blob)
+{
+	char	*apath = xasprintf("%s/%s", ARCHIVE_DIR, path), oid[41], *why = NULL;
+	int	 r;
+
+	r = repo_tree_oid(gc->tree, apath, oid, &why);
+	free(why);
+	free(apath);
+	return r == 0 && strcmp(oid, blob) == 0;
+}
+
+/* Was the state at spath moved under archive/ by this commit? */
+static int
+moved_to_archive_state(struct gcommit *gc, const char *spath)
+{
+	char	 oid[41], *why = NULL;
+	int	 r;
+
+	r = gc->ptree != NULL ? repo_tree_oid(gc->ptree, spath, oid, &why) : 1;
+	free(why);
+	return r == 0 && moved_to_archive(gc, spath, oid);
+}
+
+/* May the state of id (as it was in the parent) leave the working set? */
+static void
+check_archived_state(struct gcommit *gc, const char *file, const char *id)
+{
+	struct plan_state *s0;
+	struct plan *p;
+	char	*when;
+	int	 bad;
+
+	if ((s0 = load_state(gc, gc->ptree, id, &bad)) == NULL)
+		return;		/* said where the parent's file is bad */
+	if (!archive_final(s0->status))
+		problem(gc->g, gc->id, file, "archived while %s: only a change "
+		    "that ended leaves the working set",
+		    status_names[s0->status]);
+	else if (gc->plans != NULL && gc->plans->pol != NULL &&
+	    gc->ci.when < archive_ended(s0) + archive_age(gc->plans->pol)) {
+		when = dt_format_utc(archive_ended(s0) +
+		    archive_age(gc->plans->pol));
+		problem(gc->g, gc->id, file, "archived before %s: the feeds and "
+		    "the availability budgets still count it", when);
+		free(when);
+	}
+	if (gc->plans != NULL && (p = load_plan(gc, id)) != NULL) {
+		problem(gc->g, gc->id, file, "archived while its plan file is "
+		    "on the plans branch");
+		plan_free(p);
+	}
+	plan_state_free(s0);
+}
+
+/* A file added under archive/: moved there unchanged, never changed. */
+static void
+check_archive_change(struct gcommit *gc, const struct repo_change *ch)
+{
+	const char *orig = ch->path + strlen(ARCHIVE_DIR) + 1, *rest = NULL;
+	char	 oid[41], *why = NULL, *spath;
+	size_t	 n;
+	int	 state, r;
+
+	if (ch->old_blob[0] != '\0') {
+		problem(gc->g, gc->id, ch->path, "the archive is append-only: a "
+		    "file of it was %s", ch->new_blob[0] == '\0' ? "deleted" :
+		    "changed");
+		return;
+	}
+	state = (n = id_in(orig, "state", &rest)) != 0 && *rest == '\0';
+	if (!state && !((n = id_in(orig, "approvals", &rest)) != 0 &&
+	    *rest == '/' && strchr(rest + 1, '/') == NULL)) {
+		problem(gc->g, gc->id, ch->path, "not a file offpeak writes on "
+		    "the state branch");
+		return;
+	}
+	r = gc->ptree != NULL ? repo_tree_oid(gc->ptree, orig, oid, &why) : 1;
+	free(why);
+	why = NULL;
+	if (r != 0 || strcmp(oid, ch->new_blob) != 0 ||
+	    repo_tree_oid(gc->tree, orig, oid, &why) != 1) {
+		free(why);
+		problem(gc->g, gc->id, ch->path, "not moved unchanged from "
+		    "'%s'", orig);
+		return;
+	}
+	spath = xasprintf("state/%.*s.json", (int)n, orig + (state ? 6 : 10));
+	if (state) {
+		char *id = xstrndup(orig + 6, n);
+
+		check_archived_state(gc, spath, id);
+		free(id);
+	} else if (!moved_to_archive_state(gc, spath))
+		problem(gc->g, gc->id, ch->path, "an approval is archived only "
+		    "with its plan's state");
+	free(spath);
+}
+
 static int
 on_change(const struct repo_change *ch, void *arg)
 {
@@ -1037,6 +1140,14 @@ on_change(const struct repo_change *ch, void *arg)
 
 	if (!deleted && ch->new_mode != 0100644 && ch->new_mode != 0100755) {
 		problem(gc->g, gc->id, ch->path, "not a regular file");
+		return 0;
+	}
+	if (deleted && (strncmp(ch->path, "state/", 6) == 0 ||
+	    strncmp(ch->path, "approvals/", 10) == 0) &&
+	    moved_to_archive(gc, ch->path, ch->old_blob))
+		return 0;	/* checked as its archive/ copy */
+	if (strncmp(ch->path, ARCHIVE_DIR "/", sizeof ARCHIVE_DIR) == 0) {
+		check_archive_change(gc, ch);
 		return 0;
 	}
 	if ((n = id_in(ch->path, "state", &rest)) != 0 && *rest == '\0') {

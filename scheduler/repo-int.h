@@ -18,6 +18,7 @@ struct repo {
 	git_repository	*git;
 	git_odb		*odb;
 	git_odb_backend	*mempack;	/* new objects, written as one pack */
+	struct repo_tree *last;		/* repo_tree_cached's, or NULL */
 };
 
 /*

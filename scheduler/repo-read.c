@@ -38,6 +38,13 @@ repo_library_init(void)
 		 * that each exists costs a file system look-up per object.
 		 */
 		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+		/*
+		 * A directory of thousands of plans or states is one tree of
+		 * megabytes; libgit2 caches trees only up to 4 KiB, so every
+		 * path looked up in it would inflate it again.
+		 */
+		git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
+		    (size_t)64 * 1024 * 1024);
 		libgit2_ready = 1;
 	}
 }
@@ -360,6 +367,7 @@ repo_free(struct repo *r)
 {
 	if (r == NULL)
 		return;
+	repo_tree_free(r->last);
 	git_odb_free(r->odb);
 	git_repository_free(r->git);
 	free(r);
@@ -407,6 +415,16 @@ repo_tree_free(struct repo_tree *rt)
 	cache_free(&rt->resolved);
 	git_tree_free(rt->root);
 	free(rt);
+}
+
+struct repo_tree *
+repo_tree_cached(struct repo *r, const char *commit, char **cause)
+{
+	if (r->last != NULL && strcmp(r->last->commit, commit) == 0)
+		return r->last;
+	repo_tree_free(r->last);
+	r->last = repo_tree_at(r, commit, cause);
+	return r->last;
 }
 
 const char *
@@ -544,6 +562,27 @@ repo_tree_read(struct repo_tree *rt, const char *path, size_t max,
 		git_oid_tostr(oid, GIT_OID_HEXSZ + 1, git_tree_entry_id(te));
 	return blob_read_oid(rt->repo, git_tree_entry_id(te), max, data, size,
 	    cause);
+}
+
+int
+repo_tree_oid(struct repo_tree *rt, const char *path, char *oid, char **cause)
+{
+	const git_tree_entry *te;
+	const char *slash;
+	git_tree *tree;
+	char	*dir;
+	int	 r;
+
+	slash = strrchr(path, '/');
+	dir = slash != NULL ? xstrndup(path, slash - path) : xstrdup("");
+	r = tree_dir(rt, dir, &tree, cause);
+	free(dir);
+	te = r == 0 ? git_tree_entry_byname(tree, slash != NULL ? slash + 1 :
+	    path) : NULL;
+	if (r != 0 || te == NULL || git_tree_entry_type(te) != GIT_OBJECT_BLOB)
+		return r == -1 ? -1 : 1;
+	git_oid_tostr(oid, GIT_OID_HEXSZ + 1, git_tree_entry_id(te));
+	return 0;
 }
 
 int

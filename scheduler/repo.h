@@ -43,6 +43,13 @@ void	 repo_free(struct repo *);
 /* The tree of the commit a revision names ("HEAD", a branch, an id). */
 struct repo_tree *repo_tree_at(struct repo *, const char *rev, char **cause);
 void	 repo_tree_free(struct repo_tree *);
+/*
+ * The tree of a commit (full hex id), kept by the repository with its
+ * directory caches until it is asked for another commit or freed: for
+ * many small reads of one commit. Borrowed: do not free it; one thread.
+ */
+struct repo_tree *repo_tree_cached(struct repo *, const char *commit,
+	     char **cause);
 /* Hex id of the commit the tree belongs to. */
 const char *repo_tree_commit(const struct repo_tree *);
 
@@ -61,6 +68,12 @@ void	 repo_entries_free(struct repo_entry *, size_t);
  */
 int	 repo_tree_read(struct repo_tree *, const char *path, size_t max,
 	     char **data, size_t *size, char *oid, char **cause);
+/*
+ * The blob id (41 bytes) of a file of the tree, path already normal,
+ * without reading it: 0, 1 when absent or not a file, -1 with *cause.
+ */
+int	 repo_tree_oid(struct repo_tree *, const char *path, char *oid,
+	     char **cause);
 /* Read a blob by hex id, with the same results as repo_tree_read. */
 int	 repo_blob_read(struct repo *, const char *oid, size_t max,
 	     char **data, size_t *size, char **cause);

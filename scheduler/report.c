@@ -289,35 +289,67 @@ report_finish(struct report *rep)
 	figures(rep);
 }
 
+/* Every run of one change whose record lies in [from, to). */
+static int
+load_runs_of(struct repo *repo, const struct state *st, const char *id,
+    struct report *rep, int64_t from, int64_t to, char **cause)
+{
+	char	**runs, *dir = xasprintf("records/%s", id);
+	size_t	 j;
+	int	 rc;
+
+	rc = store_list(repo, st, dir, &runs, cause);
+	free(dir);
+	if (rc != 0)
+		return rc;
+	for (j = 0; rc == 0 && runs[j] != NULL; j++) {
+		if (str_endswith(runs[j], ".json"))
+			rc = load_row(repo, st, id, runs[j], rep, from, to, cause);
+	}
+	strv_free(runs);
+	return rc;
+}
+
+static int
+build(struct repo *repo, const struct state *st, int working,
+    const struct redactor *redact, int64_t from, int64_t to,
+    struct report *rep, char **cause)
+{
+	char	**ids = NULL;
+	size_t	 i;
+	int	 rc = 0;
+
+	memset(rep, 0, sizeof *rep);
+	rep->redact = redact;
+	if (working) {
+		for (i = 0; rc == 0 && i < st->n; i++)
+			rc = load_runs_of(repo, st, st->items[i]->id, rep, from,
+			    to, cause);
+	} else {
+		if (store_list(repo, st, "records", &ids, cause) != 0)
+			return -1;
+		for (i = 0; rc == 0 && ids[i] != NULL; i++)
+			rc = load_runs_of(repo, st, ids[i], rep, from, to, cause);
+		strv_free(ids);
+	}
+	report_finish(rep);
+	return rc;
+}
+
 int
 report_build(struct repo *repo, const struct state *st,
     const struct redactor *redact, int64_t from, int64_t to,
     struct report *rep, char **cause)
 {
-	char	**ids = NULL, **runs, *dir;
-	size_t	 i, j;
-	int	 rc = 0;
+	return build(repo, st, 0, redact, from, to, rep, cause);
+}
 
-	memset(rep, 0, sizeof *rep);
-	rep->redact = redact;
-	if (store_list(repo, st, "records", &ids, cause) != 0)
-		return -1;
-	for (i = 0; rc == 0 && ids[i] != NULL; i++) {
-		dir = xasprintf("records/%s", ids[i]);
-		rc = store_list(repo, st, dir, &runs, cause);
-		free(dir);
-		if (rc != 0)
-			break;
-		for (j = 0; rc == 0 && runs[j] != NULL; j++) {
-			if (str_endswith(runs[j], ".json"))
-				rc = load_row(repo, st, ids[i], runs[j], rep,
-				    from, to, cause);
-		}
-		strv_free(runs);
-	}
-	strv_free(ids);
-	report_finish(rep);
-	return rc;
+int
+report_build_working(struct repo *repo, const struct state *st,
+    const struct redactor *redact, int64_t from, int64_t to,
+    struct report *rep, char **cause)
+{
+	return build(repo, st, 1, redact, from, to, rep, cause);
 }
 
 void

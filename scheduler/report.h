@@ -69,6 +69,13 @@ int	 report_build(struct repo *, const struct state *,
 	     const struct redactor *, int64_t from,
 	     int64_t to, struct report *, char **cause);
 /*
+ * The same over the changes of the working set only (archive.h): what
+ * the availability budgets of open periods need, whatever the history.
+ */
+int	 report_build_working(struct repo *, const struct state *,
+	     const struct redactor *, int64_t from, int64_t to, struct report *,
+	     char **cause);
+/*
  * The same one record at a time: start from a zeroed struct report, add
  * each record's text (its plan's state for the title, or NULL; records
  * outside [from, to) are read and left out), then report_finish. Returns

@@ -817,7 +817,7 @@ load_ledger(struct session *s, int64_t now)
 		return NULL;
 	l = budget_ledger_of_state(s->chk.policy, &s->st);
 	memset(&rep, 0, sizeof rep);
-	if (report_build(s->repo, &s->st, s->chk.policy->redactor,
+	if (report_build_working(s->repo, &s->st, s->chk.policy->redactor,
 	    now - 370 * 86400, now + 86400, &rep, &cause) != 0) {
 		free(cause);
 		return l;

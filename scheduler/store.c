@@ -60,6 +60,7 @@ approval_number(const char *name)
 /* State files are read and parsed by a few threads, like plans. */
 struct state_reader {
 	struct repo *repo;
+	const char *dir;		/* "state", "archive/state" */
 	const struct repo_entry *ents;
 	struct plan_state **out;	/* indexed like ents; NULL: skipped */
 	char	**cause;		/* one per worker */
@@ -81,8 +82,8 @@ load_state_file(size_t i, size_t worker, void *arg)
 	    &r->cause[worker]);
 	if (rc != 0) {
 		if (rc > 0)
-			r->cause[worker] = xasprintf("state branch: 'state/%s' %s",
-			    e->name, rc == 1 ? "is missing from the repository" :
+			r->cause[worker] = xasprintf("state branch: '%s/%s' %s",
+			    r->dir, e->name, rc == 1 ? "is missing from the repository" :
 			    "is too large");
 		return;
 	}
@@ -90,7 +91,7 @@ load_state_file(size_t i, size_t worker, void *arg)
 	ps = plan_state_new(id);
 	if (state_from_json(ps, text, len, &why) != 0) {
 		r->cause[worker] = xasprintf("state branch: cannot read "
-		    "'state/%s': %s", e->name, why);
+		    "'%s/%s': %s", r->dir, e->name, why);
 		free(why);
 		plan_state_free(ps);
 	} else
@@ -100,24 +101,28 @@ load_state_file(size_t i, size_t worker, void *arg)
 }
 
 static int
-load_states(struct repo *repo, struct repo_tree *tree, struct state *st,
-    char **cause)
+load_states(struct repo *repo, struct repo_tree *tree, const char *base,
+    struct state *st, char **cause)
 {
+	char	*dir = xasprintf("%sstate", base);
 	struct state_reader r;
 	struct repo_entry *ents;
 	size_t	 n, i, k, m = 0;
 	int	 rc = 0;
 
-	if (repo_tree_list(tree, "state", &ents, &n, cause) == -1)
+	if (repo_tree_list(tree, dir, &ents, &n, cause) == -1) {
+		free(dir);
 		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		if (!state_name_valid(ents[i].name))
-			skip_entry(st, "state", ents[i].name, "not <plan id>.json");
+			skip_entry(st, dir, ents[i].name, "not <plan id>.json");
 		else if (ents[i].mode != 0100644 && ents[i].mode != 0100755)
-			skip_entry(st, "state", ents[i].name, "not a file");
+			skip_entry(st, dir, ents[i].name, "not a file");
 	}
 	k = parallel_workers(n);
 	r.repo = repo;
+	r.dir = dir;
 	r.ents = ents;
 	r.out = xcalloc(n + 1, sizeof *r.out);
 	r.cause = xcalloc(k, sizeof *r.cause);
@@ -142,13 +147,14 @@ load_states(struct repo *repo, struct repo_tree *tree, struct state *st,
 	else
 		free(r.out);
 	free(r.cause);
+	free(dir);
 	repo_entries_free(ents, n);
 	return rc;
 }
 
 static int
-load_approvals_of(struct repo *repo, struct repo_tree *tree, struct state *st,
-    const char *id, char **cause)
+load_approvals_of(struct repo *repo, struct repo_tree *tree, const char *base,
+    struct state *st, const char *id, char **cause)
 {
 	struct repo_entry *ents;
 	struct plan_state *ps;
@@ -157,7 +163,7 @@ load_approvals_of(struct repo *repo, struct repo_tree *tree, struct state *st,
 	size_t	 n, i, len;
 	int	 rc = 0;
 
-	dir = xasprintf("approvals/%s", id);
+	dir = xasprintf("%sapprovals/%s", base, id);
 	if (repo_tree_list(tree, dir, &ents, &n, cause) == -1) {
 		free(dir);
 		return -1;
@@ -201,27 +207,29 @@ approval_cmp(const void *a, const void *b)
 	return ((const struct approval *)a)->n - ((const struct approval *)b)->n;
 }
 
-int
-store_load(struct repo *repo, struct state *st, char **cause)
+/* The states and approvals under base ("" or "archive/") of a tree. */
+static int
+load_tree(struct repo *repo, struct repo_tree *tree, const char *base,
+    struct state *st, char **cause)
 {
-	struct repo_tree *tree;
 	struct repo_entry *ents;
+	char	*dir = xasprintf("%sapprovals", base);
 	size_t	 n, i;
 	int	 rc;
 
-	if ((rc = repo_ref_commit(repo, STATE_BRANCH, st->commit, cause)) != 0)
-		return rc == 1 ? 0 : -1;
-	if ((tree = repo_tree_at(repo, st->commit, cause)) == NULL)
-		return -1;
-	rc = load_states(repo, tree, st, cause);
-	if (rc != -1 && (rc = repo_tree_list(tree, "approvals", &ents, &n,
+	rc = load_states(repo, tree, base, st, cause);
+	if (rc != -1 && (rc = repo_tree_list(tree, dir, &ents, &n,
 	    cause)) != -1) {
 		for (i = 0; rc != -1 && i < n; i++) {
 			if (ents[i].mode != 040000 || !name_valid(ents[i].name))
-				skip_entry(st, "approvals", ents[i].name,
+				skip_entry(st, dir, ents[i].name,
 				    "not a directory named by a plan id");
+			else if (*base != '\0' &&
+			    state_find(st, ents[i].name) == NULL)
+				skip_entry(st, dir, ents[i].name,
+				    "no archived state of that plan");
 			else
-				rc = load_approvals_of(repo, tree, st,
+				rc = load_approvals_of(repo, tree, base, st,
 				    ents[i].name, cause);
 		}
 		repo_entries_free(ents, n);
@@ -229,8 +237,40 @@ store_load(struct repo *repo, struct state *st, char **cause)
 	for (i = 0; i < st->n; i++)
 		array_sort(st->items[i]->approvals, st->items[i]->napprovals,
 		    sizeof *st->items[i]->approvals, approval_cmp);
-	repo_tree_free(tree);
+	free(dir);
 	return rc == -1 ? -1 : 0;
+}
+
+int
+store_load(struct repo *repo, struct state *st, char **cause)
+{
+	struct repo_tree *tree;
+	int	 rc;
+
+	if ((rc = repo_ref_commit(repo, STATE_BRANCH, st->commit, cause)) != 0)
+		return rc == 1 ? 0 : -1;
+	if ((tree = repo_tree_at(repo, st->commit, cause)) == NULL)
+		return -1;
+	rc = load_tree(repo, tree, "", st, cause);
+	repo_tree_free(tree);
+	return rc;
+}
+
+int
+store_load_archive(struct repo *repo, const struct state *st,
+    struct state *out, char **cause)
+{
+	struct repo_tree *tree;
+	int	 rc;
+
+	memset(out, 0, sizeof *out);
+	if (st->commit[0] == '\0')
+		return 0;
+	if ((tree = repo_tree_at(repo, st->commit, cause)) == NULL)
+		return -1;
+	rc = load_tree(repo, tree, "archive/", out, cause);
+	repo_tree_free(tree);
+	return rc;
 }
 
 struct repo_tree *
@@ -361,10 +401,9 @@ store_read(struct repo *repo, const struct state *st, const char *path,
 
 	if (st->commit[0] == '\0')
 		return 1;
-	if ((tree = repo_tree_at(repo, st->commit, cause)) == NULL)
+	if ((tree = repo_tree_cached(repo, st->commit, cause)) == NULL)
 		return -1;
 	rc = repo_tree_read(tree, path, STATE_MAX_FILE, text, len, NULL, cause);
-	repo_tree_free(tree);
 	if (rc == 2) {
 		*cause = xasprintf("state branch: '%s' is too large", path);
 		rc = -1;
@@ -386,10 +425,9 @@ store_list(struct repo *repo, const struct state *st, const char *dir,
 		*names = xcalloc(1, sizeof **names);
 		return 0;
 	}
-	if ((tree = repo_tree_at(repo, st->commit, cause)) == NULL)
+	if ((tree = repo_tree_cached(repo, st->commit, cause)) == NULL)
 		return -1;
 	rc = repo_tree_list(tree, dir, &ents, &n, cause);
-	repo_tree_free(tree);
 	if (rc == -1)
 		return -1;
 	*names = xcalloc(n + 1, sizeof **names);

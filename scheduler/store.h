@@ -34,6 +34,13 @@ void	 store_files_release(struct store_files *);
  * or -1 with *cause.
  */
 int	 store_load(struct repo *, struct state *, char **cause);
+/*
+ * Read the archived states and approvals (archive/state, archive/approvals)
+ * of the commit st was loaded from into out (a new state). Returns 0, or
+ * -1 with *cause.
+ */
+int	 store_load_archive(struct repo *, const struct state *,
+	     struct state *out, char **cause);
 /* The state branch tree read by store_load, for other files; may be NULL. */
 struct repo_tree *store_tree(struct repo *, const struct state *, char **cause);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "advice.h"
+#include "archive.h"
 #include "budget.h"
 #include "cli/cmd.h"
 #include "datetime.h"
@@ -460,6 +461,12 @@ cmd_report_exec(struct ctx *ctx, const struct cmd_args *args)
 		    "--format html");
 	if ((rc = cmd_session_read(&s, ctx, "report")) != EXIT_DONE)
 		return rc;
+	if (archive_load(s.repo, &s.st, &cause) != 0) {
+		cmd_error("%s", cause);
+		free(cause);
+		session_close(&s);
+		return EXIT_ENV;
+	}
 	memset(&audit, 0, sizeof audit);
 	memset(&x, 0, sizeof x);
 	if (report_build(s.repo, &s.st,
@@ -502,7 +509,8 @@ const struct cmd_entry cmd_report_entry = {
 	    "commits of the period (as offpeak audit: commits checked, violations,\n"
 	    "the state commit the report was made from), so that the report\n"
 	    "carries its own proof. Records made under a simulated clock are\n"
-	    "marked. The period is [from, to).\n\n"
+	    "marked. The period is [from, to). Changes moved under archive/ on\n"
+	    "the state branch are read too.\n\n"
 	    "With availability targets in the policy it adds the table of clause\n"
 	    "3.1 for the periods of the report (budget, planned, actual, left, the\n"
 	    "availability the work leaves), and always the recommendations of\n"

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive.h"
 #include "cli/cmd.h"
 #include "datetime.h"
 #include "freezefeed.h"
@@ -15,7 +16,7 @@
 
 static json_t *
 result_json(const struct session *s, const struct schedule_stats *st,
-    int dry_run)
+    long archived, int dry_run)
 {
 	json_t	*o, *plans = json_array();
 	const struct plan_state *ps;
@@ -39,16 +40,17 @@ result_json(const struct session *s, const struct schedule_stats *st,
 			json_object_set_new(o, "reason", json_string(ps->reason));
 		json_array_append_new(plans, o);
 	}
-	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "dry_run",
-	    dry_run, "placed", (json_int_t)st->placed, "moved",
+	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+	    "dry_run", dry_run, "placed", (json_int_t)st->placed, "moved",
 	    (json_int_t)st->moved, "kept", (json_int_t)st->kept, "expired",
 	    (json_int_t)st->expired, "waiting", (json_int_t)st->blocked,
-	    "missed", (json_int_t)st->missed, "plans", plans);
+	    "missed", (json_int_t)st->missed, "archived", (json_int_t)archived,
+	    "plans", plans);
 }
 
 static void
 print_result(const struct session *s, const struct schedule_stats *st,
-    int dry_run, const char *log)
+    long archived, int dry_run, const char *log)
 {
 	const struct plan_state *ps;
 	char	*when;
@@ -62,6 +64,10 @@ print_result(const struct session *s, const struct schedule_stats *st,
 		printf("schedule: %zu slot%s ended without a run (missed): "
 		    "placed anew with a new notice where it could\n", st->missed,
 		    st->missed == 1 ? "" : "s");
+	if (archived > 0)
+		printf("schedule: %ld finished change%s archived (state and "
+		    "approvals moved under archive/)\n", archived,
+		    archived == 1 ? "" : "s");
 	if (*log != '\0')
 		printf("\n%s", log);
 	for (i = 0; i < s->st.n; i++) {
@@ -112,6 +118,7 @@ cmd_schedule_exec(struct ctx *ctx, const struct cmd_args *args)
 	struct schedule_stats stats = { 0 };
 	struct freeze_feeds ff;
 	char	*cause = NULL, *log;
+	long	 archived = 0;
 	int	 dry_run = cmd_given(args, OPT_DRY_RUN), rc;
 
 	if ((rc = cmd_session_open(&s, ctx, "schedule")) != EXIT_DONE)
@@ -135,6 +142,10 @@ cmd_schedule_exec(struct ctx *ctx, const struct cmd_args *args)
 		cmd_error("%s", cause);
 		free(cause);
 		rc = EXIT_INVALID;
+	} else if ((archived = archive_due(&s, &ff.files, &cause)) < 0) {
+		cmd_error("%s", cause);
+		free(cause);
+		rc = EXIT_ENV;
 	} else {
 		/* durable first: the state commit, then what it holds */
 		log = xstrdup(buf_str(&s.st.log));
@@ -142,12 +153,12 @@ cmd_schedule_exec(struct ctx *ctx, const struct cmd_args *args)
 		if (!dry_run)
 			rc = cmd_session_commit(&s, ff.files.v, ff.files.n);
 		if (rc == EXIT_DONE && ctx->json) {
-			json_t *o = result_json(&s, &stats, dry_run);
+			json_t *o = result_json(&s, &stats, archived, dry_run);
 			json_dumpf(o, stdout, JSON_INDENT(2));
 			putchar('\n');
 			json_decref(o);
 		} else if (rc == EXIT_DONE)
-			print_result(&s, &stats, dry_run, log);
+			print_result(&s, &stats, archived, dry_run, log);
 		free(log);
 	}
 	freeze_feeds_release(&ff);
@@ -169,6 +180,9 @@ const struct cmd_entry cmd_schedule_entry = {
 	    "within not_before/not_after. Placed changes keep their slots unless\n"
 	    "the slot became invalid. Publishing and scheduling are one state\n"
 	    "commit: a slot's notice clock starts at that commit, and the result\n"
-	    "is printed once that commit is written.\n",
+	    "is printed once that commit is written. The same commit moves\n"
+	    "finished changes whose plan file is gone and whose retention has\n"
+	    "passed under archive/ on the state branch (status no longer lists\n"
+	    "them; report still reads them).\n",
 	.exec = cmd_schedule_exec
 };

@@ -50,7 +50,7 @@ ledger_now(struct session *s)
 	char	*cause = NULL;
 
 	memset(&rep, 0, sizeof rep);
-	if (report_build(s->repo, &s->st, s->chk.policy->redactor,
+	if (report_build_working(s->repo, &s->st, s->chk.policy->redactor,
 	    s->now - AVAIL_BACK, s->now + AVAIL_AHEAD, &rep, &cause) != 0) {
 		cmd_error("status: the run records: %s", cause);
 		free(cause);

@@ -1,0 +1,128 @@
+#!/bin/sh
+# Scale: does the cost of everyday commands follow the active work or the
+# years of history behind it?
+#
+# usage: scale.sh OFFPEAK          (run by `make bench`)
+#
+# Builds, in the same run:
+#   fresh: gen.py --standard: 2,000 active plans on 2,000 systems;
+#   hist:  gen_history.py: the same 2,000 plans (the same plans tree), and
+#          behind them five years of weekly history: 50,000 finished
+#          changes (completed, rolled back, failed, cancelled, expired)
+#          with their state, approvals, records and logs, their plan files
+#          deleted once done;
+#   big:   gen.py --standard --plans 10000 (packed), for check and a first
+#          schedule at 10k.
+# Then `schedule` runs on fresh and hist until nothing changes (on hist
+# the first run also moves the finished changes under archive/), and each
+# command is timed with hyperfine (median of BENCH_RUNS, default 5, after
+# a warm-up) on both. Every figure is printed with its command, as a
+# ratio against its anchor measured in the same run.
+#
+# Environment: BENCH_RUNS (5), BENCH_FINISHED (50000), BENCH_KEEP=1 keeps
+# the repositories, BENCH_PORT (18431) for serve.
+set -eu
+
+[ $# -eq 1 ] || { echo "usage: $0 OFFPEAK" >&2; exit 2; }
+OFFPEAK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+RUNS=${BENCH_RUNS:-5}
+FINISHED=${BENCH_FINISHED:-50000}
+PORT=${BENCH_PORT:-18431}
+NOW=2027-01-01T00:00:00Z
+command -v hyperfine >/dev/null 2>&1 || { echo "scale.sh: hyperfine is needed" >&2; exit 2; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/offpeak-bench-scale.XXXXXX")
+[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
+
+# med CMD...: the median seconds of a command (its exit status ignored:
+# a refused run is what is timed)
+med() {
+	hyperfine -N -i -w 1 -r "$RUNS" --export-json "$work/h.json" "$*" >/dev/null 2>&1 ||
+	    { echo "scale.sh: hyperfine failed on: $*" >&2; exit 1; }
+	python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/h.json"
+}
+
+rows=$work/rows
+: > "$rows"
+# row LABEL WORKLOAD VALUE ANCHOR TARGET KIND: one line of the table; KIND
+# "ratio" divides VALUE by ANCHOR, "abs" shows VALUE against TARGET seconds
+row() {
+	python3 - "$@" >> "$rows" <<'PY'
+import sys
+label, load, v, a, target, kind = sys.argv[1:]
+v = float(v)
+if kind == "ratio":
+    r = v / float(a)
+    ok = r <= float(target)
+    print("| %s | %s | %.3f s | %.3f s | %.2fx | <= %sx | %s |" % (label, load, v, float(a), r, target, "met" if ok else "MISSED"))
+else:
+    ok = v < float(target)
+    print("| %s | %s | %.3f s | %s | - | < %s s | %s |" % (label, load, v, a, target, "met" if ok else "MISSED"))
+PY
+}
+
+echo "== scale: the cost of history"
+echo "\$ python3 $here/gen.py --standard --plans 2000 --systems 2000 --max-concurrent 20 $work/fresh"
+python3 "$here/gen.py" --standard --plans 2000 --systems 2000 --max-concurrent 20 "$work/fresh" >/dev/null
+echo "\$ python3 $here/gen_history.py --active 2000 --finished $FINISHED $work/hist"
+python3 "$here/gen_history.py" --active 2000 --finished "$FINISHED" "$work/hist"
+for r in fresh hist; do
+	i=0
+	while :; do
+		/usr/bin/time -f "%e %M" -o "$work/t" "$OFFPEAK" -C "$work/$r" --now "$NOW" schedule > "$work/out"
+		set -- $(cat "$work/t")
+		echo "$r: schedule ($1 s, $(($2 / 1024)) MiB): $(head -n 1 "$work/out")"
+		sed -n '2{/archived/p}' "$work/out"
+		grep -q '^schedule: 0 placed, 0 moved, [0-9]* kept, 0 expired' "$work/out" &&
+		    ! grep -q archived "$work/out" && break
+		i=$((i + 1))
+		[ $i -lt 4 ] || { echo "scale.sh: $r does not settle" >&2; exit 1; }
+	done
+done
+echo "working set: fresh $(git -C "$work/fresh" ls-tree offpeak-state state/ | wc -l) states," \
+    "hist $(git -C "$work/hist" ls-tree offpeak-state state/ | wc -l) states," \
+    "$(git -C "$work/hist" ls-tree offpeak-state archive/state/ | wc -l) archived;" \
+    "pack $(du -sh "$work/hist/.git" | cut -f1) against $(du -sh "$work/fresh/.git" | cut -f1)"
+
+id=$(ls "$work/fresh/plans" | head -n 1 | sed 's/\.json$//')
+for c in schedule status "calendar -o @/feeds" "run $id"; do
+	name=${c%% *}
+	f=$(med "$OFFPEAK" -C "$work/fresh" --now "$NOW" $(echo "$c" | sed "s|@|$work/fresh|"))
+	h=$(med "$OFFPEAK" -C "$work/hist" --now "$NOW" $(echo "$c" | sed "s|@|$work/hist|"))
+	echo "\$ $OFFPEAK -C REPO --now $NOW $c: fresh $f s, hist $h s"
+	label=$name
+	[ "$name" = run ] && label="run gate check (refused: not in its slot)"
+	[ "$name" = schedule ] && label="schedule (unchanged)"
+	row "$label" "5-year history vs fresh 2k" "$h" "$f" 1.5 ratio
+done
+set -- $(python3 "$here/serve_ready.py" "$OFFPEAK" "$work/fresh" "$NOW" "$PORT" "$RUNS")
+f=$1
+set -- $(python3 "$here/serve_ready.py" "$OFFPEAK" "$work/hist" "$NOW" "$PORT" "$RUNS")
+h=$1
+echo "\$ python3 $here/serve_ready.py $OFFPEAK REPO $NOW $PORT $RUNS (serve's load, start to first answer): fresh $f s, hist $h s"
+row "serve load (start to first answer)" "5-year history vs fresh 2k" "$h" "$f" 1.5 ratio
+
+echo
+echo "\$ python3 $here/gen.py --standard --plans 10000 --systems 2000 --max-concurrent 100 $work/big"
+python3 "$here/gen.py" --standard --plans 10000 --systems 2000 --max-concurrent 100 "$work/big" >/dev/null
+git -C "$work/big" ls-tree -r HEAD plans/ | awk '{ print $3 }' > "$work/blobs"
+cat > "$work/catfile.sh" <<SH
+exec git -C "$work/big" cat-file --batch < "$work/blobs" > /dev/null
+SH
+a=$(med sh "$work/catfile.sh")
+c=$(med "$OFFPEAK" -C "$work/big" check)
+echo "\$ $OFFPEAK -C REPO check: $c s; anchor git cat-file --batch on the same $(wc -l < "$work/blobs") blobs: $a s"
+row "check" "10k plans, 2k systems, packed" "$c" "$a" 3 ratio
+hyperfine -N -w 1 -r "$RUNS" --prepare "git -C $work/big update-ref -d refs/heads/offpeak-state" \
+    --export-json "$work/h.json" "$OFFPEAK -C $work/big --now $NOW schedule" >/dev/null 2>&1
+s1=$(python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/h.json")
+s2=$(med "$OFFPEAK" -C "$work/big" --now "$NOW" schedule)
+echo "\$ $OFFPEAK -C REPO --now $NOW schedule: first run (state branch removed before each) $s1 s, unchanged re-run $s2 s"
+row "schedule, first run" "10k fresh plans" "$s1" - 0.6 abs
+row "schedule, unchanged re-run" "10k fresh plans" "$s2" - 0.25 abs
+
+echo
+echo "| command | workload | figure | anchor | ratio | target | |"
+echo "|---|---|---|---|---|---|---|"
+cat "$rows"
+echo "(medians of $RUNS runs after a warm-up, hyperfine -N; calendar at 10k, schedule at 100k, serve against nginx and the server-side state check: calendar in run.sh, schedule.sh, serve.sh, guard.sh)"
