@@ -182,3 +182,33 @@ archive_load(struct repo *repo, struct state *st, char **cause)
 	state_release(&old);
 	return 0;
 }
+
+char *
+archive_said(struct repo *repo, const struct state *st, const char *id)
+{
+	struct plan_state *ps;
+	char	*path, *text, *why = NULL, *when, *msg = NULL;
+	size_t	 len;
+
+	if (!name_valid(id))
+		return NULL;
+	path = xasprintf("%s/state/%s.json", ARCHIVE_DIR, id);
+	if (store_read(repo, st, path, &text, &len, &why) != 0) {
+		free(why);
+		free(path);
+		return NULL;
+	}
+	ps = plan_state_new(id);
+	if (state_from_json(ps, text, len, &why) == 0) {
+		when = dt_format_utc(archive_ended(ps));
+		msg = xasprintf("plan '%s' has ended (%s, %s) and is archived: "
+		    "'offpeak log %s' and 'offpeak report' tell its history", id,
+		    status_names[ps->status], when, id);
+		free(when);
+	}
+	free(why);
+	plan_state_free(ps);
+	free(text);
+	free(path);
+	return msg;
+}

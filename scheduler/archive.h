@@ -50,5 +50,11 @@ long	 archive_due(struct session *, struct store_files *, char **cause);
  * with *cause.
  */
 int	 archive_load(struct repo *, struct state *, char **cause);
+/*
+ * What to tell someone who names a change that is archived ("plan 'x' has
+ * ended (completed, ...) and is archived: ..."), allocated; NULL when the
+ * archive does not hold it.
+ */
+char	*archive_said(struct repo *, const struct state *, const char *id);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive.h"
 #include "datetime.h"
 #include "fsutil.h"
 #include "plan.h"
@@ -240,6 +241,11 @@ session_identity(struct session *s, const char *key, const char *ns,
 char *
 session_no_plan(const struct session *s, const char *id)
 {
+	char	*archived;
+
+	if (state_find(&s->st, id) == NULL &&
+	    (archived = archive_said(s->repo, &s->st, id)) != NULL)
+		return archived;
 	if (s->origin == NULL || s->plans_ref == NULL)
 		return xasprintf("no plan has the id '%s'", id);
 	if (s->offline || s->stale)

@@ -60,6 +60,14 @@ git -C "$R" log -1 --format=%B offpeak-state | grep -q "^archive a-gone (cancell
 op status
 case $out in *a-done*) fail "status no longer lists a-done"; diag "$out" ;;
 *) pass "status no longer lists a-done" ;; esac
+op status a-done
+expect_rc "status of an archived change" 1
+expect_err "... says it has ended and where its history is" "plan 'a-done' has ended (completed, 2026-12-02T18:00:00Z) and is archived: 'offpeak log a-done'"
+op cancel a-gone -m "again"
+expect_err "cancel of an archived change says so too" "plan 'a-gone' has ended (cancelled"
+op log a-done
+expect_rc "log tells an archived change's history" 0
+expect_out "... from the history" "completed a-done"
 op --json schedule --dry-run
 has "schedule --json counts what it archived (none left)" "$out" '"archived": 0'
 op report --from 2026-12-01 --to 2026-12-31
