@@ -65,12 +65,33 @@ archive_ended(const struct plan_state *ps)
 	return t;
 }
 
-/* Is ps due to leave the working set? */
+/* Does the archive hold a change of that id already (an id used again)? */
+static int
+archived(struct session *s, const char *id)
+{
+	char	*path = xasprintf("%s/state/%s.json", ARCHIVE_DIR, id), *text;
+	char	*why = NULL;
+	size_t	 len;
+	int	 rc;
+
+	rc = store_read(s->repo, &s->st, path, &text, &len, &why);
+	if (rc == 0)
+		free(text);
+	free(why);
+	free(path);
+	return rc != 1;
+}
+
+/*
+ * Is ps due to leave the working set? A second change under an id the
+ * archive holds stays: the archive never changes.
+ */
 static int
 due(struct session *s, const struct plan_state *ps, int64_t age)
 {
 	return archive_final(ps->status) && !ps->dirty &&
-	    s->now >= archive_ended(ps) + age && session_plan(s, ps->id) == NULL;
+	    s->now >= archive_ended(ps) + age && session_plan(s, ps->id) == NULL &&
+	    !archived(s, ps->id);
 }
 
 /* Copy one file of the state branch under archive/ and remove it. */

@@ -87,6 +87,19 @@ git -C "$R" rev-parse -q --verify offpeak-state:archive/state/a-done.json >/dev/
     pass "... the archived copy stays" || fail "... the archived copy stays"
 git -C "$R" rm -q plans/a-done.json
 commit_all "$R" "a-done withdrawn"
+NOW=2027-03-01T12:00:00+08:00
+op schedule
+expect_rc "schedule long after the second a-done ended" 0
+is "... the archived copy of the first is never replaced" \
+    "$(git -C "$R" rev-parse offpeak-state:archive/state/a-done.json)" "$done_blob"
+st2=$(git -C "$R" show offpeak-state:state/a-done.json |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+case $st2 in
+cancelled|completed|expired|rejected|superseded) pass "... the second stays in the working set, though it ended ($st2)" ;;
+*) fail "... the second stays in the working set, though it ended"; diag "status: $st2" ;;
+esac
+op --offline audit
+expect_rc "audit still finds the trail clean" 0
 
 # --- the server's hook: the real move passes, forged ones do not
 server=$TMP/server.git
