@@ -11,8 +11,10 @@
 #          changes (completed, rolled back, failed, cancelled, expired)
 #          with their state, approvals, records and logs, their plan files
 #          deleted once done;
-#   big:   gen.py --standard --plans 10000 (packed), for check and a first
-#          schedule at 10k.
+#   big:   gen.py --standard --plans 10000 (packed), for check, schedule
+#          (first and unchanged) and calendar at 10k, the last against
+#          python3-icalendar building all.ics from the same state
+#          (ical_py.py, /usr/bin/python3).
 # Then `schedule` runs on fresh and hist until nothing changes (on hist
 # the first run also moves the finished changes under archive/), and each
 # command is timed with hyperfine (median of BENCH_RUNS, default 5, after
@@ -55,6 +57,10 @@ if kind == "ratio":
     r = v / float(a)
     ok = r <= float(target)
     print("| %s | %s | %.3f s | %.3f s | %.2fx | <= %sx | %s |" % (label, load, v, float(a), r, target, "met" if ok else "MISSED"))
+elif kind == "speedup":
+    r = float(a) / v
+    ok = r >= float(target)
+    print("| %s | %s | %.3f s | %.3f s | %.1fx | >= %sx | %s |" % (label, load, v, float(a), r, target, "met" if ok else "MISSED"))
 else:
     ok = v < float(target)
     print("| %s | %s | %.3f s | %s | - | < %s s | %s |" % (label, load, v, a, target, "met" if ok else "MISSED"))
@@ -120,9 +126,24 @@ s2=$(med "$OFFPEAK" -C "$work/big" --now "$NOW" schedule)
 echo "\$ $OFFPEAK -C REPO --now $NOW schedule: first run (state branch removed before each) $s1 s, unchanged re-run $s2 s"
 row "schedule, first run" "10k fresh plans" "$s1" - 0.6 abs
 row "schedule, unchanged re-run" "10k fresh plans" "$s2" - 0.25 abs
+hyperfine -N -w 1 -r "$RUNS" --prepare "rm -rf $work/cal-new" --export-json "$work/h.json" \
+    "$OFFPEAK -C $work/big --now $NOW calendar -o $work/cal-new" >/dev/null 2>&1
+calnew=$(python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/h.json")
+echo "\$ $OFFPEAK -C REPO --now $NOW calendar -o NEWDIR (every feed written and synced; $(find "$work/cal-new" -name '*.ics' | wc -l) files): $calnew s"
+cal=$(med "$OFFPEAK" -C "$work/big" --now "$NOW" calendar -o "$work/cal-new")
+echo "\$ $OFFPEAK -C REPO --now $NOW calendar -o DIR (unchanged feeds: rendered and compared, nothing written; $(grep -c '^BEGIN:VEVENT' "$work/cal-new/all.ics") events in all.ics): $cal s"
+row "calendar, every feed (unchanged: the periodic job)" "10k scheduled changes" "$cal" - 0.25 abs
+if /usr/bin/python3 -c 'import icalendar' 2>/dev/null; then
+	for i in 1 2 3; do
+		/usr/bin/python3 "$here/ical_py.py" "$work/big" "$NOW" "$work/py.ics"
+	done > "$work/py"
+	py=$(sort -n -k4 "$work/py" | sed -n 2p | awk '{ print $4 }')
+	echo "\$ /usr/bin/python3 $here/ical_py.py REPO $NOW OUT (python3-icalendar building all.ics alone, median of 3): $py s"
+	row "calendar against python3-icalendar" "10k scheduled changes" "$cal" "$py" 15 speedup
+fi
 
 echo
 echo "| command | workload | figure | anchor | ratio | target | |"
 echo "|---|---|---|---|---|---|---|"
 cat "$rows"
-echo "(medians of $RUNS runs after a warm-up, hyperfine -N; calendar at 10k, schedule at 100k, serve against nginx and the server-side state check: calendar in run.sh, schedule.sh, serve.sh, guard.sh)"
+echo "(medians of $RUNS runs after a warm-up, hyperfine -N; schedule at 100k, serve against nginx and the server-side state check: schedule.sh, serve.sh, guard.sh)"
