@@ -1064,8 +1064,11 @@ check_archived_state(struct gcommit *gc, const char *file, const char *id)
 	char	*when;
 	int	 bad;
 
-	if ((s0 = load_state(gc, gc->ptree, id, &bad)) == NULL)
-		return;		/* said where the parent's file is bad */
+	if ((s0 = load_state(gc, gc->ptree, id, &bad)) == NULL) {
+		problem(gc->g, gc->id, file, "the state it archives cannot be "
+		    "read, so it cannot be shown to have ended");
+		return;
+	}
 	if (!archive_final(s0->status))
 		problem(gc->g, gc->id, file, "archived while %s: only a change "
 		    "that ended leaves the working set",

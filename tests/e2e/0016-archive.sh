@@ -116,17 +116,18 @@ else
 	fail "the server takes a history with archived changes"; diag "$(cat "$TMP/push.out")"
 fi
 
-# forge MESSAGE: commit the index $IDX on the state branch, a minute later
+# forge MESSAGE [PARENT]: commit the index $IDX on PARENT (the state
+# branch), a minute later, as refs/heads/forged
 IDX=$TMP/forge.index
 forge() {
-	t=$(( $(git -C "$R" log -1 --format=%ct offpeak-state) + 60 ))
+	t=$(( $(git -C "$R" log -1 --format=%ct "${2:-offpeak-state}") + 60 ))
 	tree=$(GIT_INDEX_FILE=$IDX git -C "$R" write-tree)
 	c=$(printf '%s\n\nOffpeak-Plans: %s\nOffpeak-Clock: simulated\n' "$1" \
 	    "$(git -C "$R" rev-parse main)" | GIT_AUTHOR_DATE="@$t +0000" \
-	    GIT_COMMITTER_DATE="@$t +0000" git -C "$R" commit-tree "$tree" -p offpeak-state)
+	    GIT_COMMITTER_DATE="@$t +0000" git -C "$R" commit-tree "$tree" -p "${2:-offpeak-state}")
 	git -C "$R" update-ref refs/heads/forged "$c"
 }
-start_forge() { rm -f "$IDX"; GIT_INDEX_FILE=$IDX git -C "$R" read-tree offpeak-state; }
+start_forge() { rm -f "$IDX"; GIT_INDEX_FILE=$IDX git -C "$R" read-tree "${1:-offpeak-state}"; }
 mv_index() {	# mv_index FROM TO: the blob at FROM now at TO only
 	b=$(GIT_INDEX_FILE=$IDX git -C "$R" rev-parse ":$1")
 	GIT_INDEX_FILE=$IDX git -C "$R" update-index --force-remove "$1"
@@ -167,5 +168,20 @@ GIT_INDEX_FILE=$IDX git -C "$R" update-index --force-remove state/a-keep.json
 GIT_INDEX_FILE=$IDX git -C "$R" update-index --add --cacheinfo "100644,$b,archive/state/a-keep.json"
 forge "archive a-keep, changed on the way"
 refused "a state archived with other bytes" "not moved unchanged"
+
+# a state made unreadable, then archived: the move is not taken on trust
+start_forge
+b=$(printf 'not json' | git -C "$R" hash-object -w --stdin)
+GIT_INDEX_FILE=$IDX git -C "$R" update-index --cacheinfo "100644,$b,state/a-keep.json"
+forge "break a-keep's state"
+start_forge forged
+mv_index state/a-keep.json archive/state/a-keep.json
+forge "archive the broken state" forged
+good=$(git -C "$R" rev-parse offpeak-state)
+git -C "$R" update-ref refs/heads/offpeak-state forged
+op --offline audit
+expect_rc "audit of a broken state archived" 1
+expect_out "... the move of what cannot be read is refused" "the state it archives cannot be read"
+git -C "$R" update-ref refs/heads/offpeak-state "$good"
 
 done_testing
