@@ -260,6 +260,24 @@ check_groups(struct jdoc *d, const struct policy *p, const char *key,
 	}
 }
 
+/* Every system named must be one of the policy's. */
+static void
+check_systems(struct jdoc *d, const struct policy *p, const char *key,
+    char *const *systems)
+{
+	size_t	 i;
+
+	for (i = 0; systems != NULL && systems[i] != NULL; i++) {
+		if (p->nsystems > 0 && policy_system(p, systems[i]) == NULL) {
+			jdoc_push_key(d, key);
+			jdoc_push_index(d, i);
+			jdoc_error(d, 0, "unknown system '%s'", systems[i]);
+			jdoc_pop(d);
+			jdoc_pop(d);
+		}
+	}
+}
+
 /* A window whose rule yields no occurrence at all is a mistake. */
 static void
 check_window_opens(struct jdoc *d, const struct window_def *w)
@@ -534,7 +552,6 @@ read_subscriber(struct jdoc *d, json_t *v, struct policy *p)
 	    "groups", "email", NULL };
 	struct subscriber *s = &p->subscribers[p->nsubscribers++];
 	const char *str;
-	size_t	 i;
 
 	jd_known(d, v, known);
 	if ((str = jd_string(d, v, "name", JD_NAME, 0, 1)) != NULL)
@@ -550,15 +567,7 @@ read_subscriber(struct jdoc *d, json_t *v, struct policy *p)
 	}
 	if (json_object_get(v, "systems") != NULL) {
 		jd_strings(d, v, "systems", JD_NAME, 1, 0, 0, &s->systems);
-		for (i = 0; s->systems != NULL && s->systems[i] != NULL; i++) {
-			if (p->nsystems > 0 && policy_system(p, s->systems[i]) == NULL) {
-				jdoc_push_key(d, "systems");
-				jdoc_push_index(d, i);
-				jdoc_error(d, 0, "unknown system '%s'", s->systems[i]);
-				jdoc_pop(d);
-				jdoc_pop(d);
-			}
-		}
+		check_systems(d, p, "systems", s->systems);
 	}
 	if (json_object_get(v, "groups") != NULL) {
 		jd_strings(d, v, "groups", JD_NAME, 1, 1, 0, &s->groups);
@@ -695,22 +704,13 @@ read_target(struct jdoc *d, json_t *v, struct policy *p)
 	struct availability *a = &p->availability[p->navailability++];
 	const char *s;
 	json_t	*x;
-	size_t	 i;
 	int64_t	 len;
 	char	*cause = NULL;
 
 	jd_known(d, v, known);
 	if (json_object_get(v, "systems") != NULL) {
 		jd_strings(d, v, "systems", JD_NAME, 1, 1, 0, &a->systems);
-		for (i = 0; a->systems != NULL && a->systems[i] != NULL; i++) {
-			if (p->nsystems > 0 && policy_system(p, a->systems[i]) == NULL) {
-				jdoc_push_key(d, "systems");
-				jdoc_push_index(d, i);
-				jdoc_error(d, 0, "unknown system '%s'", a->systems[i]);
-				jdoc_pop(d);
-				jdoc_pop(d);
-			}
-		}
+		check_systems(d, p, "systems", a->systems);
 	}
 	if (json_object_get(v, "groups") != NULL) {
 		jd_strings(d, v, "groups", JD_NAME, 1, 1, 0, &a->groups);
