@@ -39,28 +39,6 @@ static const char css[] =
     "footer{margin-top:2rem;font-size:.8rem;color:#5b6575}"
     "@media print{body{max-width:none;padding:0}.tl{break-inside:avoid}}";
 
-static void
-esc(struct buf *b, const char *s)
-{
-	html_escape(b, s != NULL ? s : "");
-}
-
-static void
-escf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-escf(struct buf *b, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	html_escape(b, s);
-	free(s);
-}
-
 static char *
 local(const struct report_page *pg, int64_t t)
 {
@@ -93,22 +71,22 @@ head(struct buf *b, const struct report_page *pg)
 
 	buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
 	    "charset=\"utf-8\">\n<title>Maintenance report \xe2\x80\x94 ");
-	esc(b, who);
+	html_escape(b, who);
 	buf_adds(b, "</title>\n<style>");
 	buf_adds(b, css);
 	buf_adds(b, "</style>\n</head>\n<body>\n<header><h1>Maintenance "
 	    "report</h1><p class=\"meta\">");
-	esc(b, who);
+	html_escape(b, who);
 	if (pg->pol->calendar.account != NULL) {
 		buf_adds(b, " \xc2\xb7 agreement ");
-		esc(b, pg->pol->calendar.account);
+		html_escape(b, pg->pol->calendar.account);
 	}
 	buf_adds(b, "</p><p class=\"meta\">Period: <strong id=\"period\">");
-	escf(b, "%s \xe2\x80\x93 %s", a, z);
+	html_escapef(b, "%s \xe2\x80\x93 %s", a, z);
 	buf_adds(b, "</strong>; times in ");
-	esc(b, pg->pol->timezone);
+	html_escape(b, pg->pol->timezone);
 	buf_adds(b, ". Made ");
-	escf(b, "%s%s", made, pg->simulated ? " (simulated clock)" : "");
+	html_escapef(b, "%s%s", made, pg->simulated ? " (simulated clock)" : "");
 	buf_adds(b, ".</p></header>\n");
 	free(a);
 	free(z);
@@ -129,9 +107,9 @@ fig(struct buf *b, const char *name, const char *cls, const char *fmt, ...)
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	buf_adds(b, "<tr><td>");
-	esc(b, name);
+	html_escape(b, name);
 	buf_addf(b, "</td><td class=\"n%s%s\">", *cls != '\0' ? " " : "", cls);
-	esc(b, s);
+	html_escape(b, s);
 	buf_adds(b, "</td></tr>\n");
 	free(s);
 }
@@ -190,15 +168,15 @@ availability(struct buf *b, const struct report_page *pg)
 		w = r->budget > 0 ? 100.0 * (double)used / (double)r->budget : 0;
 		over = w > 100 ? 100 : 0;
 		buf_adds(b, "<tr><td>");
-		esc(b, r->system);
+		html_escape(b, r->system);
 		buf_adds(b, "</td><td>");
-		esc(b, pg->pol->availability[r->target].target);
+		html_escape(b, pg->pol->availability[r->target].target);
 		buf_adds(b, "</td><td>");
-		esc(b, r->period.label);
+		html_escape(b, r->period.label);
 		for (k = 0; k < 4; k++) {
 			buf_addf(b, "</td><td class=\"n%s\">", k == 3 && r->left < 0 ?
 			    " bad" : "");
-			esc(b, v[k]);
+			html_escape(b, v[k]);
 			free(v[k]);
 		}
 		buf_addf(b, "</td><td class=\"n%s\">%.4f%%</td><td><div class=\"bar\" "
@@ -225,27 +203,27 @@ records(struct buf *b, const struct report_page *pg)
 		w = &r->rows[i];
 		t = local(pg, w->started);
 		buf_addf(b, "<tr class=\"%s\"><td>", w->outcome);
-		esc(b, t);
+		html_escape(b, t);
 		buf_adds(b, "</td><td>");
-		esc(b, w->title);
+		html_escape(b, w->title);
 		buf_adds(b, "<br><small>");
-		esc(b, w->plan);
+		html_escape(b, w->plan);
 		if (w->emergency)
 			buf_adds(b, " \xc2\xb7 emergency");
 		buf_adds(b, "</small></td><td>");
-		esc(b, w->outcome);
+		html_escape(b, w->outcome);
 		buf_adds(b, "</td><td>");
 		if (w->problem != NULL) {
 			buf_adds(b, "<strong>Problem:</strong> ");
-			esc(b, w->problem);
+			html_escape(b, w->problem);
 		}
 		if (w->resolution != NULL) {
 			buf_adds(b, w->problem != NULL ? "<br>" : "");
 			buf_adds(b, "<strong>Resolution:</strong> ");
-			esc(b, w->resolution);
+			html_escape(b, w->resolution);
 		}
 		buf_adds(b, "</td><td>");
-		esc(b, w->operator);
+		html_escape(b, w->operator);
 		buf_adds(b, "</td></tr>\n");
 		free(t);
 	}
@@ -269,9 +247,9 @@ advice(struct buf *b, const struct report_page *pg)
 	buf_adds(b, "<ol class=\"advice\" id=\"advice\">\n");
 	for (i = 0; i < pg->advice->n; i++) {
 		buf_adds(b, "<li><strong>");
-		esc(b, pg->advice->v[i].text);
+		html_escape(b, pg->advice->v[i].text);
 		buf_adds(b, "</strong><br><span class=\"action\">Suggested: ");
-		esc(b, pg->advice->v[i].action);
+		html_escape(b, pg->advice->v[i].action);
 		buf_adds(b, "</span></li>\n");
 	}
 	buf_adds(b, "</ol></section>\n");
@@ -288,11 +266,11 @@ proof(struct buf *b, const struct report_page *pg)
 	    pg->audit_violations == 1 ? "" : "s");
 	if (pg->audit_first != NULL) {
 		buf_adds(b, "The first: ");
-		esc(b, pg->audit_first);
+		html_escape(b, pg->audit_first);
 		buf_adds(b, ". ");
 	}
 	buf_adds(b, "This report was made from state commit <code>");
-	esc(b, *pg->state_commit != '\0' ? pg->state_commit : "(none)");
+	html_escape(b, *pg->state_commit != '\0' ? pg->state_commit : "(none)");
 	buf_adds(b, "</code>.</p></section>\n");
 }
 

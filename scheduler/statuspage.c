@@ -77,6 +77,19 @@ html_escape(struct buf *b, const char *s)
 	}
 }
 
+void
+html_escapef(struct buf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	html_escape(b, s);
+	free(s);
+}
+
 /* "Thu 2026-12-03 01:00" and the zone's abbreviation then. */
 static const char *
 local(int64_t t, const struct tz *tz, char *out, size_t size, int with_day)
@@ -372,40 +385,17 @@ static const char css[] =
     ".budget .planned{background:#e09a20}tr.over td{color:#8f1919}";
 
 static void
-add_esc(struct buf *b, const char *s)
-{
-	html_escape(b, s);
-}
-
-/* Append text made with a format, escaped. */
-static void
-add_escf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-add_escf(struct buf *b, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	html_escape(b, s);
-	free(s);
-}
-
-static void
 add_list(struct buf *b, char *const *v, const char *none)
 {
 	size_t	 i;
 
 	for (i = 0; v != NULL && v[i] != NULL; i++) {
 		buf_adds(b, i != 0 ? ", <span class=\"nw\">" : "<span class=\"nw\">");
-		add_esc(b, v[i]);
+		html_escape(b, v[i]);
 		buf_adds(b, "</span>");
 	}
 	if (i == 0)
-		add_esc(b, none);
+		html_escape(b, none);
 }
 
 static void
@@ -417,13 +407,13 @@ add_change(struct buf *b, const struct plan_state *ps)
 	if (ps->risk.emergency || (ps->snap.type != NULL &&
 	    strcmp(ps->snap.type, "emergency") == 0))
 		buf_adds(b, "[EMERGENCY] ");
-	add_esc(b, ps->snap.title != NULL ? ps->snap.title : ps->id);
+	html_escape(b, ps->snap.title != NULL ? ps->snap.title : ps->id);
 	buf_adds(b, "</span><br><span class=\"id\">");
-	add_esc(b, ps->id);
+	html_escape(b, ps->id);
 	buf_adds(b, "</span>");
 	if ((bg = state_break_glass_text(ps)) != NULL) {
 		buf_adds(b, "<br><span class=\"bg\">");
-		add_esc(b, bg);
+		html_escape(b, bg);
 		buf_adds(b, "</span>");
 		free(bg);
 	}
@@ -439,13 +429,13 @@ add_span_html(struct buf *b, const char *text)
 
 	buf_adds(b, "<span class=\"nw\">");
 	if (sep == NULL)
-		add_esc(b, text);
+		html_escape(b, text);
 	else {
 		first = xstrndup(text, (size_t)(sep - text));
-		add_esc(b, first);
+		html_escape(b, first);
 		free(first);
 		buf_adds(b, " \xe2\x80\x93</span><br><span class=\"nw\">");
-		add_esc(b, sep + 5);
+		html_escape(b, sep + 5);
 	}
 	buf_adds(b, "</span>");
 }
@@ -460,10 +450,10 @@ add_when(struct buf *b, const struct item *it, const char *note)
 	add_span_html(b, s);
 	free(s);
 	buf_adds(b, "<br><small>");
-	add_esc(b, it->zone);
+	html_escape(b, it->zone);
 	if (note != NULL) {
 		buf_adds(b, "<br>");
-		add_esc(b, note);
+		html_escape(b, note);
 	}
 	buf_adds(b, "</small></td>");
 }
@@ -476,12 +466,12 @@ add_notice(struct buf *b, const struct page *pg, const struct item *it)
 
 	if (pg->in->now < held) {
 		left = countdown(held - pg->in->now);
-		add_escf(b, "complete in %s", left);
+		html_escapef(b, "complete in %s", left);
 		free(left);
 	} else
-		add_esc(b, "complete");
+		html_escape(b, "complete");
 	buf_adds(b, "<br><small>");
-	add_escf(b, "%s %s", pg->in->now < held ? "on" : "since", when);
+	html_escapef(b, "%s %s", pg->in->now < held ? "on" : "since", when);
 	buf_adds(b, "</small>");
 	free(when);
 }
@@ -496,7 +486,7 @@ add_impact(struct buf *b, const char *impact)
 		if (*p == '-' && p != s)
 			*p = ' ';
 	}
-	add_esc(b, s);
+	html_escape(b, s);
 	free(s);
 }
 
@@ -520,7 +510,7 @@ upcoming_row(struct buf *b, const struct page *pg, const struct item *it)
 	    (strcmp(ps->risk.level, "high") == 0 || strcmp(ps->risk.level,
 	    "medium") == 0 || strcmp(ps->risk.level, "low") == 0) ?
 	    ps->risk.level : "other");
-	add_esc(b, ps->risk.level != NULL ? ps->risk.level : "-");
+	html_escape(b, ps->risk.level != NULL ? ps->risk.level : "-");
 	buf_adds(b, "</span></td><td>");
 	add_impact(b, ps->snap.impact);
 	buf_adds(b, "</td><td>");
@@ -559,17 +549,17 @@ recent_row(struct buf *b, const struct page *pg, const struct item *it)
 	add_when(b, it, NULL);
 	add_change(b, it->ps);
 	buf_addf(b, "<td><span class=\"badge %s\">", outcome_class(it));
-	add_esc(b, it->cancelled ? "Cancelled" : it->outcome);
+	html_escape(b, it->cancelled ? "Cancelled" : it->outcome);
 	buf_adds(b, "</span>");
 	if (it->cancelled && strcmp(it->outcome, "cancelled") != 0) {
 		buf_adds(b, "<br><small>");
-		add_esc(b, it->outcome);
+		html_escape(b, it->outcome);
 		buf_adds(b, "</small>");
 	}
 	if (it->ps->reason != NULL) {
 		shown = redact_text(pol->redactor, it->ps->reason);
 		buf_adds(b, "<br><small>");
-		add_esc(b, shown);
+		html_escape(b, shown);
 		buf_adds(b, "</small>");
 		free(shown);
 	}
@@ -585,7 +575,7 @@ running_row(struct buf *b, const struct item *it)
 	add_when(b, it, NULL);
 	add_change(b, it->ps);
 	buf_adds(b, "<td><span class=\"badge running\">");
-	add_esc(b, status_names[it->ps->status]);
+	html_escape(b, status_names[it->ps->status]);
 	buf_adds(b, "</span></td><td>");
 	add_list(b, it->ps->snap.systems, "-");
 	buf_adds(b, "</td></tr>\n");
@@ -695,11 +685,11 @@ html_span_list(struct buf *b, const struct page *pg,
 	for (i = 0; i < n; i++) {
 		s = &v[i];
 		buf_adds(b, "<li><strong>");
-		add_esc(b, s->name);
+		html_escape(b, s->name);
 		buf_adds(b, "</strong> <small>(");
 		add_list(b, s->groups, "every group");
 		buf_adds(b, "; ");
-		add_esc(b, s->zone);
+		html_escape(b, s->zone);
 		buf_adds(b, ")</small><br>");
 		if (s->n == 0)
 			buf_adds(b, s->external ? "<span class=\"muted\">none "
@@ -713,11 +703,11 @@ html_span_list(struct buf *b, const struct page *pg,
 			    frozen != NULL ? " frozen" : "");
 			if (frozen != NULL) {
 				buf_adds(b, " title=\"");
-				add_escf(b, "freeze %s", frozen);
+				html_escapef(b, "freeze %s", frozen);
 				buf_adds(b, "\"");
 			}
 			buf_addc(b, '>');
-			add_esc(b, t);
+			html_escape(b, t);
 			buf_adds(b, "</span>");
 			free(t);
 		}
@@ -762,11 +752,11 @@ feed_label(struct buf *b, const char *path)
 		buf_adds(b, "Off-peak windows and freezes");
 	else if (slash != NULL && str_endswith(path, ".ics")) {
 		name = xstrndup(slash + 1, strlen(slash + 1) - 4);
-		add_escf(b, "%s %s", strncmp(path, "groups/", 7) == 0 ?
+		html_escapef(b, "%s %s", strncmp(path, "groups/", 7) == 0 ?
 		    "Group" : "System", name);
 		free(name);
 	} else
-		add_esc(b, path);
+		html_escape(b, path);
 }
 
 static void
@@ -775,13 +765,13 @@ subscribe_link(struct buf *b, const char *path)
 	buf_adds(b, "<li><a href=\"webcal://");
 	buf_addc(b, STATUSPAGE_HOST);
 	buf_adds(b, "/calendar/");
-	add_esc(b, path);
+	html_escape(b, path);
 	buf_adds(b, "\">");
 	feed_label(b, path);
 	buf_adds(b, "</a> <small>(<a href=\"/calendar/");
-	add_esc(b, path);
+	html_escape(b, path);
 	buf_adds(b, "\">");
-	add_esc(b, path);
+	html_escape(b, path);
 	buf_adds(b, "</a>)</small></li>\n");
 }
 
@@ -846,14 +836,14 @@ html_avail(struct buf *b, const struct page *pg)
 		if (spent + planned > 100)
 			planned = 100 - spent;
 		buf_addf(b, "<tr%s><td>", r->left < 0 ? " class=\"over\"" : "");
-		add_esc(b, r->system);
+		html_escape(b, r->system);
 		buf_adds(b, "</td><td>");
-		add_esc(b, in->pol->availability[r->target].target);
+		html_escape(b, in->pol->availability[r->target].target);
 		buf_adds(b, "</td><td>");
-		add_esc(b, r->period.label);
+		html_escape(b, r->period.label);
 		for (k = 0; k < 4; k++) {
 			buf_adds(b, "</td><td class=\"nw\">");
-			add_esc(b, v[k]);
+			html_escape(b, v[k]);
 			free(v[k]);
 		}
 		buf_addf(b, "</td><td><div class=\"budget\" title=\"spent, "
@@ -875,17 +865,17 @@ html_page(struct buf *b, const struct page *pg)
 	buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">\n<title>");
-	add_esc(b, name);
+	html_escape(b, name);
 	buf_adds(b, " \xe2\x80\x94 maintenance status</title>\n<style>");
 	buf_adds(b, css);
 	buf_adds(b, "</style>\n</head>\n<body>\n<header><h1>");
-	add_esc(b, name);
+	html_escape(b, name);
 	buf_adds(b, "</h1><p>");
 	if (in->pol->provider != NULL) {
-		add_esc(b, in->pol->provider);
+		html_escape(b, in->pol->provider);
 		buf_adds(b, " \xc2\xb7 ");
 	}
-	add_escf(b, "as of %s%s", now, in->simulated ? " (simulated clock)" : "");
+	html_escapef(b, "as of %s%s", now, in->simulated ? " (simulated clock)" : "");
 	buf_adds(b, "</p></header>\n<main>\n");
 	if (in->timeline != NULL) {
 		buf_adds(b, "<section class=\"tl\" aria-label=\"timeline\">");
@@ -899,7 +889,7 @@ html_page(struct buf *b, const struct page *pg)
 	buf_adds(b, "<footer>");
 	if (*in->commit != '\0') {
 		t = when_text(in->commit_time, pg->home);
-		add_escf(b, "State %.12s of %s. ", in->commit, t);
+		html_escapef(b, "State %.12s of %s. ", in->commit, t);
 		free(t);
 	} else
 		buf_adds(b, "Nothing has been scheduled yet. ");

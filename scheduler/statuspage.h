@@ -53,5 +53,8 @@ char	*statuspage_for_host(const char *html, size_t len, const char *host,
 
 /* Append s to b escaped for HTML text and attribute values. */
 void	 html_escape(struct buf *, const char *s);
+/* Append text made with a format, escaped the same way. */
+void	 html_escapef(struct buf *, const char *fmt, ...)
+	     __attribute__((format(printf, 2, 3)));
 
 #endif
