@@ -10,18 +10,6 @@
 #define DECODE_ROUNDS	3	/* %2570 is %70 is p: look through them all */
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 control(unsigned char c)
 {
 	return c < 0x20 || c == 0x7f;
@@ -38,7 +26,7 @@ target_check(const char *raw)
 			return 400;
 		if (*p != '%')
 			continue;
-		if ((hi = hexval(p[1])) < 0 || (lo = hexval(p[2])) < 0)
+		if ((hi = hex_value(p[1])) < 0 || (lo = hex_value(p[2])) < 0)
 			return 400;
 		if (control((unsigned char)(hi * 16 + lo)))
 			return 400;
@@ -55,8 +43,8 @@ decode(char *s)
 	int	 hi, lo, changed = 0;
 
 	for (; *s != '\0'; s++) {
-		if (*s == '%' && (hi = hexval((unsigned char)s[1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[2])) >= 0 &&
+		if (*s == '%' && (hi = hex_value((unsigned char)s[1])) >= 0 &&
+		    (lo = hex_value((unsigned char)s[2])) >= 0 &&
 		    (hi != 0 || lo != 0)) {
 			*w++ = (char)(hi * 16 + lo);
 			s += 2;

@@ -27,18 +27,6 @@ digest(const void *data, size_t len, unsigned char out[SHA256_LEN])
 	digest_final(&s, out);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 64 hex digits, either case, as a digest; 0, or -1 when s is not that. */
 static int
 parse_digest(const char *s, unsigned char out[SHA256_LEN])
@@ -46,7 +34,7 @@ parse_digest(const char *s, unsigned char out[SHA256_LEN])
 	int	 i, hi, lo;
 
 	for (i = 0; i < SHA256_LEN; i++) {
-		if ((hi = hexval(s[2 * i])) < 0 || (lo = hexval(s[2 * i + 1])) < 0)
+		if ((hi = hex_value(s[2 * i])) < 0 || (lo = hex_value(s[2 * i + 1])) < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}

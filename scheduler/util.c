@@ -316,6 +316,18 @@ str_quote(const char *s, size_t max)
 }
 
 int
+hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
 str_endswith(const char *s, const char *suffix)
 {
 	size_t	 a = strlen(s), b = strlen(suffix);

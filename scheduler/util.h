@@ -85,6 +85,8 @@ const char *str_find_control(const char *s, const char *allow,
 char	*str_quote(const char *, size_t max);
 /* Does s end with suffix? */
 int	 str_endswith(const char *, const char *);
+/* The value of a hex digit (either case), or -1. */
+int	 hex_value(int c);
 /*
  * What is wrong with a path meant to name a file inside a tree: absolute,
  * ending in '/', an empty or ".." component; with PATH_STRICT also a "."
