@@ -30,22 +30,6 @@ static const char policy_json[] =
     "  \"approvers\": [\"alice@example.com\", \"bob@example.com\"],\n"
     "  \"availability\": [ { \"groups\": [\"db\"], \"target\": \"99.9%\", \"period\": \"month\" } ] }\n";
 
-static struct policy *
-mkpolicy(const char *text)
-{
-	struct diags d;
-	struct policy *pol;
-
-	diags_init(&d);
-	pol = policy_parse("offpeak.json", text, strlen(text), &d);
-	if (pol == NULL || d.n != 0) {
-		printf("Bail out! the test policy is not valid\n");
-		exit(1);
-	}
-	diags_release(&d);
-	return pol;
-}
-
 static struct plan_state *
 mkstate(struct state *st, const char *id, const char *system, enum status s,
     const char *start, int64_t len)
@@ -104,7 +88,7 @@ find(const struct advice_set *set, const char *kind)
 int
 main(void)
 {
-	struct policy *pol = mkpolicy(policy_json);
+	struct policy *pol = parse_test_policy(policy_json);
 	struct state st;
 	struct report rep;
 	struct advice_set set;

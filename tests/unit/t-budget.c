@@ -29,25 +29,6 @@ static const char policy_json[] =
     "    { \"systems\": [\"web-1\"], \"target\": \"99.95%\", \"period\": \"quarter\" },\n"
     "    { \"systems\": [\"web-1\"], \"target\": \"99%\", \"period\": \"P7D\" } ] }\n";
 
-static struct policy *
-mkpolicy(const char *text)
-{
-	struct diags d;
-	struct policy *pol;
-	size_t	 i;
-
-	diags_init(&d);
-	pol = policy_parse("offpeak.json", text, strlen(text), &d);
-	if (pol == NULL || d.n != 0) {
-		for (i = 0; i < d.n; i++)
-			printf("# %s\n", d.items[i].message);
-		printf("Bail out! the test policy is not valid\n");
-		exit(1);
-	}
-	diags_release(&d);
-	return pol;
-}
-
 static void
 test_periods(const struct policy *pol)
 {
@@ -135,7 +116,7 @@ test_ledger(const struct policy *pol)
 int
 main(void)
 {
-	struct policy *pol = mkpolicy(policy_json);
+	struct policy *pol = parse_test_policy(policy_json);
 	char	*m = budget_minutes(2592);
 
 	is_str(m, "43 min 12 s", "minutes and seconds");

@@ -58,22 +58,6 @@ mkplan(const char *id, const char *impact, const char *blob)
 	return p;
 }
 
-static struct policy *
-mkpolicy(void)
-{
-	struct diags d;
-	struct policy *pol;
-
-	diags_init(&d);
-	pol = policy_parse("offpeak.json", policy_json, strlen(policy_json), &d);
-	if (pol == NULL || d.n != 0) {
-		printf("Bail out! the test policy is not valid\n");
-		exit(1);
-	}
-	diags_release(&d);
-	return pol;
-}
-
 static int
 decide(struct state *st, struct plan_state *ps, const struct policy *pol,
     const char *who, int reject, const char *comment, char **cause)
@@ -287,7 +271,7 @@ test_cancel(void)
 int
 main(void)
 {
-	struct policy *pol = mkpolicy();
+	struct policy *pol = parse_test_policy(policy_json);
 
 	test_reconcile(pol);
 	test_approve_refusals(pol);

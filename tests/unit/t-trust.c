@@ -38,25 +38,6 @@ static const char policy_json[] =
 
 static const char *const rev = "1111111111111111111111111111111111111111";
 
-static struct policy *
-mkpolicy(const char *text)
-{
-	struct diags d;
-	struct policy *pol;
-	size_t	 i;
-
-	diags_init(&d);
-	pol = policy_parse("offpeak.json", text, strlen(text), &d);
-	if (pol == NULL || d.n != 0) {
-		for (i = 0; i < d.n; i++)
-			printf("# %s\n", d.items[i].message);
-		printf("Bail out! the test policy is not valid\n");
-		exit(1);
-	}
-	diags_release(&d);
-	return pol;
-}
-
 /* A plan state on system with level and type, owned by owner. */
 static struct plan_state *
 mkstate(const char *system, const char *level, int approvals,
@@ -320,7 +301,7 @@ test_transitions(void)
 int
 main(void)
 {
-	struct policy *pol = mkpolicy(policy_json);
+	struct policy *pol = parse_test_policy(policy_json);
 	struct trust t;
 
 	trust_init(&t, pol, NULL, 0, NULL, NULL);

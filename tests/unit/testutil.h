@@ -1,4 +1,4 @@
-/* testutil: helpers the unit tests share (shell commands, times) */
+/* testutil: helpers the unit tests share (shell commands, times, policies) */
 #ifndef OFFPEAK_TESTUTIL_H
 #define OFFPEAK_TESTUTIL_H
 
@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "datetime.h"
+#include "diag.h"
+#include "policy.h"
 #include "util.h"
 
 /* Run a shell command built from fmt; 0 when it exits 0, else 1. */
@@ -74,6 +76,26 @@ local(const char *s)
 		exit(2);
 	}
 	return c;
+}
+
+/* A policy from its text; one that is not valid stops the test, saying why. */
+static inline struct policy *
+parse_test_policy(const char *text)
+{
+	struct diags d;
+	struct policy *pol;
+	size_t	 i;
+
+	diags_init(&d);
+	pol = policy_parse("offpeak.json", text, strlen(text), &d);
+	if (pol == NULL || d.n != 0) {
+		for (i = 0; i < d.n; i++)
+			printf("# %s\n", d.items[i].message);
+		printf("Bail out! the test policy is not valid\n");
+		exit(1);
+	}
+	diags_release(&d);
+	return pol;
 }
 
 #endif
