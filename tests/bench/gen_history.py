@@ -90,7 +90,7 @@ class FastImport:
             sys.exit("gen_history.py: git fast-import failed")
 
 
-def finished_change(rng, i, when, plan, policy):
+def finished_change(rng, i, when, plan):
     """The state, approval and record files of one finished change."""
     status = rng.choices([e for e, _ in ENDINGS], weights=[w for _, w in ENDINGS])[0]
     pid = plan["id"]
@@ -244,7 +244,7 @@ def main():
     for w, (when, plans_mark, plans) in enumerate(history):
         ops, lines = [], []
         for i, plan in plans:
-            files, status = finished_change(hrng, i, when, plan, policy)
+            files, status = finished_change(hrng, i, when, plan)
             stats[status] = stats.get(status, 0) + 1
             for path, text in files.items():
                 ops.append("M 644 :%d %s" % (fi.blob(text), path))

@@ -51,21 +51,8 @@ printf '0000000000000000000000000000000000000000 %s refs/heads/offpeak-state\n' 
 (cd "$repo" && "$OFFPEAK" check --pre-receive < "$work/push-all") ||
     { echo "guard.sh: the schedule commit was refused" >&2; exit 1; }
 
-# mean seconds of a shell command line
-mean() {
-	if command -v hyperfine >/dev/null 2>&1 && [ "${BENCH_TIMER:-}" != time ]; then
-		hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$work/h.json" \
-		    "$1" > /dev/null 2>&1 || hyperfine --warmup 2 --runs "$RUNS" \
-		    --export-json "$work/h.json" "$1" > /dev/null
-		python3 -c 'import json,sys; print("%.4f" % json.load(open(sys.argv[1]))["results"][0]["mean"])' "$work/h.json"
-	else
-		s=$(date +%s.%N)
-		i=0
-		while [ $i -lt "$RUNS" ]; do sh -c "$1" > /dev/null 2>&1; i=$((i + 1)); done
-		e=$(date +%s.%N)
-		echo "$s $e $RUNS" | awk '{ printf "%.4f\n", ($2 - $1) / $3 }'
-	fi
-}
+. "$here/mean.sh"
+mean() { bench_mean "$1" 2; }
 
 one="sh -c 'cd $repo && $OFFPEAK check --pre-receive < $work/push-one'"
 one_git="git -C $repo diff-tree -r $A $B"

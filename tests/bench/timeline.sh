@@ -49,20 +49,8 @@ curl -sf -o "$work/tl.svg" "$svg_url" || { echo "timeline.sh: no picture" >&2; e
 bars=$(grep -c 'class="bar"' "$work/tl.svg" || :)
 size=$(wc -c < "$work/tl.svg" | tr -d ' ')
 
-mean() {
-	if command -v hyperfine >/dev/null 2>&1 && [ "${BENCH_TIMER:-}" != time ]; then
-		hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$work/h.json" \
-		    "$1" > /dev/null 2>&1 || hyperfine --warmup 3 --runs "$RUNS" \
-		    --export-json "$work/h.json" "$1" > /dev/null
-		python3 -c 'import json,sys; print("%.4f" % json.load(open(sys.argv[1]))["results"][0]["mean"])' "$work/h.json"
-	else
-		s=$(date +%s.%N)
-		i=0
-		while [ $i -lt "$RUNS" ]; do sh -c "$1" > /dev/null 2>&1; i=$((i + 1)); done
-		e=$(date +%s.%N)
-		echo "$s $e $RUNS" | awk '{ printf "%.4f\n", ($2 - $1) / $3 }'
-	fi
-}
+. "$here/mean.sh"
+mean() { bench_mean "$1" 3; }
 
 svg="curl -s -o /dev/null $svg_url"
 svg_anchor="curl -s -o /dev/null http://127.0.0.1:$port/healthz"
