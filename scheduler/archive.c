@@ -5,6 +5,7 @@
 #include "archive.h"
 #include "datetime.h"
 #include "policy.h"
+#include "repo.h"
 #include "session.h"
 #include "store.h"
 #include "util.h"
@@ -69,17 +70,17 @@ archive_ended(const struct plan_state *ps)
 static int
 archived(struct session *s, const char *id)
 {
-	char	*path = xasprintf("%s/state/%s.json", ARCHIVE_DIR, id), *text;
-	char	*why = NULL;
-	size_t	 len;
-	int	 rc;
+	struct repo_tree *tree;
+	char	*path, oid[41], *why = NULL;
+	int	 rc = -1;
 
-	rc = store_read(s->repo, &s->st, path, &text, &len, &why);
-	if (rc == 0)
-		free(text);
+	if ((tree = repo_tree_cached(s->repo, s->st.commit, &why)) != NULL) {
+		path = xasprintf("%s/state/%s.json", ARCHIVE_DIR, id);
+		rc = repo_tree_oid(tree, path, oid, &why);
+		free(path);
+	}
 	free(why);
-	free(path);
-	return rc != 1;
+	return rc != 1;		/* unsure: it stays */
 }
 
 /*
