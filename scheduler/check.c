@@ -7,7 +7,9 @@
 #include "check.h"
 #include "field.h"
 #include "parallel.h"
+#include "pcache.h"
 #include "plan.h"
+#include "plan-pack.h"
 #include "policy.h"
 #include "repo.h"
 #include "signers.h"
@@ -26,6 +28,7 @@ struct checker {
 	struct repo_tree *tree;
 	struct check_result *res;
 	struct diags *diags;
+	struct pcache *cache;	/* parsed plans by blob id */
 	struct hook_seen *hooks[1024];
 	char	**stems;	/* every plans/<stem>.json, sorted */
 	size_t	 nstems;
@@ -120,6 +123,79 @@ check_signers(struct checker *c, char **cause)
 	return 0;
 }
 
+/* The plan's text, read again from its blob when it came from the cache. */
+static void
+plan_text(struct repo *repo, struct plan *p)
+{
+	char	*why = NULL;
+
+	if (p->text == NULL && repo_blob_read(repo, p->blob, CHECK_MAX_FILE,
+	    &p->text, &p->len, &why) != 0) {
+		p->text = NULL;
+		p->len = 0;
+		free(why);
+	}
+}
+
+/*
+ * A plan parsed before from the same blob, by this executable: the parse
+ * cache keeps only plans that parsed without a problem. The blob must
+ * still be in the repository (a push that lacks it is broken).
+ */
+static struct plan *
+cached_plan(struct checker *c, const char *path, const char *oid)
+{
+	struct unpack u;
+	struct plan *p;
+
+	if (!pcache_get(c->cache, oid, &u) || !repo_blob_exists(c->repo, oid) ||
+	    (p = plan_unpack(&u, path)) == NULL)
+		return NULL;
+	memcpy(p->blob, oid, sizeof p->blob);
+	return p;
+}
+
+/* Does the packed plan unpack into one that packs the same? */
+static int
+plan_repacks(const struct buf *b, const char *path)
+{
+	struct unpack u;
+	struct plan *p;
+	struct buf again;
+	int	 same;
+
+	unpack_init(&u, b->data, b->len);
+	if ((p = plan_unpack(&u, path)) == NULL)
+		return 0;
+	buf_init(&again);
+	same = plan_pack(p, &again) == 0 && again.len == b->len &&
+	    memcmp(again.data, b->data, b->len) == 0;
+	buf_release(&again);
+	plan_free(p);
+	return same;
+}
+
+/* Parse a plan's text (taken); keep a clean parse in the cache. */
+static struct plan *
+parse_plan(struct checker *c, const char *path, const char *oid, char *text,
+    size_t size, struct diags *diags)
+{
+	struct plan *p;
+	struct buf b;
+	size_t	 before = diags->n;
+
+	if ((p = plan_parse_take(path, text, size, diags)) == NULL)
+		return NULL;
+	memcpy(p->blob, oid, sizeof p->blob);
+	if (diags->n == before && c->cache != NULL) {
+		buf_init(&b);
+		if (plan_pack(p, &b) == 0 && plan_repacks(&b, path))
+			pcache_put(c->cache, oid, &b);
+		buf_release(&b);
+	}
+	return p;
+}
+
 /* Read one entry of plans/; NULL when it is not a readable plan. */
 static struct plan *
 read_plan(struct checker *c, struct diags *diags, const struct repo_entry *e,
@@ -142,7 +218,13 @@ read_plan(struct checker *c, struct diags *diags, const struct repo_entry *e,
 		goto out;
 	}
 	stem = xstrndup(e->name, strlen(e->name) - 5);
-	rc = repo_blob_read(c->repo, e->oid, CHECK_MAX_FILE, &text, &size, cause);
+	if ((p = cached_plan(c, path, e->oid)) != NULL) {
+		rc = 0;
+		text = NULL;
+		size = 0;
+	} else
+		rc = repo_blob_read(c->repo, e->oid, CHECK_MAX_FILE, &text,
+		    &size, cause);
 	if (rc == -1) {
 		free(stem);
 		free(path);
@@ -157,11 +239,13 @@ read_plan(struct checker *c, struct diags *diags, const struct repo_entry *e,
 	else if (!name_valid(stem))
 		diags_add(diags, path, 0, 0, "file name '%s' is not a valid "
 		    "plan id (^[a-z0-9][a-z0-9._-]{0,63}$)", stem);
-	if (rc == 0 && (p = plan_parse_take(path, text, size, diags)) != NULL) {
-		memcpy(p->blob, e->oid, sizeof p->blob);
+	if (rc == 0 && p == NULL)
+		p = parse_plan(c, path, e->oid, text, size, diags);
+	if (rc == 0 && p != NULL) {
 		if (p->id != NULL && name_valid(stem) && strcmp(p->id, stem) != 0) {
 			struct jseg id = { "id", 0 };
 			int line = 0, col = 0;
+			plan_text(c->repo, p);
 			jsonloc_find(p->text, p->len, &id, 1, 0, &line, &col);
 			diags_add(diags, path, line, col, "id: '%s' differs "
 			    "from the file name (want '%s')", p->id, stem);
@@ -252,7 +336,10 @@ read_plans(struct checker *c, char **cause)
 			    strlen(ents[i].name) - 5);
 	}
 	out = xcalloc(n + 1, sizeof *out);
+	c->cache = pcache_open(c->repo, "plans");
 	rc = read_parallel(c, ents, n, out, cause);
+	pcache_close(c->cache);
+	c->cache = NULL;
 	for (i = 0; i < n; i++) {
 		if (out[i] != NULL)
 			c->res->plans[c->res->nplans++] = out[i];
@@ -279,7 +366,9 @@ plan_error(struct checker *c, const struct plan *p, const struct jseg *path,
 		diags_add_take(c->diags, p->file, 0, 0, xstrdup(""));
 		return;	/* counted; placing it would walk the whole text */
 	}
-	if (jsonloc_find(p->text, p->len, path, depth, 0, &line, &col) != 0)
+	plan_text(c->repo, (struct plan *)p);
+	if (p->text == NULL ||
+	    jsonloc_find(p->text, p->len, path, depth, 0, &line, &col) != 0)
 		line = col = 0;
 	va_start(ap, fmt);
 	diags_add_take(c->diags, p->file, line, col, xvasprintf(fmt, ap));

@@ -600,6 +600,15 @@ repo_blob_read(struct repo *r, const char *oid, size_t max, char **data,
 	return blob_read_oid(r, &id, max, data, size, cause);
 }
 
+int
+repo_blob_exists(struct repo *r, const char *oid)
+{
+	git_oid	 id;
+
+	return strlen(oid) == GIT_OID_HEXSZ && git_oid_fromstr(&id, oid) == 0 &&
+	    git_odb_exists(r->odb, &id);
+}
+
 /* Resolving paths through symlinks. */
 
 /* Take the next component of *rest into comp; 0 at the end. */

@@ -74,6 +74,8 @@ int	 repo_tree_read(struct repo_tree *, const char *path, size_t max,
  */
 int	 repo_tree_oid(struct repo_tree *, const char *path, char *oid,
 	     char **cause);
+/* Is the object (hex id) in the repository? Not read: no type check. */
+int	 repo_blob_exists(struct repo *, const char *oid);
 /* Read a blob by hex id, with the same results as repo_tree_read. */
 int	 repo_blob_read(struct repo *, const char *oid, size_t max,
 	     char **data, size_t *size, char **cause);

@@ -3,8 +3,10 @@
 #include <string.h>
 
 #include "parallel.h"
+#include "pcache.h"
 #include "repo.h"
 #include "state.h"
+#include "state-pack.h"
 #include "store.h"
 #include "util.h"
 
@@ -64,7 +66,40 @@ struct state_reader {
 	const struct repo_entry *ents;
 	struct plan_state **out;	/* indexed like ents; NULL: skipped */
 	char	**cause;		/* one per worker */
+	struct pcache *cache;		/* parsed states by blob id */
 };
+
+/* The state of a blob parsed before, by this executable; or NULL. */
+static struct plan_state *
+cached_state(struct state_reader *r, const char *oid, const char *id)
+{
+	struct plan_state *ps;
+	struct unpack u;
+
+	if (!pcache_get(r->cache, oid, &u) || !repo_blob_exists(r->repo, oid))
+		return NULL;
+	ps = plan_state_new(id);
+	if (state_unpack(&u, ps) != 0) {
+		plan_state_free(ps);
+		return NULL;
+	}
+	return ps;
+}
+
+static void
+keep_state(struct state_reader *r, const char *oid,
+    const struct plan_state *ps)
+{
+	struct buf b;
+
+	if (r->cache == NULL)
+		return;
+	buf_init(&b);
+	state_pack(ps, &b);
+	if (state_repacks(&b, ps->id))
+		pcache_put(r->cache, oid, &b);
+	buf_release(&b);
+}
 
 static void
 load_state_file(size_t i, size_t worker, void *arg)
@@ -78,6 +113,12 @@ load_state_file(size_t i, size_t worker, void *arg)
 
 	if (r->cause[worker] != NULL || !state_name_valid(e->name))
 		return;
+	id = xstrndup(e->name, strlen(e->name) - 5);
+	if ((r->out[i] = cached_state(r, e->oid, id)) != NULL) {
+		free(id);
+		return;
+	}
+	free(id);
 	rc = repo_blob_read(r->repo, e->oid, STATE_MAX_FILE, &text, &len,
 	    &r->cause[worker]);
 	if (rc != 0) {
@@ -94,8 +135,10 @@ load_state_file(size_t i, size_t worker, void *arg)
 		    "'%s/%s': %s", r->dir, e->name, why);
 		free(why);
 		plan_state_free(ps);
-	} else
+	} else {
+		keep_state(r, e->oid, ps);
 		r->out[i] = ps;
+	}
 	free(text);
 	free(id);
 }
@@ -126,7 +169,9 @@ load_states(struct repo *repo, struct repo_tree *tree, const char *base,
 	r.ents = ents;
 	r.out = xcalloc(n + 1, sizeof *r.out);
 	r.cause = xcalloc(k, sizeof *r.cause);
+	r.cache = pcache_open(repo, *base == '\0' ? "state" : "archive-state");
 	parallel_for(n, load_state_file, &r);
+	pcache_close(r.cache);
 	for (i = 0; i < k; i++) {
 		if (r.cause[i] != NULL && rc == 0) {
 			*cause = r.cause[i];
@@ -152,9 +197,40 @@ load_states(struct repo *repo, struct repo_tree *tree, const char *base,
 	return rc;
 }
 
+/* An approval file parsed before, by this executable: 1 with *a filled. */
 static int
-load_approvals_of(struct repo *repo, struct repo_tree *tree, const char *base,
-    struct state *st, const char *id, char **cause)
+cached_approval(struct repo *repo, struct pcache *cache, const char *oid,
+    struct approval *a)
+{
+	struct unpack u;
+
+	if (!pcache_get(cache, oid, &u) || !repo_blob_exists(repo, oid))
+		return 0;
+	if (approval_unpack(&u, a) != 0) {
+		approval_release(a);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+keep_approval(struct pcache *cache, const char *oid, const struct approval *a)
+{
+	struct buf b;
+
+	if (cache == NULL)
+		return;
+	buf_init(&b);
+	approval_pack(a, &b);
+	if (approval_repacks(&b))
+		pcache_put(cache, oid, &b);
+	buf_release(&b);
+}
+
+static int
+load_approvals_of(struct repo *repo, struct pcache *cache,
+    struct repo_tree *tree, const char *base, struct state *st, const char *id,
+    char **cause)
 {
 	struct repo_entry *ents;
 	struct plan_state *ps;
@@ -178,13 +254,19 @@ load_approvals_of(struct repo *repo, struct repo_tree *tree, const char *base,
 			    "with n from 1 to 999999999");
 			continue;
 		}
+		a = &ps->approvals[ps->napprovals];
+		memset(a, 0, sizeof *a);
+		if (cached_approval(repo, cache, ents[i].oid, a)) {
+			a->n = approval_number(ents[i].name);
+			a->saved = 1;
+			ps->napprovals++;
+			continue;
+		}
 		if (repo_blob_read(repo, ents[i].oid, STATE_MAX_FILE, &text,
 		    &len, cause) != 0) {
 			rc = -1;
 			break;
 		}
-		a = &ps->approvals[ps->napprovals];
-		memset(a, 0, sizeof *a);
 		a->n = approval_number(ents[i].name);
 		a->saved = 1;
 		if (approval_from_json(a, text, len, &why) != 0) {
@@ -192,8 +274,10 @@ load_approvals_of(struct repo *repo, struct repo_tree *tree, const char *base,
 			    dir, ents[i].name, why);
 			free(why);
 			rc = -1;
-		} else
+		} else {
+			keep_approval(cache, ents[i].oid, a);
 			ps->napprovals++;
+		}
 		free(text);
 	}
 	repo_entries_free(ents, n);
@@ -215,11 +299,14 @@ load_tree(struct repo *repo, struct repo_tree *tree, const char *base,
 	struct repo_entry *ents;
 	char	*dir = xasprintf("%sapprovals", base);
 	size_t	 n, i;
+	struct pcache *cache;
 	int	 rc;
 
 	rc = load_states(repo, tree, base, st, cause);
 	if (rc != -1 && (rc = repo_tree_list(tree, dir, &ents, &n,
 	    cause)) != -1) {
+		cache = pcache_open(repo, *base == '\0' ? "approvals" :
+		    "archive-approvals");
 		for (i = 0; rc != -1 && i < n; i++) {
 			if (ents[i].mode != 040000 || !name_valid(ents[i].name))
 				skip_entry(st, dir, ents[i].name,
@@ -229,9 +316,10 @@ load_tree(struct repo *repo, struct repo_tree *tree, const char *base,
 				skip_entry(st, dir, ents[i].name,
 				    "no archived state of that plan");
 			else
-				rc = load_approvals_of(repo, tree, base, st,
+				rc = load_approvals_of(repo, cache, tree, base, st,
 				    ents[i].name, cause);
 		}
+		pcache_close(cache);
 		repo_entries_free(ents, n);
 	}
 	for (i = 0; i < st->n; i++)
