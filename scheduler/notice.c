@@ -11,13 +11,16 @@
 #include <unistd.h>
 
 #include "datetime.h"
+#include "digest.h"
 #include "fsutil.h"
 #include "icalx.h"
 #include "notice.h"
 #include "redact.h"
 #include "parallel.h"
+#include "pcache.h"
 #include "policy.h"
 #include "state.h"
+#include "state-pack.h"
 #include "tz.h"
 #include "vtimezone.h"
 #include "util.h"
@@ -68,6 +71,7 @@ struct render {
 	struct feed *feeds;		/* systems and groups, sorted by path */
 	size_t	 nfeeds;
 	struct buf head, tail;		/* of every VCALENDAR, around its name */
+	struct pcache *cache;		/* event texts by what they are made of */
 };
 
 /* --- text */
@@ -642,14 +646,81 @@ event_text(const struct render *r, const struct event *e)
 	return icalx_text(c);
 }
 
+/*
+ * The cache key of an event's text: a digest of everything event_text
+ * reads (the policy file, the zone's name and rules, the view, the whole
+ * plan state with its approvals as vetted), so the same key is the same
+ * text. 0 with out (40 hex digits), or -1 when there is none.
+ */
+static int
+event_key(const struct render *r, const struct event *e, char *out)
+{
+	const struct plan_state *ps = e->ps;
+	const struct approval *a;
+	const struct zone *z = zone_at(r, e->zone);
+	unsigned char d[SHA256_LEN];
+	struct digest dg;
+	struct buf b;
+	size_t	 i;
+
+	if (!r->pol->has_digest)
+		return -1;
+	buf_init(&b);
+	buf_adds(&b, "event 1");
+	buf_add(&b, r->pol->digest, sizeof r->pol->digest);
+	pack_str(&b, z != NULL ? z->name : NULL);
+	if (z != NULL && z->tz != NULL)
+		buf_add(&b, tz_digest(z->tz), SHA256_LEN);
+	pack_str(&b, e->view.status);
+	pack_str(&b, e->view.maintnote);
+	pack_str(&b, e->view.outcome);
+	pack_i64(&b, e->view.sequence);
+	pack_i64(&b, e->view.stamp);
+	state_pack(ps, &b);
+	pack_u64(&b, ps->napprovals);
+	for (i = 0; i < ps->napprovals; i++) {
+		a = &ps->approvals[i];
+		approval_pack(a, &b);
+		pack_i64(&b, a->n);
+		pack_u64(&b, a->saved);
+		pack_u64(&b, a->vetted);
+		pack_str(&b, a->problem);
+	}
+	digest_init(&dg);
+	digest_update(&dg, b.data, b.len);
+	digest_final(&dg, d);
+	hex_encode(d, 20, out);
+	buf_release(&b);
+	return 0;
+}
+
 static void
 event_work(size_t i, size_t worker, void *arg)
 {
 	struct render *r = arg;
+	struct event *e = &r->evs[i];
+	struct unpack u;
+	struct buf b;
+	char	 key[41];
+	int	 keyed;
 
 	(void)worker;
-	r->evs[i].text = event_text(r, &r->evs[i]);
-	r->evs[i].len = strlen(r->evs[i].text);
+	keyed = r->cache != NULL && event_key(r, e, key) == 0;
+	if (keyed && pcache_get(r->cache, key, &u)) {
+		e->len = u.end - u.p;
+		e->text = xstrndup((const char *)u.p, e->len);
+		if (strlen(e->text) == e->len)
+			return;
+		free(e->text);
+	}
+	e->text = event_text(r, e);
+	e->len = strlen(e->text);
+	if (keyed) {
+		b.data = e->text;
+		b.len = e->len;
+		b.alloc = e->len + 1;
+		pcache_put(r->cache, key, &b);
+	}
 }
 
 static int
@@ -1196,6 +1267,13 @@ int
 notice_render(const struct policy *pol, const struct state *st, int64_t now,
     struct notice_set *set, char **cause)
 {
+	return notice_render_cached(pol, st, now, NULL, set, cause);
+}
+
+int
+notice_render_cached(const struct policy *pol, const struct state *st,
+    int64_t now, struct pcache *cache, struct notice_set *set, char **cause)
+{
 	struct render r;
 	struct span_event *spans = NULL;
 	struct feed all, win;
@@ -1210,6 +1288,7 @@ notice_render(const struct policy *pol, const struct state *st, int64_t now,
 	r.pol = pol;
 	r.st = st;
 	r.now = now;
+	r.cache = cache;
 	collect_events(&r);
 	if (collect_spans(&r, &spans, &nspans, cause) != 0) {
 		spans_free(spans, nspans);

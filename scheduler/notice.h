@@ -55,6 +55,13 @@ int	 notice_view(const struct plan_state *, const struct policy *,
  */
 int	 notice_render(const struct policy *, const struct state *, int64_t now,
 	     struct notice_set *, char **cause);
+/*
+ * The same, taking the text of every event whose inputs are unchanged
+ * from cache (pcache.h; NULL: none) and keeping the new ones there.
+ */
+struct pcache;
+int	 notice_render_cached(const struct policy *, const struct state *,
+	     int64_t now, struct pcache *, struct notice_set *, char **cause);
 void	 notice_set_release(struct notice_set *);
 
 /*

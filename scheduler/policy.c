@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "digest.h"
 #include "field.h"
 #include "policy-int.h"
 #include "policy.h"
@@ -818,6 +819,7 @@ struct policy *
 policy_parse(const char *file, const char *text, size_t len,
     struct diags *diags)
 {
+	struct digest dg;
 	struct jdoc d;
 	struct policy *p;
 	json_t	*root;
@@ -826,6 +828,10 @@ policy_parse(const char *file, const char *text, size_t len,
 	if ((root = jdoc_parse(&d)) == NULL)
 		return NULL;
 	p = xcalloc(1, sizeof *p);
+	digest_init(&dg);
+	digest_update(&dg, text, len);
+	digest_final(&dg, p->digest);
+	p->has_digest = 1;
 	read_top(&d, root, p);
 	read_calendar(&d, root, p);
 	read_systems(&d, root, p);

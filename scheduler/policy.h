@@ -136,6 +136,8 @@ struct availability {
 };
 
 struct policy {
+	unsigned char digest[32];	/* SHA-256 of the file it was read from */
+	int	 has_digest;		/* read from a file (policy_parse) */
 	char	*provider;
 	struct {
 		char	*name, *domain, *organizer, *account, *url;

@@ -45,12 +45,18 @@ struct tl_group {
 	size_t	 nwin, nfrz;
 };
 
+struct tl_row {
+	const char *name;
+	long	 row;
+};
+
 struct timeline {
 	const struct tz *tz;
 	char	*zone, *title;
 	int64_t	 now, from, to;
 	char	**rows;
 	size_t	 nrows;
+	struct tl_row *by_name;	/* the rows sorted by system name */
 	struct tl_group *groups;
 	size_t	 ngroups;
 	char	**names;	/* of windows and freezes */
@@ -214,16 +220,37 @@ bands_make(struct timeline *tl, const struct policy *pol,
 	return 0;
 }
 
-static long
-row_of(const struct timeline *tl, const char *system)
+static int
+tl_row_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct tl_row *)a)->name,
+	    ((const struct tl_row *)b)->name);
+}
+
+/* Index the rows by name: a timeline of thousands of systems. */
+static void
+rows_index(struct timeline *tl)
 {
 	size_t	 i;
 
+	tl->by_name = xcalloc(tl->nrows + 1, sizeof *tl->by_name);
 	for (i = 0; i < tl->nrows; i++) {
-		if (strcmp(tl->rows[i], system) == 0)
-			return (long)i;
+		tl->by_name[i].name = tl->rows[i];
+		tl->by_name[i].row = (long)i;
 	}
-	return -1;
+	array_sort(tl->by_name, tl->nrows, sizeof *tl->by_name, tl_row_cmp);
+}
+
+static long
+row_of(const struct timeline *tl, const char *system)
+{
+	struct tl_row key, *found;
+
+	key.name = system;
+	if (tl->nrows == 0 || (found = bsearch(&key, tl->by_name, tl->nrows,
+	    sizeof *tl->by_name, tl_row_cmp)) == NULL)
+		return -1;
+	return found->row;
 }
 
 static enum tl_kind
@@ -328,6 +355,7 @@ timeline_new(const struct policy *pol, const struct state *st, int64_t now,
 		tl->levels[i] = xstrdup(pol->levels[i].name);
 	tl->nlevels = pol->nlevels;
 	rows_make(tl, pol);
+	rows_index(tl);
 	if (bands_make(tl, pol, extra, nextra, cause) != 0) {
 		timeline_free(tl);
 		return NULL;
@@ -348,6 +376,7 @@ timeline_free(struct timeline *tl)
 	for (i = 0; i < tl->nrows; i++)
 		free(tl->rows[i]);
 	free(tl->rows);
+	free(tl->by_name);
 	for (i = 0; i < tl->ngroups; i++) {
 		free(tl->groups[i].name);
 		free(tl->groups[i].win);

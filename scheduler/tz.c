@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "datetime.h"
+#include "digest.h"
 #include "tz.h"
 #include "util.h"
 
@@ -34,6 +35,7 @@ struct tz {
 	size_t	 ntypes;
 	struct tz_type *types;	/* types[0] applies before the first transition */
 	char	*rule_text;	/* the TZ string footer, or NULL */
+	unsigned char digest[SHA256_LEN];	/* of the file, or of the TZ string */
 	int	 has_rule, has_dst;
 	int	 std_type, dst_type;
 	struct tz_rule start, end;
@@ -591,6 +593,7 @@ tz_free(struct tz *z)
 static struct tz *
 tz_load(const char *name, const char *path, char **cause)
 {
+	struct digest d;
 	struct tz *z;
 	unsigned char *data;
 	size_t	 len;
@@ -611,6 +614,9 @@ tz_load(const char *name, const char *path, char **cause)
 		tz_free(z);
 		return NULL;
 	}
+	digest_init(&d);
+	digest_update(&d, data, len);
+	digest_final(&d, z->digest);
 	free(data);
 	make_wall(z);
 	return z;
@@ -658,6 +664,7 @@ struct tz *
 tz_posix_new(const char *spec, char **cause)
 {
 	struct tz *z = xcalloc(1, sizeof *z);
+	struct digest d;
 
 	z->name = xstrdup(spec);
 	if (parse_posix(z, spec) != 0) {
@@ -665,6 +672,9 @@ tz_posix_new(const char *spec, char **cause)
 		tz_free(z);
 		return NULL;
 	}
+	digest_init(&d);
+	digest_update(&d, spec, strlen(spec));
+	digest_final(&d, z->digest);
 	make_wall(z);
 	return z;
 }
@@ -673,6 +683,12 @@ const char *
 tz_name(const struct tz *z)
 {
 	return z->name;
+}
+
+const unsigned char *
+tz_digest(const struct tz *z)
+{
+	return z->digest;
 }
 
 const char *

@@ -54,6 +54,8 @@ void	 tz_free(struct tz *);
 
 /* The name the zone was loaded under. */
 const char *tz_name(const struct tz *);
+/* The SHA-256 of the zone's file (32 bytes): its rules, for caches. */
+const unsigned char *tz_digest(const struct tz *);
 /* The POSIX TZ string for instants after the last transition, or NULL. */
 const char *tz_posix_rule(const struct tz *);
 

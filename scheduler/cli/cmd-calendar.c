@@ -8,6 +8,7 @@
 #include "cli/cmd.h"
 #include "diag.h"
 #include "notice.h"
+#include "pcache.h"
 #include "policy.h"
 #include "repo.h"
 #include "session.h"
@@ -139,22 +140,25 @@ write_timeline(const struct ctx *ctx, const struct policy *pol,
 }
 
 static int
-render_and_write(const struct ctx *ctx, const struct policy *pol,
-    struct state *st, const char *dir, char **cause)
+render_and_write(const struct ctx *ctx, struct repo *repo,
+    const struct policy *pol, struct state *st, const char *dir, char **cause)
 {
+	struct pcache *cache;
 	struct notice_set set;
 	size_t	 changed;
 	int	 rc = EXIT_DONE;
 
 	memset(&set, 0, sizeof set);
 	cmd_print_warnings(st->warnings);
-	if (notice_render(pol, st, ctx->now, &set, cause) != 0)
+	cache = pcache_open(repo, "events");
+	if (notice_render_cached(pol, st, ctx->now, cache, &set, cause) != 0)
 		rc = EXIT_INVALID;
 	else if (notice_write(&set, dir, &changed, cause) != 0 ||
 	    write_timeline(ctx, pol, st, dir, &changed, cause) != 0)
 		rc = EXIT_ENV;
 	else
 		print_result(ctx, &set, dir, changed);
+	pcache_close(cache);
 	notice_set_release(&set);
 	return rc;
 }
@@ -189,7 +193,7 @@ calendar_write(const struct ctx *ctx, const char *dir)
 			/* by default beside the refs, never in the work tree */
 			def = dir == NULL ? repo_git_path(repo, CALENDAR_DIR) :
 			    NULL;
-			rc = render_and_write(ctx, pol, &st, def != NULL ? def :
+			rc = render_and_write(ctx, repo, pol, &st, def != NULL ? def :
 			    dir, &cause);
 			free(def);
 		}
