@@ -22,6 +22,7 @@
 #include "diag.h"
 #include "report.h"
 #include "freezefeed.h"
+#include "pcache.h"
 #include "policy.h"
 #include "repo.h"
 #include "schedule.h"
@@ -873,6 +874,7 @@ render(struct server *sv, const struct source *src, int64_t now, char **cause)
 {
 	struct site_source ss;
 	struct site site;
+	int	 rc;
 
 	memset(&ss, 0, sizeof ss);
 	ss.pol = src->s.chk.policy;
@@ -885,10 +887,11 @@ render(struct server *sv, const struct source *src, int64_t now, char **cause)
 	ss.extra = src->extra;
 	ss.nextra = src->nextra;
 	ss.ledger = src->ledger;
-	if (site_build(&site, &ss, sv->cur != NULL ? &sv->cur->site : NULL,
-	    cause) != 0)
-		return NULL;
-	return snap_new(&site);
+	ss.cache = pcache_open(src->s.repo, "events");
+	rc = site_build(&site, &ss, sv->cur != NULL ? &sv->cur->site : NULL,
+	    cause);
+	pcache_close(ss.cache);
+	return rc != 0 ? NULL : snap_new(&site);
 }
 
 /* --- reloading */

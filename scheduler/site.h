@@ -45,6 +45,7 @@ struct site_source {
 	const struct extra_freeze *extra; /* cached events of URL freezes */
 	size_t	 nextra;
 	const struct budget_ledger *ledger; /* availability budgets, or NULL */
+	struct pcache *cache;		/* event texts (pcache.h), or NULL */
 };
 
 struct site {
