@@ -187,12 +187,18 @@ parse_plan(struct checker *c, const char *path, const char *oid, char *text,
 	if ((p = plan_parse_take(path, text, size, diags)) == NULL)
 		return NULL;
 	memcpy(p->blob, oid, sizeof p->blob);
-	if (diags->n == before && c->cache != NULL) {
+	if (diags->n != before)
+		return p;	/* its text stays for the messages to come */
+	if (c->cache != NULL) {
 		buf_init(&b);
 		if (plan_pack(p, &b) == 0 && plan_repacks(&b, path))
 			pcache_put(c->cache, oid, &b);
 		buf_release(&b);
 	}
+	/* a clean plan's text is read again if a message needs a place */
+	free(p->text);
+	p->text = NULL;
+	p->len = 0;
 	return p;
 }
 
@@ -246,7 +252,9 @@ read_plan(struct checker *c, struct diags *diags, const struct repo_entry *e,
 			struct jseg id = { "id", 0 };
 			int line = 0, col = 0;
 			plan_text(c->repo, p);
-			jsonloc_find(p->text, p->len, &id, 1, 0, &line, &col);
+			if (p->text != NULL)
+				jsonloc_find(p->text, p->len, &id, 1, 0, &line,
+				    &col);
 			diags_add(diags, path, line, col, "id: '%s' differs "
 			    "from the file name (want '%s')", p->id, stem);
 		}

@@ -119,6 +119,9 @@ a=$(med sh "$work/catfile.sh")
 c=$(med "$OFFPEAK" -C "$work/big" check)
 echo "\$ $OFFPEAK -C REPO check: $c s; anchor git cat-file --batch on the same $(wc -l < "$work/blobs") blobs: $a s"
 row "check" "10k plans, 2k systems, packed" "$c" "$a" 3 ratio
+c0=$(med env OFFPEAK_NO_CACHE=1 "$OFFPEAK" -C "$work/big" check)
+echo "\$ env OFFPEAK_NO_CACHE=1 $OFFPEAK -C REPO check (every plan parsed): $c0 s"
+row "check, no parse cache" "10k plans, 2k systems, packed" "$c0" "$a" 3 ratio
 hyperfine -N -w 1 -r "$RUNS" --prepare "git -C $work/big update-ref -d refs/heads/offpeak-state" \
     --export-json "$work/h.json" "$OFFPEAK -C $work/big --now $NOW schedule" >/dev/null 2>&1
 s1=$(python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/h.json")
@@ -126,6 +129,9 @@ s2=$(med "$OFFPEAK" -C "$work/big" --now "$NOW" schedule)
 echo "\$ $OFFPEAK -C REPO --now $NOW schedule: first run (state branch removed before each) $s1 s, unchanged re-run $s2 s"
 row "schedule, first run" "10k fresh plans" "$s1" - 0.6 abs
 row "schedule, unchanged re-run" "10k fresh plans" "$s2" - 0.25 abs
+s0=$(med env OFFPEAK_NO_CACHE=1 "$OFFPEAK" -C "$work/big" --now "$NOW" schedule)
+echo "\$ env OFFPEAK_NO_CACHE=1 $OFFPEAK -C REPO --now $NOW schedule (unchanged, every file parsed): $s0 s"
+row "schedule, unchanged re-run, no parse cache" "10k fresh plans" "$s0" - 0.25 abs
 hyperfine -N -w 1 -r "$RUNS" --prepare "rm -rf $work/cal-new" --export-json "$work/h.json" \
     "$OFFPEAK -C $work/big --now $NOW calendar -o $work/cal-new" >/dev/null 2>&1
 calnew=$(python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/h.json")
@@ -133,6 +139,9 @@ echo "\$ $OFFPEAK -C REPO --now $NOW calendar -o NEWDIR (every feed written and 
 cal=$(med "$OFFPEAK" -C "$work/big" --now "$NOW" calendar -o "$work/cal-new")
 echo "\$ $OFFPEAK -C REPO --now $NOW calendar -o DIR (unchanged feeds: rendered and compared, nothing written; $(grep -c '^BEGIN:VEVENT' "$work/cal-new/all.ics") events in all.ics): $cal s"
 row "calendar, every feed (unchanged: the periodic job)" "10k scheduled changes" "$cal" - 0.25 abs
+cal0=$(med env OFFPEAK_NO_CACHE=1 "$OFFPEAK" -C "$work/big" --now "$NOW" calendar -o "$work/cal-new")
+echo "\$ env OFFPEAK_NO_CACHE=1 $OFFPEAK -C REPO --now $NOW calendar -o DIR (every state parsed, every event rendered): $cal0 s"
+row "calendar, every feed, no parse cache" "10k scheduled changes" "$cal0" - 0.25 abs
 if /usr/bin/python3 -c 'import icalendar' 2>/dev/null; then
 	for i in 1 2 3; do
 		/usr/bin/python3 "$here/ical_py.py" "$work/big" "$NOW" "$work/py.ics"
@@ -140,10 +149,11 @@ if /usr/bin/python3 -c 'import icalendar' 2>/dev/null; then
 	py=$(sort -n -k4 "$work/py" | sed -n 2p | awk '{ print $4 }')
 	echo "\$ /usr/bin/python3 $here/ical_py.py REPO $NOW OUT (python3-icalendar building all.ics alone, median of 3): $py s"
 	row "calendar against python3-icalendar" "10k scheduled changes" "$cal" "$py" 15 speedup
+	row "calendar against python3-icalendar, no parse cache" "10k scheduled changes" "$cal0" "$py" 15 speedup
 fi
 
 echo
 echo "| command | workload | figure | anchor | ratio | target | |"
 echo "|---|---|---|---|---|---|---|"
 cat "$rows"
-echo "(medians of $RUNS runs after a warm-up, hyperfine -N; schedule at 100k, serve against nginx and the server-side state check: schedule.sh, serve.sh, guard.sh)"
+echo "(medians of $RUNS runs after a warm-up, hyperfine -N, so the parse cache in .git/offpeak/cache is warm unless the row says otherwise; schedule at 100k, serve against nginx and the server-side state check: schedule.sh, serve.sh, guard.sh)"

@@ -8,8 +8,10 @@
 # same run:
 #   first:  `offpeak schedule` from an empty state branch (assess, approve
 #           and place every plan, write every state file: one commit)
-#   again:  `offpeak schedule` once more (nothing to change: the steady
-#           state of a scheduler run every few minutes)
+#   again:  `offpeak schedule` once more (nothing to change), then a third
+#           time: the steady state of a scheduler run every few minutes,
+#           with the parse cache warm; then the state branch is removed
+#           and a first run made again with the plans' entries cached
 # Peak memory is Maximum resident set size from /usr/bin/time -v. The
 # growth from 1k to 10k and 10k to 100k is printed beside n log n's.
 #
@@ -36,7 +38,8 @@ measure() {
 }
 
 echo "offpeak schedule benchmark ($SYSTEMS systems, a year of windows, --now $NOW)"
-printf '%-8s %-12s %-12s %-10s\n' plans "first (s)" "again (s)" "peak MiB"
+printf '%-8s %-12s %-12s %-12s %-12s %-10s\n' plans "first (s)" "first, warm" "again (s)" \
+    "again, warm" "peak MiB"
 prev_n= prev_t=
 for n in $SIZES; do
 	repo=$work/repo-$n
@@ -47,7 +50,15 @@ for n in $SIZES; do
 	measure "$OFFPEAK" -C "$repo" --now "$NOW" schedule
 	again=$secs
 	[ "$kib" -gt "$mem" ] && mem=$kib
-	printf '%-8s %-12s %-12s %-10s\n' "$n" "$first" "$again" "$((mem / 1024))"
+	measure "$OFFPEAK" -C "$repo" --now "$NOW" schedule
+	steady=$secs
+	[ "$kib" -gt "$mem" ] && mem=$kib
+	git -C "$repo" update-ref -d refs/heads/offpeak-state
+	measure "$OFFPEAK" -C "$repo" --now "$NOW" schedule
+	warm=$secs
+	[ "$kib" -gt "$mem" ] && mem=$kib
+	printf '%-8s %-12s %-12s %-12s %-12s %-10s\n' "$n" "$first" "$warm" "$again" \
+	    "$steady" "$((mem / 1024))"
 	if [ -n "$prev_n" ]; then
 		awk -v a="$prev_t" -v b="$first" -v n0="$prev_n" -v n1="$n" 'BEGIN {
 		    printf "  growth %d -> %d: %.1fx (n log n: %.1fx)\n", n0, n1,
@@ -55,5 +66,9 @@ for n in $SIZES; do
 	fi
 	prev_n=$n prev_t=$first
 done
-echo "commands: /usr/bin/time -v $OFFPEAK -C REPO --now $NOW schedule (twice per size)"
+echo "commands: /usr/bin/time -v $OFFPEAK -C REPO --now $NOW schedule, four times per size:"
+echo "  first: a fresh repository, nothing in the parse cache (.git/offpeak/cache);"
+echo "  again: unchanged, the states just written parsed and kept in the cache;"
+echo "  again, warm: unchanged, with the cache (the steady state of a periodic run);"
+echo "  first, warm: the state branch deleted, the plans' entries still cached"
 echo "goal: under 1 s at 10k, growth no worse than n log n, peak under 200 MiB at 10k"
