@@ -72,6 +72,8 @@ struct render {
 	size_t	 nfeeds;
 	struct buf head, tail;		/* of every VCALENDAR, around its name */
 	struct pcache *cache;		/* event texts by what they are made of */
+	struct feed **sys_feed;		/* by the policy's system index */
+	struct feed **group_feed;	/* of that system's group */
 };
 
 /* --- text */
@@ -1180,11 +1182,21 @@ make_feeds(struct render *r)
 	for (i = 0; i < r->nevs; i++) {
 		sys = r->evs[i].ps->snap.systems;
 		for (j = 0; sys != NULL && sys[j] != NULL; j++) {
-			if (!name_valid(sys[j]) || feed_find(r, "systems", sys[j]))
+			if (!name_valid(sys[j]) || policy_system(pol, sys[j]) ||
+			    feed_find(r, "systems", sys[j]))
 				continue;
 			feed_new(r, "systems", sys[j], "system", NULL);
 			array_sort(r->feeds, r->nfeeds, sizeof *r->feeds, feed_cmp);
 		}
+	}
+	/* the feeds of the policy's systems, found once */
+	r->sys_feed = xcalloc(pol->nsystems + 1, sizeof *r->sys_feed);
+	r->group_feed = xcalloc(pol->nsystems + 1, sizeof *r->group_feed);
+	for (i = 0; i < pol->nsystems; i++) {
+		r->sys_feed[i] = feed_find(r, "systems", pol->systems[i].name);
+		if (pol->systems[i].group != NULL)
+			r->group_feed[i] = feed_find(r, "groups",
+			    pol->systems[i].group);
 	}
 }
 
@@ -1215,9 +1227,12 @@ distribute(struct render *r, const struct event *e)
 
 	seen = xcalloc(2 * strv_len(sys) + 1, sizeof *seen);
 	for (i = 0; sys != NULL && sys[i] != NULL; i++) {
-		add_once(feed_find(r, "systems", sys[i]), seen, &n, e);
-		if ((s = policy_system(r->pol, sys[i])) != NULL && s->group != NULL)
-			add_once(feed_find(r, "groups", s->group), seen, &n, e);
+		if ((s = policy_system(r->pol, sys[i])) == NULL) {
+			add_once(feed_find(r, "systems", sys[i]), seen, &n, e);
+			continue;
+		}
+		add_once(r->sys_feed[s - r->pol->systems], seen, &n, e);
+		add_once(r->group_feed[s - r->pol->systems], seen, &n, e);
 	}
 	free(seen);
 }
@@ -1237,6 +1252,8 @@ render_release(struct render *r)
 	free(r->zones);
 	free(r->zorder);
 	free(r->feeds);
+	free(r->sys_feed);
+	free(r->group_feed);
 	buf_release(&r->head);
 	buf_release(&r->tail);
 }

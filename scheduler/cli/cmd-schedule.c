@@ -163,7 +163,7 @@ cmd_schedule_exec(struct ctx *ctx, const struct cmd_args *args)
 	}
 	freeze_feeds_release(&ff);
 	schedule_stats_release(&stats);
-	session_close(&s);
+	session_close_at_exit(&s);
 	return rc;
 }
 

@@ -396,7 +396,7 @@ cmd_status_exec(struct ctx *ctx, const struct cmd_args *args)
 		putchar('\n');
 	}
 	json_decref(out);
-	session_close(&s);
+	session_close_at_exit(&s);
 	return rc;
 }
 
