@@ -25,8 +25,10 @@
 
 struct txn_change {
 	char	*path;
-	char	*data;		/* NULL: remove */
+	char	*data;		/* NULL: remove, or stored */
 	size_t	 len;
+	int	 stored;	/* written to the object database as id */
+	git_oid	 id;
 };
 
 struct repo_txn {
@@ -47,9 +49,9 @@ repo_txn_new(struct repo *r, const char *base)
 	return t;
 }
 
+/* Add a change; data (allocated, or NULL to remove) is taken. */
 static void
-txn_add(struct repo_txn *t, const char *path, const void *data, size_t len,
-    int remove)
+txn_add_take(struct repo_txn *t, const char *path, char *data, size_t len)
 {
 	struct txn_change *c;
 	struct cache_slot *slot;
@@ -68,9 +70,8 @@ txn_add(struct repo_txn *t, const char *path, const void *data, size_t len,
 		cache_add(&t->index, path)->result = (int)i;
 	}
 	c = &t->v[i];
-	c->data = remove ? NULL : xmalloc(len + 1);
-	if (!remove)
-		memcpy(c->data, data, len);
+	c->stored = 0;
+	c->data = data;
 	c->len = len;
 }
 
@@ -78,13 +79,23 @@ void
 repo_txn_put(struct repo_txn *t, const char *path, const void *data,
     size_t len)
 {
-	txn_add(t, path, data, len, 0);
+	char	*copy = xmalloc(len + 1);
+
+	memcpy(copy, data, len);
+	txn_add_take(t, path, copy, len);
+}
+
+void
+repo_txn_put_take(struct repo_txn *t, const char *path, char *data,
+    size_t len)
+{
+	txn_add_take(t, path, data, len);
 }
 
 void
 repo_txn_remove(struct repo_txn *t, const char *path)
 {
-	txn_add(t, path, NULL, 0, 1);
+	txn_add_take(t, path, NULL, 0);
 }
 
 void
@@ -122,14 +133,20 @@ txn_tree(struct repo_txn *t, git_commit *parent, git_oid *out, char **cause)
 	    (rc = git_treebuilder_write(&empty, tb)) == 0)
 		rc = git_tree_lookup(&base, g, &empty);
 	for (i = 0; rc == 0 && i < t->n; i++) {
-		if (t->v[i].data == NULL) {
+		if (t->v[i].data == NULL && !t->v[i].stored) {
 			if (git_tree_entry_bypath(&te, base, t->v[i].path) != 0)
 				continue;	/* nothing to remove */
 			git_tree_entry_free(te);
 			up[nup].action = GIT_TREE_UPDATE_REMOVE;
 		} else {
-			rc = git_blob_create_from_buffer(&up[nup].id, g,
-			    t->v[i].data, t->v[i].len);
+			/* once the object database has it, one copy is enough */
+			if (!t->v[i].stored && (rc = git_blob_create_from_buffer(
+			    &t->v[i].id, g, t->v[i].data, t->v[i].len)) == 0) {
+				t->v[i].stored = 1;
+				free(t->v[i].data);
+				t->v[i].data = NULL;
+			}
+			git_oid_cpy(&up[nup].id, &t->v[i].id);
 			up[nup].action = GIT_TREE_UPDATE_UPSERT;
 			up[nup].filemode = GIT_FILEMODE_BLOB;
 		}

@@ -265,6 +265,9 @@ struct repo_txn *repo_txn_new(struct repo *, const char *base);
 /* Write a file (mode 100644) at path; the data is copied. */
 void	 repo_txn_put(struct repo_txn *, const char *path, const void *,
 	     size_t);
+/* The same, taking data (allocated with malloc) instead of copying it. */
+void	 repo_txn_put_take(struct repo_txn *, const char *path, char *,
+	     size_t);
 /* Remove the file at path (nothing if absent). */
 void	 repo_txn_remove(struct repo_txn *, const char *path);
 /*

@@ -427,8 +427,7 @@ stage_states(struct repo_txn *txn, struct state *st)
 	parallel_for(n, serialise_one, &w);
 	for (i = 0; i < n; i++) {
 		path = xasprintf("state/%s.json", w.dirty[i]->id);
-		repo_txn_put(txn, path, w.text[i], strlen(w.text[i]));
-		free(w.text[i]);
+		repo_txn_put_take(txn, path, w.text[i], strlen(w.text[i]));
 		free(path);
 	}
 	free(w.text);
