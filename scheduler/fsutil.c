@@ -473,6 +473,8 @@ fs_write_set(const char *dir, const struct fs_file *files, size_t n,
 	}
 	v = xcalloc(n + 1, sizeof *v);
 	for (i = 0; rc == 0 && i < n; i++) {
+		if (files[i].data == NULL)
+			continue;	/* known to be there as it should be */
 		path = in_dir(dir, files[i].path);
 		if (!same_file(path, files[i].data, files[i].len))
 			rc = write_temp(path, files[i].data, files[i].len, mode,

@@ -46,7 +46,10 @@ int	 fs_write_file(const char *path, const void *data, size_t len,
 /* fsync the directory that holds path; 0 or -1 with errno set. */
 int	 fs_sync_parent(const char *path);
 
-/* One file of a set: its path relative to the set's directory, its bytes. */
+/*
+ * One file of a set: its path relative to the set's directory, its bytes
+ * (NULL: the file is there as it should be; it is left alone).
+ */
 struct fs_file {
 	const char *path;
 	const void *data;

@@ -46,6 +46,7 @@ struct event {
 	size_t	 zone;			/* index into zones, or SIZE_MAX: UTC */
 	char	*text;			/* the VEVENT, serialised */
 	size_t	 len;
+	unsigned char digest[SHA256_LEN]; /* of text, when feeds are digested */
 };
 
 /* A feed being assembled. */
@@ -55,6 +56,7 @@ struct feed {
 	char	*desc;			/* X-WR-CALDESC, or NULL */
 	const char **parts;		/* VEVENT texts, borrowed */
 	size_t	*lens;
+	const unsigned char **digests;	/* of each part, or NULL */
 	size_t	 nevents, alloc, len;
 	unsigned char *zused;		/* per zone: does a VEVENT use it? */
 };
@@ -72,6 +74,7 @@ struct render {
 	size_t	 nfeeds;
 	struct buf head, tail;		/* of every VCALENDAR, around its name */
 	struct pcache *cache;		/* event texts by what they are made of */
+	const struct notice_known *known; /* feeds the output holds, or NULL */
 	struct feed **sys_feed;		/* by the policy's system index */
 	struct feed **group_feed;	/* of that system's group */
 };
@@ -668,7 +671,7 @@ event_key(const struct render *r, const struct event *e, char *out)
 	if (!r->pol->has_digest)
 		return -1;
 	buf_init(&b);
-	buf_adds(&b, "event 1");
+	buf_adds(&b, "event 2");
 	buf_add(&b, r->pol->digest, sizeof r->pol->digest);
 	pack_str(&b, z != NULL ? z->name : NULL);
 	if (z != NULL && z->tz != NULL)
@@ -701,6 +704,7 @@ event_work(size_t i, size_t worker, void *arg)
 {
 	struct render *r = arg;
 	struct event *e = &r->evs[i];
+	struct digest d;
 	struct unpack u;
 	struct buf b;
 	char	 key[41];
@@ -708,20 +712,29 @@ event_work(size_t i, size_t worker, void *arg)
 
 	(void)worker;
 	keyed = r->cache != NULL && event_key(r, e, key) == 0;
-	if (keyed && pcache_get(r->cache, key, &u)) {
-		e->len = u.end - u.p;
-		e->text = xstrndup((const char *)u.p, e->len);
+	/* an entry: the text's SHA-256, then the text */
+	if (keyed && pcache_get(r->cache, key, &u) &&
+	    u.end - u.p > SHA256_LEN) {
+		memcpy(e->digest, u.p, SHA256_LEN);
+		e->len = u.end - u.p - SHA256_LEN;
+		e->text = xstrndup((const char *)u.p + SHA256_LEN, e->len);
 		if (strlen(e->text) == e->len)
 			return;
 		free(e->text);
 	}
 	e->text = event_text(r, e);
 	e->len = strlen(e->text);
+	if (keyed || r->known != NULL) {
+		digest_init(&d);
+		digest_update(&d, e->text, e->len);
+		digest_final(&d, e->digest);
+	}
 	if (keyed) {
-		b.data = e->text;
-		b.len = e->len;
-		b.alloc = e->len + 1;
+		buf_init(&b);
+		buf_add(&b, e->digest, SHA256_LEN);
+		buf_add(&b, e->text, e->len);
 		pcache_put(r->cache, key, &b);
+		buf_release(&b);
 	}
 }
 
@@ -1046,14 +1059,18 @@ feed_init(struct feed *f, const struct render *r, char *path, char *title,
 }
 
 static void
-feed_add(struct feed *f, const char *text, size_t len, size_t zone)
+feed_add(struct feed *f, const char *text, size_t len,
+    const unsigned char *digest, size_t zone)
 {
 	if (f->nevents == f->alloc) {
 		f->alloc = f->alloc != 0 ? f->alloc * 2 : 16;
 		f->parts = xreallocarray(f->parts, f->alloc, sizeof *f->parts);
 		f->lens = xreallocarray(f->lens, f->alloc, sizeof *f->lens);
+		f->digests = xreallocarray(f->digests, f->alloc,
+		    sizeof *f->digests);
 	}
 	f->parts[f->nevents] = text;
+	f->digests[f->nevents] = digest;
 	f->lens[f->nevents++] = len;
 	f->len += len;
 	if (zone != ZONE_UTC && zone != ZONE_BAD)
@@ -1104,13 +1121,44 @@ headers_make(struct render *r)
 }
 
 /* The VCALENDAR around a feed's events, with the VTIMEZONEs they use. */
+/*
+ * A SHA-256 that names the feed pre (all before the events), the events
+ * and the end make, without making it: over pre's length and bytes, then
+ * each event's own SHA-256 (or, without one, its length and bytes).
+ */
+static void
+feed_digest(const struct feed *f, const struct buf *pre, unsigned char *out)
+{
+	struct digest d;
+	uint64_t n;
+	size_t	 i;
+
+	digest_init(&d);
+	digest_update(&d, "feed 1", 6);
+	n = pre->len;
+	digest_update(&d, &n, sizeof n);
+	digest_update(&d, pre->data, pre->len);
+	for (i = 0; i < f->nevents; i++) {
+		if (f->digests[i] != NULL) {
+			digest_update(&d, "d", 1);
+			digest_update(&d, f->digests[i], SHA256_LEN);
+			continue;
+		}
+		n = f->lens[i];
+		digest_update(&d, "t", 1);
+		digest_update(&d, &n, sizeof n);
+		digest_update(&d, f->parts[i], f->lens[i]);
+	}
+	digest_update(&d, CAL_END, strlen(CAL_END));
+	digest_final(&d, out);
+}
+
 static void
 feed_finish(const struct render *r, struct feed *f, struct notice_feed *out)
 {
 	struct buf b = BUF_INIT;
-	size_t	 i;
+	size_t	 i, len;
 
-	buf_grow(&b, r->head.len + r->tail.len + f->len + 1024);
 	buf_add(&b, r->head.data, r->head.len);
 	add_prop_text(&b, new_x("X-WR-CALNAME", f->title));
 	if (f->desc != NULL)
@@ -1120,14 +1168,26 @@ feed_finish(const struct render *r, struct feed *f, struct notice_feed *out)
 		if (f->zused[r->zorder[i]])
 			buf_adds(&b, r->zones[r->zorder[i]].text);
 	}
+	len = b.len + f->len + strlen(CAL_END);
+	out->path = f->path;
+	out->nevents = f->nevents;
+	out->data = NULL;
+	out->len = len;
+	if (r->known != NULL) {
+		feed_digest(f, &b, out->digest);
+		if (r->known->has(r->known->arg, f->path, out->digest, len))
+			goto done;	/* the output holds it already */
+	}
+	buf_grow(&b, len + 1);
 	for (i = 0; i < f->nevents; i++)
 		buf_add(&b, f->parts[i], f->lens[i]);
 	buf_adds(&b, CAL_END);
-	out->path = f->path;
-	out->nevents = f->nevents;
 	out->data = buf_detach(&b, &out->len);
+done:
+	buf_release(&b);
 	free(f->parts);
 	free(f->lens);
+	free(f->digests);
 	free(f->title);
 	free(f->desc);
 	free(f->zused);
@@ -1212,7 +1272,7 @@ add_once(struct feed *f, struct feed **seen, size_t *n, const struct event *e)
 		if (seen[k] == f)
 			return;
 	}
-	feed_add(f, e->text, e->len, e->zone);
+	feed_add(f, e->text, e->len, e->digest, e->zone);
 	seen[(*n)++] = f;
 }
 
@@ -1284,12 +1344,13 @@ int
 notice_render(const struct policy *pol, const struct state *st, int64_t now,
     struct notice_set *set, char **cause)
 {
-	return notice_render_cached(pol, st, now, NULL, set, cause);
+	return notice_render_cached(pol, st, now, NULL, NULL, set, cause);
 }
 
 int
 notice_render_cached(const struct policy *pol, const struct state *st,
-    int64_t now, struct pcache *cache, struct notice_set *set, char **cause)
+    int64_t now, struct pcache *cache, const struct notice_known *known,
+    struct notice_set *set, char **cause)
 {
 	struct render r;
 	struct span_event *spans = NULL;
@@ -1306,6 +1367,7 @@ notice_render_cached(const struct policy *pol, const struct state *st,
 	r.st = st;
 	r.now = now;
 	r.cache = cache;
+	r.known = known;
 	collect_events(&r);
 	if (collect_spans(&r, &spans, &nspans, cause) != 0) {
 		spans_free(spans, nspans);
@@ -1323,13 +1385,14 @@ notice_render_cached(const struct policy *pol, const struct state *st,
 	feed_init(&win, &r, xstrdup(NOTICE_WINDOWS), xasprintf("%s: windows "
 	    "and freezes", pol->calendar.name), NULL);
 	for (i = 0; i < r.nevs; i++) {
-		feed_add(&all, r.evs[i].text, r.evs[i].len, r.evs[i].zone);
+		feed_add(&all, r.evs[i].text, r.evs[i].len,
+		    known != NULL ? r.evs[i].digest : NULL, r.evs[i].zone);
 		distribute(&r, &r.evs[i]);
 	}
 	texts = xcalloc(nspans + 1, sizeof *texts);
 	for (i = 0; i < nspans; i++) {
 		texts[i] = span_text(&r, &spans[i]);
-		feed_add(&win, texts[i], strlen(texts[i]), spans[i].zone);
+		feed_add(&win, texts[i], strlen(texts[i]), NULL, spans[i].zone);
 	}
 	set->feeds = xcalloc(r.nfeeds + 2, sizeof *set->feeds);
 	fin.r = &r;

@@ -25,9 +25,21 @@ struct notice_view {
 /* One rendered feed. */
 struct notice_feed {
 	char	*path;		/* under the feed directory: "systems/web-1.ics" */
-	char	*data;		/* the VCALENDAR text */
+	char	*data;		/* the VCALENDAR text; NULL: known, not made */
 	size_t	 len;
 	size_t	 nevents;	/* VEVENTs in it */
+	unsigned char digest[32]; /* SHA-256 of the text, when asked for */
+};
+
+/*
+ * Where the feeds go already holds some of them: has() says whether the
+ * output holds path with this SHA-256 and length, so the text need not be
+ * made (data stays NULL). Called from several threads at once.
+ */
+struct notice_known {
+	int	(*has)(void *, const char *path, const unsigned char *digest,
+		    size_t len);
+	void	*arg;
 };
 
 /* Every feed, sorted by path. */
@@ -61,7 +73,8 @@ int	 notice_render(const struct policy *, const struct state *, int64_t now,
  */
 struct pcache;
 int	 notice_render_cached(const struct policy *, const struct state *,
-	     int64_t now, struct pcache *, struct notice_set *, char **cause);
+	     int64_t now, struct pcache *, const struct notice_known *,
+	     struct notice_set *, char **cause);
 void	 notice_set_release(struct notice_set *);
 
 /*

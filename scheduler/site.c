@@ -313,8 +313,8 @@ site_build(struct site *s, const struct site_source *src,
 		base = t;
 	if (base > src->now)
 		base = src->now;	/* a commit from "the future" changed it now */
-	if (notice_render_cached(src->pol, src->st, src->now, src->cache, &set,
-	    cause) != 0)
+	if (notice_render_cached(src->pol, src->st, src->now, src->cache, NULL,
+	    &set, cause) != 0)
 		return -1;
 	if (make_feeds(s, src, &set, base, prev, cause) != 0 ||
 	    make_subs(s, src, base, prev, cause) != 0 ||

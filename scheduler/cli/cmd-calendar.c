@@ -7,6 +7,7 @@
 #include "check.h"
 #include "cli/cmd.h"
 #include "diag.h"
+#include "feedstamp.h"
 #include "notice.h"
 #include "pcache.h"
 #include "policy.h"
@@ -144,6 +145,8 @@ render_and_write(const struct ctx *ctx, struct repo *repo,
     const struct policy *pol, struct state *st, const char *dir, char **cause)
 {
 	struct pcache *cache;
+	struct feedstamp *stamps;
+	struct notice_known known;
 	struct notice_set set;
 	size_t	 changed;
 	int	 rc = EXIT_DONE;
@@ -151,13 +154,21 @@ render_and_write(const struct ctx *ctx, struct repo *repo,
 	memset(&set, 0, sizeof set);
 	cmd_print_warnings(st->warnings);
 	cache = pcache_open(repo, "events");
-	if (notice_render_cached(pol, st, ctx->now, cache, &set, cause) != 0)
+	/* feeds still there as written last time are not made again */
+	stamps = feedstamp_load(repo, dir);
+	known.has = feedstamp_has;
+	known.arg = stamps;
+	if (notice_render_cached(pol, st, ctx->now, cache, stamps != NULL ?
+	    &known : NULL, &set, cause) != 0)
 		rc = EXIT_INVALID;
 	else if (notice_write(&set, dir, &changed, cause) != 0 ||
 	    write_timeline(ctx, pol, st, dir, &changed, cause) != 0)
 		rc = EXIT_ENV;
-	else
+	else {
+		feedstamp_save(stamps, &set);
 		print_result(ctx, &set, dir, changed);
+	}
+	feedstamp_free(stamps);
 	pcache_close(cache);
 	notice_set_release(&set);
 	return rc;

@@ -102,6 +102,26 @@ is "a policy change renders every event again" "$n" 3
 nocache op calendar -o "$TMP/f3"
 ok "... the same as without the cache" diff -r "$TMP/f1" "$TMP/f3"
 
+# --- feeds still as written are not made again; changed or gone ones are
+op calendar -o "$TMP/f1"
+expect_out "an unchanged output directory: nothing written" "0 files written or removed"
+ls "$C"/feeds-* >/dev/null 2>&1 && pass "the feeds' stamps are kept" || fail "the feeds' stamps are kept"
+echo "X-EDITED:by hand" >> "$TMP/f1/all.ics"
+rm -f "$TMP/f1/systems/a1.ics"
+op calendar -o "$TMP/f1"
+expect_out "an edited and a deleted feed are written again" "2 files written or removed"
+nocache op calendar -o "$TMP/f3"
+ok "... as they should be" diff -r "$TMP/f1" "$TMP/f3"
+python3 - "$TMP/f1/groups/a.ics" <<'PY'
+import os, sys
+p = sys.argv[1]
+st = os.stat(p)
+open(p, "a").write("X-EDITED:again\r\n")
+os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+PY
+op calendar -o "$TMP/f1"
+ok "a feed grown under the same time is written again" diff -r "$TMP/f1" "$TMP/f3"
+
 # --- damaged, foreign, missing or unwritable caches are no caches
 for f in plans state approvals events; do cp "$C/$f" "$TMP/$f.good"; done
 python3 - "$C" <<'PY'
